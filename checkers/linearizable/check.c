@@ -1,0 +1,166 @@
+/* The linearizability checker (see check.h): partition per key, search each key in a
+ * pool of threads (largest keys first), explain and certify each verdict. */
+#include "check.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_internal.h"
+#include "verify.h"
+
+#define VERIFY_TIME_MIN_S 60
+
+typedef struct pool {
+    const fl_history *h;
+    const fl_lin_options *o;
+    fl_budget budget;
+    key_job *jobs;
+    size_t *order;            /* job indices, largest key first */
+    size_t count;
+    atomic_size_t next;
+    atomic_bool anomaly;      /* some key is invalid: the others may stop */
+} pool;
+
+#define WINDOW_TIME_DEFAULT_S 10.0
+static const char not_checked[] =
+    "not checked: another key is already invalid (--all-keys checks every key)";
+
+static void certify(pool *p, key_job *job) {
+    const fl_partition *part = job->part;
+    const fl_call *calls = part->calls;
+    int64_t deadline = fl_now_ns() + (int64_t)VERIFY_TIME_MIN_S * 1000000000;
+    if (p->budget.deadline_ns > deadline) deadline = p->budget.deadline_ns;
+    const char *why = NULL;
+    size_t n = job->verdict == FL_VERDICT_VALID ? job->search.order_len
+               : job->has_window                ? job->window.count
+                                                : part->call_count;
+    int64_t *positions = malloc((n ? n : 1) * sizeof *positions);
+    if (!positions) {
+        why = "out of memory";
+    } else if (job->verdict == FL_VERDICT_VALID) {
+        for (size_t i = 0; i < n; i++) positions[i] = calls[job->search.order[i]].invoke_pos;
+        why = fl_verify_linearization(p->h, p->o->model->name, part->key, positions, n,
+                                      job->certificate_problem,
+                                      sizeof job->certificate_problem);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            positions[i] = calls[job->has_window ? job->window.calls[i] : i].invoke_pos;
+        int64_t cut = job->has_window ? job->window.cut_pos : INT64_MAX;
+        why = fl_verify_window(p->h, p->o->model->name, part->key, cut, positions, n,
+                               deadline, job->certificate_problem,
+                               sizeof job->certificate_problem);
+    }
+    free(positions);
+    job->certified = why == NULL;
+    if (why && why != job->certificate_problem)
+        snprintf(job->certificate_problem, sizeof job->certificate_problem, "%s", why);
+}
+
+static void run_job(pool *p, key_job *job) {
+    int64_t start = fl_now_ns();
+    fl_partition *part = job->part;
+    job->certified = -1;
+    if (!p->o->all_keys && atomic_load(&p->anomaly)) {
+        job->verdict = FL_VERDICT_UNKNOWN;
+        job->reason = not_checked;
+        return;
+    }
+    if (fl_partition_prepare(p->h, p->o->model, part, &job->prepare_error,
+                             &job->prepare_error_pos) != 0)
+        return;
+    fl_search(p->o->model, &part->in, part->calls, part->call_count, &p->budget, -1,
+              &job->search);
+    job->verdict = job->search.verdict;
+    job->reason = job->search.unknown_reason;
+    if (job->verdict == FL_VERDICT_UNKNOWN && p->budget.cancel &&
+        atomic_load(p->budget.cancel) && !strcmp(job->reason, "cancelled"))
+        job->reason = not_checked;
+    if (job->verdict == FL_VERDICT_INVALID) {
+        atomic_store(&p->anomaly, true);
+        /* Narrowing the window has its own deadline and is never cancelled. */
+        fl_budget window_budget = p->budget;
+        window_budget.cancel = NULL;
+        double limit_s = p->o->window_time_limit_s > 0 ? p->o->window_time_limit_s
+                                                       : WINDOW_TIME_DEFAULT_S;
+        int64_t deadline = fl_now_ns() + (int64_t)(limit_s * 1e9);
+        if (!window_budget.deadline_ns || deadline < window_budget.deadline_ns)
+            window_budget.deadline_ns = deadline;
+        job->has_window = fl_window_find(p->o->model, &part->in, part->calls,
+                                         part->call_count, job->search.blocked_call,
+                                         &window_budget, &job->window) == 0;
+    }
+    if (p->o->certify && job->verdict != FL_VERDICT_UNKNOWN) certify(p, job);
+    job->seconds = (double)(fl_now_ns() - start) / 1e9;
+}
+
+static void *worker(void *arg) {
+    pool *p = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->count) return NULL;
+        run_job(p, &p->jobs[p->order[i]]);
+    }
+}
+
+static const key_job *sort_jobs_by;
+static int larger_first(const void *a, const void *b) {
+    size_t x = sort_jobs_by[*(const size_t *)a].part->invoke_count;
+    size_t y = sort_jobs_by[*(const size_t *)b].part->invoke_count;
+    return (x < y) - (x > y);
+}
+
+static int run_pool(pool *p) {
+    int threads = p->o->threads > 0 ? p->o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 1) threads = 1;
+    if ((size_t)threads > p->count) threads = (int)(p->count ? p->count : 1);
+    sort_jobs_by = p->jobs; /* set before any thread starts; read only by qsort here */
+    qsort(p->order, p->count, sizeof *p->order, larger_first);
+    pthread_t *ids = calloc((size_t)threads, sizeof *ids);
+    if (!ids) return -1;
+    int started = 0;
+    for (; started < threads - 1; started++)
+        if (pthread_create(&ids[started], NULL, worker, p) != 0) break;
+    worker(p); /* the calling thread works too */
+    for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
+    free(ids);
+    return 0;
+}
+
+json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_error *err) {
+    fl_partition *parts = NULL;
+    size_t count = 0;
+    if (fl_partition_split(h, &parts, &count) != 0) {
+        fl_error_set(err, h->source, 0, 0, "out of memory splitting the history by key");
+        return NULL;
+    }
+    atomic_size_t memory_used = 0;
+    pool p = {.h = h, .o = o, .count = count,
+              .jobs = calloc(count ? count : 1, sizeof(key_job)),
+              .order = malloc((count ? count : 1) * sizeof(size_t))};
+    p.budget.memory_limit_bytes = o->memory_limit_bytes;
+    p.budget.memory_used = &memory_used;
+    if (!o->all_keys) p.budget.cancel = &p.anomaly;
+    int64_t start = fl_now_ns();
+    if (o->time_limit_s > 0) p.budget.deadline_ns = start + (int64_t)(o->time_limit_s * 1e9);
+    json_t *result = NULL;
+    for (size_t i = 0; p.jobs && p.order && i < count; i++) {
+        p.jobs[i].part = &parts[i];
+        p.order[i] = i;
+    }
+    if (!p.jobs || !p.order || run_pool(&p) != 0) {
+        fl_error_set(err, h->source, 0, 0, "out of memory starting the checker");
+        goto done;
+    }
+    result = fl_lin_summarize(h, o, p.jobs, count, (double)(fl_now_ns() - start) / 1e9, err);
+done:
+    for (size_t i = 0; p.jobs && i < count; i++) {
+        fl_search_result_free(&p.jobs[i].search);
+        if (p.jobs[i].has_window) fl_window_free(&p.jobs[i].window);
+    }
+    free(p.jobs);
+    free(p.order);
+    fl_partitions_free(parts, count);
+    return result;
+}

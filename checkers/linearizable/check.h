@@ -1,0 +1,31 @@
+/* The linearizability checker: a history split per key, each key searched on its own
+ * thread-pool slot under a shared budget, every verdict with its certificate. */
+#ifndef FL_CHECK_H
+#define FL_CHECK_H
+
+#include <stdbool.h>
+
+#include "history.h"
+#include "model.h"
+
+typedef struct fl_lin_options {
+    const fl_model *model;
+    double time_limit_s;          /* 0: none */
+    size_t memory_limit_bytes;    /* 0: none */
+    int threads;                  /* 0: one per core */
+    bool certify;                 /* re-check every certificate with the verifier */
+    bool full_certificates;       /* put each valid key's linearization in the result */
+    bool all_keys;                /* keep checking other keys once one is invalid */
+    double window_time_limit_s;   /* narrowing one failing window (0: 10 s) */
+} fl_lin_options;
+
+/* The checker's result object (DESIGN.md "Checkers"), or NULL when an op does not fit
+ * the model (err names its line: malformed input). */
+json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_error *err);
+
+/* The worst of two verdicts: false beats "unknown" beats true (new reference). */
+json_t *fl_verdict_worst(const json_t *a, const json_t *b);
+/* A history op pair as JSON for explanations: invocation and outcome (new reference). */
+json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos);
+
+#endif

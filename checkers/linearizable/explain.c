@@ -1,0 +1,197 @@
+/* The linearizability checker's result object: per key the verdict with its
+ * certificate (the linearization, or the failing window) and, for an invalid key, what
+ * a reviewer needs to see why: the op that could not take effect, the ops concurrent
+ * with it, the longest linearizable prefix and the states it could end in. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_internal.h"
+
+#define PREFIX_SHOWN_MAX 1000
+#define CONCURRENT_SHOWN_MAX 32
+
+json_t *fl_verdict_worst(const json_t *a, const json_t *b) {
+    if (json_is_false(a) || json_is_false(b)) return json_false();
+    if (json_is_string(a) || json_is_string(b)) return json_string("unknown");
+    return json_true();
+}
+
+static json_t *verdict_json(fl_verdict v) {
+    return v == FL_VERDICT_VALID ? json_true()
+           : v == FL_VERDICT_INVALID ? json_false() : json_string("unknown");
+}
+
+json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos) {
+    const fl_op *inv = &h->ops[invoke_pos];
+    const fl_op *done = inv->pair == FL_NO_PAIR ? NULL : &h->ops[inv->pair];
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer(inv->index));
+    json_object_set_new(o, "process", json_integer(inv->process));
+    json_object_set_new(o, "f", json_string(inv->f));
+    json_object_set_new(o, "value", inv->value ? json_incref(inv->value) : json_null());
+    json_object_set_new(o, "type", json_string(done ? fl_op_type_name(done->type) : "info"));
+    if (done && done->value && !(inv->value && json_equal(inv->value, done->value)))
+        json_object_set_new(o, "output", json_incref(done->value));
+    json_object_set_new(o, "complete_index", done ? json_integer(done->index) : json_null());
+    if (inv->line) json_object_set_new(o, "line", json_integer(inv->line));
+    return o;
+}
+
+static json_t *key_name(const fl_history *h, int32_t key) {
+    if (key == FL_NO_KEY) return json_string("null");
+    const json_t *k = h->keys[key];
+    if (json_is_string(k)) return json_incref((json_t *)k);
+    char *text = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_t *name = json_string(text ? text : "?");
+    free(text);
+    return name;
+}
+
+static json_t *indices(const fl_history *h, const fl_call *calls, const uint32_t *which,
+                       size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, json_integer(h->ops[calls[which[i]].invoke_pos].index));
+    return list;
+}
+
+static void add_linearization(json_t *r, const fl_history *h, const key_job *job) {
+    const fl_call *calls = job->part->calls;
+    json_object_set_new(r, "linearization",
+                        indices(h, calls, job->search.order, job->search.order_len));
+    json_t *took_effect = json_array();
+    for (size_t i = 0; i < job->search.order_len; i++) {
+        const fl_call *c = &calls[job->search.order[i]];
+        if (!fl_call_known(c))
+            json_array_append_new(took_effect, json_integer(h->ops[c->invoke_pos].index));
+    }
+    json_object_set_new(r, "info_took_effect", took_effect);
+}
+
+/* The ops of the window whose intervals overlap the failing op's. */
+static json_t *concurrent_ops(const fl_history *h, const key_job *job) {
+    const fl_window *w = &job->window;
+    const fl_call *x = &job->part->calls[w->failing_call];
+    json_t *list = json_array();
+    for (size_t i = 0; i < w->count && json_array_size(list) < CONCURRENT_SHOWN_MAX; i++) {
+        const fl_call *c = &w->window_calls[i];
+        if (w->calls[i] == w->failing_call) continue;
+        if (c->invoke_pos < x->return_pos && (c->return_pos > x->invoke_pos))
+            json_array_append_new(list, fl_op_pair_json(h, c->invoke_pos));
+    }
+    return list;
+}
+
+static void add_explanation(json_t *r, const fl_history *h, const fl_model *m,
+                            const key_job *job) {
+    const fl_window *w = &job->window;
+    const fl_call *x = &job->part->calls[w->failing_call];
+    json_object_set_new(r, "failing_op", fl_op_pair_json(h, x->invoke_pos));
+    json_object_set_new(r, "concurrent_ops", concurrent_ops(h, job));
+    json_t *states = json_array();
+    for (size_t i = 0; i < w->explain.watch_state_count; i++)
+        json_array_append_new(states, m->describe(&job->part->in, w->explain.watch_states[i]));
+    json_object_set_new(r, "states_before_failing_op", states);
+    size_t shown = w->explain.watch_prefix_len;
+    size_t skip = shown > PREFIX_SHOWN_MAX ? shown - PREFIX_SHOWN_MAX : 0;
+    json_t *prefix = json_array();
+    for (size_t i = skip; i < shown; i++) {
+        const fl_call *c = &w->window_calls[w->explain.watch_prefix[i]];
+        json_array_append_new(prefix, json_integer(h->ops[c->invoke_pos].index));
+    }
+    json_object_set_new(r, "linearized_prefix", prefix);
+    json_object_set_new(r, "linearized_prefix_length", json_integer((json_int_t)shown));
+    json_t *window = json_object();
+    json_object_set_new(window, "cut_index", json_integer(h->ops[x->return_pos].index));
+    json_object_set_new(window, "ops", indices(h, job->part->calls, w->calls, w->count));
+    json_object_set_new(window, "minimized", json_boolean(w->minimized));
+    json_object_set_new(window, "searches", json_integer((json_int_t)w->searches));
+    json_object_set_new(r, "window", window);
+    char why[512];
+    snprintf(why, sizeof why,
+             "op %lld (%s) cannot take effect: among the %zu ops of its window no order lets "
+             "it, in any of the %zu state(s) the ops before it can leave the model in",
+             (long long)h->ops[x->invoke_pos].index, h->ops[x->invoke_pos].f, w->count,
+             w->explain.watch_state_count);
+    if (w->explain.verdict == FL_VERDICT_UNKNOWN)
+        snprintf(why + strlen(why), sizeof why - strlen(why),
+                 " (the states listed are incomplete: %s)", w->explain.unknown_reason);
+    json_object_set_new(r, "explanation", json_string(why));
+}
+
+static json_t *key_result(const fl_history *h, const fl_lin_options *o, const key_job *job) {
+    json_t *r = json_object();
+    json_object_set_new(r, "valid", verdict_json(job->verdict));
+    json_object_set_new(r, "ops", json_integer((json_int_t)job->part->invoke_count));
+    json_object_set_new(r, "failed_ops_dropped", json_integer((json_int_t)job->part->failed));
+    json_object_set_new(r, "steps", json_integer((json_int_t)job->search.steps));
+    json_object_set_new(r, "cache_entries", json_integer((json_int_t)job->search.cache_entries));
+    json_object_set_new(r, "seconds", json_real(job->seconds));
+    if (job->verdict == FL_VERDICT_UNKNOWN)
+        json_object_set_new(r, "reason", json_string(job->reason ? job->reason : "unknown"));
+    if (job->verdict == FL_VERDICT_VALID && o->full_certificates) add_linearization(r, h, job);
+    if (job->verdict == FL_VERDICT_INVALID && job->has_window)
+        add_explanation(r, h, o->model, job);
+    if (job->verdict == FL_VERDICT_INVALID && !job->has_window)
+        json_object_set_new(r, "explanation",
+                            json_string("no linearization exists; the failing window could not "
+                                        "be narrowed within the budget"));
+    if (job->certified >= 0) json_object_set_new(r, "certified", json_boolean(job->certified));
+    if (job->certified == 0)
+        json_object_set_new(r, "certificate_problem", json_string(job->certificate_problem));
+    return r;
+}
+
+/* The earliest op (by position) that does not fit the model, if any. */
+static const key_job *first_prepare_error(const key_job *jobs, size_t count) {
+    const key_job *first = NULL;
+    for (size_t i = 0; i < count; i++)
+        if (jobs[i].prepare_error &&
+            (!first || jobs[i].prepare_error_pos < first->prepare_error_pos))
+            first = &jobs[i];
+    return first;
+}
+
+json_t *fl_lin_summarize(const fl_history *h, const fl_lin_options *o, const key_job *jobs,
+                         size_t count, double seconds, fl_error *err) {
+    const key_job *bad = first_prepare_error(jobs, count);
+    if (bad) {
+        const fl_op *op = bad->prepare_error_pos >= 0 ? &h->ops[bad->prepare_error_pos] : NULL;
+        fl_error_set(err, h->source, op ? op->line : 0, 0, "op %lld (f %s) does not fit the "
+                     "%s model: %s; choose another --model (%s takes: %s)",
+                     op ? (long long)op->index : -1LL, op ? op->f : "?", o->model->name,
+                     bad->prepare_error, o->model->name, o->model->summary);
+        return NULL;
+    }
+    json_t *result = json_object(), *keys = json_object(), *invalid = json_array(),
+           *unknown = json_array(), *valid = json_true();
+    size_t counts[3] = {0}, ops = 0;
+    bool certified = true;
+    for (size_t i = 0; i < count; i++) {
+        const key_job *job = &jobs[i];
+        json_t *name = key_name(h, job->part->key);
+        json_t *r = key_result(h, o, job);
+        json_t *worse = fl_verdict_worst(valid, json_object_get(r, "valid"));
+        json_decref(valid);
+        valid = worse;
+        counts[job->verdict]++;
+        ops += job->part->invoke_count;
+        if (job->verdict == FL_VERDICT_INVALID) json_array_append(invalid, name);
+        if (job->verdict == FL_VERDICT_UNKNOWN) json_array_append(unknown, name);
+        if (job->certified == 0) certified = false;
+        json_object_set_new(keys, json_string_value(name), r);
+        json_decref(name);
+    }
+    json_object_set_new(result, "valid", valid);
+    json_object_set_new(result, "model", json_string(o->model->name));
+    json_object_set_new(result, "ops", json_integer((json_int_t)ops));
+    json_object_set_new(result, "key_count", json_integer((json_int_t)count));
+    json_object_set_new(result, "valid_keys", json_integer((json_int_t)counts[FL_VERDICT_VALID]));
+    json_object_set_new(result, "invalid_keys", invalid);
+    json_object_set_new(result, "unknown_keys", unknown);
+    if (o->certify) json_object_set_new(result, "certified", json_boolean(certified));
+    json_object_set_new(result, "seconds", json_real(seconds));
+    json_object_set_new(result, "keys", keys);
+    if (h->warning[0]) json_object_set_new(result, "warning", json_string(h->warning));
+    return result;
+}

@@ -1,0 +1,82 @@
+/* Hash-consing for model values and states (see intern.h). */
+#include "intern.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+int fl_interner_init(fl_interner *in) {
+    memset(in, 0, sizeof *in);
+    in->map = fl_strmap_new();
+    return in->map ? 0 : -1;
+}
+
+void fl_interner_free(fl_interner *in) {
+    fl_strmap_free(in->map);
+    free(in->bytes);
+    free(in->lengths);
+    memset(in, 0, sizeof *in);
+}
+
+uint64_t fl_intern(fl_interner *in, const void *bytes, size_t len) {
+    int64_t id = fl_strmap_get(in->map, bytes, len);
+    if (id >= 0) return (uint64_t)id;
+    if (len > UINT32_MAX) return FL_INTERN_FAILED;
+    if (in->count + 1 >= in->capacity) {
+        size_t capacity = in->capacity ? in->capacity * 2 : 256;
+        const char **b = realloc(in->bytes, capacity * sizeof *b);
+        if (!b) return FL_INTERN_FAILED;
+        in->bytes = b;
+        uint32_t *l = realloc(in->lengths, capacity * sizeof *l);
+        if (!l) return FL_INTERN_FAILED;
+        in->lengths = l;
+        in->capacity = capacity;
+    }
+    const char *stored;
+    id = fl_strmap_put_copy(in->map, bytes, len, (int64_t)in->count + 1, &stored);
+    if (id < 0) return FL_INTERN_FAILED;
+    in->count++;
+    in->bytes[id] = stored;
+    in->lengths[id] = (uint32_t)len;
+    return (uint64_t)id;
+}
+
+const void *fl_interned(const fl_interner *in, uint64_t id, size_t *len) {
+    assert(id >= 1 && id <= in->count);
+    *len = in->lengths[id];
+    return in->bytes[id];
+}
+
+uint64_t fl_intern_json(fl_interner *in, const json_t *v) {
+    if (!v || json_is_null(v)) return 0;
+    char small[32];
+    if (json_is_integer(v)) { /* the common case, without an allocation */
+        int n = snprintf(small, sizeof small, "j%lld", (long long)json_integer_value(v));
+        return fl_intern(in, small, (size_t)n);
+    }
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (!text) return FL_INTERN_FAILED;
+    size_t len = strlen(text);
+    char *tagged = malloc(len + 1);
+    uint64_t id = FL_INTERN_FAILED;
+    if (tagged) {
+        tagged[0] = 'j';
+        memcpy(tagged + 1, text, len);
+        id = fl_intern(in, tagged, len + 1);
+    }
+    free(tagged);
+    free(text);
+    return id;
+}
+
+json_t *fl_interned_json(const fl_interner *in, uint64_t id) {
+    if (id == 0) return json_null();
+    size_t len;
+    const char *bytes = fl_interned(in, id, &len);
+    if (len == 0 || bytes[0] != 'j') return json_string("<not a value>");
+    return json_loadb(bytes + 1, len - 1, JSON_DECODE_ANY, NULL);
+}
+
+size_t fl_interner_bytes(const fl_interner *in) {
+    return fl_strmap_bytes(in->map) + in->capacity * (sizeof(char *) + sizeof(uint32_t));
+}

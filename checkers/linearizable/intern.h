@@ -1,0 +1,34 @@
+/* Hash-consing for model values and states: equal byte strings get equal ids, so a
+ * model state is one 64-bit id and state equality is id equality. */
+#ifndef FL_INTERN_H
+#define FL_INTERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "strpool.h"
+
+#define FL_INTERN_FAILED UINT64_MAX
+
+typedef struct fl_interner {
+    fl_strmap *map;      /* bytes -> id */
+    const char **bytes;  /* id -> the map's copy */
+    uint32_t *lengths;   /* id -> byte count */
+    size_t count;        /* ids 1..count are used; 0 is reserved for "nothing" (nil, empty) */
+    size_t capacity;
+} fl_interner;
+
+int fl_interner_init(fl_interner *in);
+void fl_interner_free(fl_interner *in);
+/* The id of bytes, adding them if new; FL_INTERN_FAILED on OOM. */
+uint64_t fl_intern(fl_interner *in, const void *bytes, size_t len);
+const void *fl_interned(const fl_interner *in, uint64_t id, size_t *len);
+/* The id of a JSON value's canonical text, tagged 'j'; nil (NULL or null) is 0. */
+uint64_t fl_intern_json(fl_interner *in, const json_t *v);
+/* The JSON value an id from fl_intern_json stands for (new reference). */
+json_t *fl_interned_json(const fl_interner *in, uint64_t id);
+size_t fl_interner_bytes(const fl_interner *in);
+
+#endif

@@ -1,0 +1,8 @@
+/* The subcommands of `faultline`; each takes its own argv (argv[0] is its name). */
+#ifndef FL_COMMANDS_H
+#define FL_COMMANDS_H
+
+int fl_cmd_check(int argc, char **argv);
+int fl_cmd_convert(int argc, char **argv);
+
+#endif

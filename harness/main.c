@@ -1,0 +1,36 @@
+/* faultline: the controller's command line; one subcommand per concern. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "exit_codes.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
+    {"convert", fl_cmd_convert, "convert a history between JSON Lines and Jepsen EDN"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: faultline COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'faultline COMMAND --help' describes a command.\n"
+                 "exit codes: 0 valid, 1 anomaly, 2 unknown, 3 harness error, 64 usage, "
+                 "65 malformed input\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? FL_EXIT_USAGE : 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "faultline: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return FL_EXIT_USAGE;
+}
