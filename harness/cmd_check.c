@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "commands.h"
@@ -19,6 +20,7 @@ static const char usage_text[] =
     "  --certify               re-check every verdict's certificate with the separate verifier\n"
     "  --check-time-limit S    give up (verdict unknown) after S seconds\n"
     "  --check-memory-limit MB give up (verdict unknown) past MB MiB of search state\n"
+    "                          (default: half of physical memory)\n"
     "  --threads N             keys checked in parallel (default: one per core)\n"
     "  --all-keys              keep checking the other keys once one is invalid\n"
     "  --allow-truncated       skip a truncated last line (a crashed writer) and check the rest\n"
@@ -204,6 +206,9 @@ int fl_cmd_check(int argc, char **argv) {
                     .lin = {.full_certificates = true}};
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0) return parsed > 0 ? FL_EXIT_VALID : FL_EXIT_USAGE;
+    if (!a.lin.memory_limit_bytes) /* an unbounded search must not take the machine down */
+        a.lin.memory_limit_bytes =
+            (size_t)sysconf(_SC_PHYS_PAGES) / 2 * (size_t)sysconf(_SC_PAGESIZE);
     int status = FL_EXIT_VALID;
     bool malformed = false, usage = false;
     json_t *histories = json_object(), *valid = json_true(), *single = NULL;

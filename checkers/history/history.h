@@ -107,6 +107,9 @@ void fl_jsonl_reader_close(fl_jsonl_reader *r);
 int fl_jsonl_read(FILE *in, const char *name, fl_history *into, bool allow_truncated,
                   fl_error *err);
 
+/* The reader's fast path for one line: 1 when it added the op, 0 when the line must go
+ * through jansson instead (nothing was added). Exposed for the differential fuzzer. */
+int fl_jsonl_fast_line(fl_history *h, const char *text, size_t len, uint32_t line_number);
 int fl_jsonl_read_buffer(const char *text, size_t len, const char *name, fl_history *into,
                          bool allow_truncated, fl_error *err);
 

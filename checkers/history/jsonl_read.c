@@ -28,6 +28,7 @@ static int parse_line(fl_history *h, const char *name, const char *text, size_t 
                       uint32_t line_number, bool last_unterminated, bool allow_truncated,
                       fl_error *err) {
     if (is_blank(text, len)) return 0;
+    if (fl_jsonl_fast_line(h, text, len, line_number)) return 1;
     json_error_t jerr;
     json_t *obj = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (!obj) {

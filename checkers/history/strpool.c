@@ -28,10 +28,18 @@ struct fl_strpool {
 };
 
 uint64_t fl_hash_bytes(const void *bytes, size_t len) {
-    /* FNV-1a, then a final mix so low bits are usable for the table index. */
+    /* Eight bytes at a time (states can be long strings), then a final mix so the
+     * low bits are usable for the table index. */
     const unsigned char *p = bytes;
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++) {
+    uint64_t h = 1469598103934665603ULL ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t chunk;
+        memcpy(&chunk, p + i, 8);
+        h = (h ^ chunk) * 0x9E3779B97F4A7C15ULL;
+        h ^= h >> 29;
+    }
+    for (; i < len; i++) {
         h ^= p[i];
         h *= 1099511628211ULL;
     }

@@ -11,7 +11,13 @@ int fl_interner_init(fl_interner *in) {
     return in->map ? 0 : -1;
 }
 
+typedef struct fl_derived {
+    uint64_t state, arg, result; /* result FL_INTERN_FAILED: empty slot */
+    uint32_t tag;
+} fl_derived;
+
 void fl_interner_free(fl_interner *in) {
+    free(in->derived);
     fl_strmap_free(in->map);
     free(in->bytes);
     free(in->lengths);
@@ -78,5 +84,48 @@ json_t *fl_interned_json(const fl_interner *in, uint64_t id) {
 }
 
 size_t fl_interner_bytes(const fl_interner *in) {
-    return fl_strmap_bytes(in->map) + in->capacity * (sizeof(char *) + sizeof(uint32_t));
+    return fl_strmap_bytes(in->map) + in->capacity * (sizeof(char *) + sizeof(uint32_t)) +
+           (in->derived ? (in->derived_mask + 1) * sizeof(fl_derived) : 0);
+}
+
+static size_t derived_slot(const fl_derived *slots, size_t mask, uint32_t tag, uint64_t state,
+                           uint64_t arg) {
+    uint64_t h = (state * 0x9E3779B97F4A7C15ULL) ^ (arg * 0xC2B2AE3D27D4EB4FULL) ^ tag;
+    h ^= h >> 32;
+    size_t i = h & mask;
+    while (slots[i].result != FL_INTERN_FAILED &&
+           !(slots[i].state == state && slots[i].arg == arg && slots[i].tag == tag))
+        i = (i + 1) & mask;
+    return i;
+}
+
+uint64_t fl_derived_get(const fl_interner *in, uint32_t tag, uint64_t state, uint64_t arg) {
+    if (!in->derived) return FL_INTERN_FAILED;
+    return in->derived[derived_slot(in->derived, in->derived_mask, tag, state, arg)].result;
+}
+
+static int derived_grow(fl_interner *in) {
+    size_t capacity = in->derived ? (in->derived_mask + 1) * 2 : 1024;
+    fl_derived *slots = malloc(capacity * sizeof *slots);
+    if (!slots) return -1;
+    for (size_t i = 0; i < capacity; i++) slots[i].result = FL_INTERN_FAILED;
+    for (size_t i = 0; in->derived && i <= in->derived_mask; i++) {
+        const fl_derived *d = &in->derived[i];
+        if (d->result != FL_INTERN_FAILED)
+            slots[derived_slot(slots, capacity - 1, d->tag, d->state, d->arg)] = *d;
+    }
+    free(in->derived);
+    in->derived = slots;
+    in->derived_mask = capacity - 1;
+    return 0;
+}
+
+void fl_derived_put(fl_interner *in, uint32_t tag, uint64_t state, uint64_t arg, uint64_t result) {
+    if (result == FL_INTERN_FAILED) return;
+    if ((!in->derived || (in->derived_count + 1) * 2 > in->derived_mask + 1) &&
+        derived_grow(in) != 0)
+        return; /* only a memo: without room it is simply not remembered */
+    size_t i = derived_slot(in->derived, in->derived_mask, tag, state, arg);
+    if (in->derived[i].result == FL_INTERN_FAILED) in->derived_count++;
+    in->derived[i] = (fl_derived){state, arg, result, tag};
 }

@@ -18,6 +18,11 @@ typedef struct fl_interner {
     uint32_t *lengths;   /* id -> byte count */
     size_t count;        /* ids 1..count are used; 0 is reserved for "nothing" (nil, empty) */
     size_t capacity;
+    /* Memo of derived states, (op tag, state, argument) -> state: a search applies the
+     * same append to the same state over and over as it backtracks. */
+    struct fl_derived *derived;
+    size_t derived_mask;
+    size_t derived_count;
 } fl_interner;
 
 int fl_interner_init(fl_interner *in);
@@ -30,5 +35,8 @@ uint64_t fl_intern_json(fl_interner *in, const json_t *v);
 /* The JSON value an id from fl_intern_json stands for (new reference). */
 json_t *fl_interned_json(const fl_interner *in, uint64_t id);
 size_t fl_interner_bytes(const fl_interner *in);
+/* The memoised result of deriving a state, or FL_INTERN_FAILED when not known. */
+uint64_t fl_derived_get(const fl_interner *in, uint32_t tag, uint64_t state, uint64_t arg);
+void fl_derived_put(fl_interner *in, uint32_t tag, uint64_t state, uint64_t arg, uint64_t result);
 
 #endif

@@ -115,6 +115,11 @@ static fl_state init_empty(fl_interner *in) {
 /* Append one id to a sequence state (or insert it in order, for a set). */
 static int push_element(fl_interner *in, fl_state s, uint64_t id, char tag, bool as_set,
                         fl_state *next) {
+    uint64_t known = fl_derived_get(in, (uint32_t)tag, s, id);
+    if (known != FL_INTERN_FAILED) {
+        *next = known;
+        return 1;
+    }
     size_t n;
     const uint64_t *old = elements(in, s, &n);
     uint64_t *ids = malloc((n + 1) * sizeof *ids);
@@ -134,6 +139,7 @@ static int push_element(fl_interner *in, fl_state s, uint64_t id, char tag, bool
     if (n > at) memcpy(ids + at + 1, old + at, (n - at) * sizeof *ids);
     *next = intern_elements(in, tag, ids, n + 1);
     free(ids);
+    fl_derived_put(in, (uint32_t)tag, s, id, *next);
     return *next == FL_INTERN_FAILED ? -1 : 1;
 }
 

@@ -96,16 +96,25 @@ static int append_string(fl_interner *in, fl_state s, uint64_t arg, fl_state *ne
         *next = arg;
         return 1;
     }
+    uint64_t known = fl_derived_get(in, 's', s, arg);
+    if (known != FL_INTERN_FAILED) {
+        *next = known;
+        return known != 0; /* 0 remembers "not a string": not legal */
+    }
     size_t a_len, b_len;
     const char *a = fl_interned(in, s, &a_len);
     const char *b = fl_interned(in, arg, &b_len);
-    if (a[0] != 's') return 0; /* appending to a non-string value: not legal */
+    if (a[0] != 's') { /* appending to a non-string value: not legal */
+        fl_derived_put(in, 's', s, arg, 0);
+        return 0;
+    }
     char *joined = malloc(a_len + b_len - 1);
     if (!joined) return -1;
     memcpy(joined, a, a_len);
     memcpy(joined + a_len, b + 1, b_len - 1);
     *next = fl_intern(in, joined, a_len + b_len - 1);
     free(joined);
+    fl_derived_put(in, 's', s, arg, *next);
     return *next == FL_INTERN_FAILED ? -1 : 1;
 }
 

@@ -37,9 +37,12 @@ typedef struct cache_slot {
 
 typedef struct frame {
     uint32_t call;
-    uint32_t prev_top;
+    uint32_t prev_top : 31;
+    uint32_t forced : 1;   /* a read-only call: no alternative to it needs trying */
     fl_state prev_state;
 } frame;
+
+#define EXHAUSTED (-2)     /* scan position: the top configuration has nothing left */
 
 typedef struct search {
     const fl_model *model;
@@ -258,11 +261,15 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
     while (remaining > 0) {
         if ((++out->steps & 1023) == 0 && (out->unknown_reason = over_budget(s, out->steps)))
             return FL_VERDICT_UNKNOWN;
-        if (e != NIL && !(e & 1)) { /* a call: try to linearize it here */
+        if (e >= 0 && !(e & 1)) { /* a call: try to linearize it here */
             uint32_t c = (uint32_t)e / 2;
             fl_state next;
             int legal = s->model->step(s->in, state, &s->calls[c], &next);
             if (legal < 0) return -1;
+            /* A read-only call legal now can go first in any linearization that
+             * exists from here (moving it earlier breaks no real-time order and no
+             * state), so when it leads nowhere, neither does anything else here. */
+            bool forced = legal && s->calls[c].read_only && fl_model_equal(s->model, next, state);
             if (legal) {
                 uint32_t new_top = c + 1 > top ? c + 1 : top;
                 uint32_t count = collect_holes(s, c, new_top);
@@ -271,7 +278,7 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
                 int added = cache_add(s, hash, next, new_top, count);
                 if (added < 0) return -1;
                 if (added) {
-                    s->stack[s->depth++] = (frame){c, top, state};
+                    s->stack[s->depth++] = (frame){c, top, forced, state};
                     state = next;
                     set_hash ^= s->zobrist[c];
                     top = new_top;
@@ -281,11 +288,11 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
                     continue;
                 }
             }
-            e = s->next[e];
+            e = forced ? EXHAUSTED : s->next[e];
             continue;
         }
         /* A completion (or the end): its call must have been linearized by now. */
-        if (e != NIL) {
+        if (e >= 0) {
             uint32_t blocked = (uint32_t)e / 2;
             if (out->blocked_call < 0 ||
                 s->calls[blocked].return_pos > s->calls[out->blocked_call].return_pos)
@@ -299,7 +306,7 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
         top = f.prev_top;
         set_hash ^= s->zobrist[f.call];
         remaining += fl_call_known(&s->calls[f.call]);
-        e = s->next[2 * f.call];
+        e = f.forced ? EXHAUSTED : s->next[2 * f.call];
     }
     return FL_VERDICT_VALID;
 }

@@ -57,6 +57,8 @@ const char *fl_verify_linearization(const fl_history *h, const char *model, int3
     return why;
 }
 
+#define VERIFY_MEMORY_MAX_BYTES ((size_t)1 << 30)
+
 /* Exhaustive search over configurations (ops done, state), each remembered as text
  * so none is explored twice. */
 typedef struct wframe {
@@ -114,7 +116,8 @@ static void pop_config(wsearch *w) {
     json_decref(f->state);
 }
 
-/* 1: some order works; 0: none does; -1: out of memory; -2: out of time. */
+/* 1: some order works; 0: none does; -1: out of memory; -2: out of time; -3: past the
+ * memory bound. */
 static int any_order_works(wsearch *w, int64_t deadline_ns) {
     uint8_t *none = calloc(w->count ? w->count : 1, 1);
     json_t *init = ref_init(w->model);
@@ -127,6 +130,7 @@ static int any_order_works(wsearch *w, int64_t deadline_ns) {
         if (deadline_ns && (steps & 255) == 0 &&
             (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec > deadline_ns)
             return -2;
+        if ((steps & 255) == 0 && fl_strmap_bytes(w->seen) > VERIFY_MEMORY_MAX_BYTES) return -3;
         wframe *f = &w->stack[w->depth - 1];
         if (f->earliest_return == INT64_MAX) return 1; /* every known op is done */
         size_t i = f->next_candidate;
@@ -200,6 +204,7 @@ const char *fl_verify_window(const fl_history *h, const char *model, int32_t key
         if (rc == 1) why = "the window is linearizable: an order of its ops works";
         else if (rc == -1) why = "out of memory while verifying the window";
         else if (rc == -2) why = "could not verify the window in the time allowed";
+        else if (rc == -3) why = "could not verify the window within the verifier's memory bound";
     }
     while (w.depth > 0) pop_config(&w);
     fl_strmap_free(w.seen);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs every Debian package faultline needs to build and test (Debian 12, as root).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config bash   # the build
+  clang libclang-rt-14-dev           # libFuzzer targets and their sanitizer runtime
+  libjansson-dev                     # JSON: histories, results, configs
+  libpcre2-dev                       # log-pattern checker
+  libcmocka-dev                      # unit tests
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

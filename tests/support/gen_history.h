@@ -1,0 +1,34 @@
+/* Generated histories that are linearizable by construction: concurrent processes
+ * run random ops against a sequential model, each op taking effect at a random moment
+ * between its invocation and completion. Used by the property test and the benches. */
+#ifndef FL_GEN_HISTORY_H
+#define FL_GEN_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "history.h"
+
+typedef struct fl_gen_options {
+    uint64_t seed;
+    size_t ops;            /* invocations to generate */
+    size_t keys;           /* keys, named by integers 0..keys-1 */
+    size_t concurrency;    /* processes running at once */
+    double info_rate;      /* share of ops that end info (half of them took effect) */
+    double fail_rate;      /* share of writes that end fail (and did not take effect) */
+    int value_range;       /* values written are 0..value_range-1 (small: more ambiguity) */
+    const char *model;     /* register, cas-register, kv, list-append, set, counter */
+} fl_gen_options;
+
+typedef struct fl_rng {
+    uint64_t s;
+} fl_rng;
+
+uint64_t fl_rng_next(fl_rng *r);
+/* Uniform in [0, n). */
+uint64_t fl_rng_below(fl_rng *r, uint64_t n);
+double fl_rng_unit(fl_rng *r);
+
+fl_history *fl_gen_history(const fl_gen_options *o);
+
+#endif
