@@ -117,7 +117,9 @@ static char *copy_bytes(fl_strmap *m, const char *bytes, size_t len) {
     char *copy = m->arena + m->arena_used;
     memcpy(copy, bytes, len);
     copy[len] = '\0';
-    m->arena_used += len + 1;
+    /* Copies start 8-byte aligned, so a copy holding an array of ids can be read as one. */
+    m->arena_used = (m->arena_used + len + 1 + 7) & ~(size_t)7;
+    if (m->arena_used > m->arena_size) m->arena_used = m->arena_size;
     return copy;
 }
 

@@ -8,7 +8,8 @@
 
 enum { OP_READ, OP_ADD, OP_ENQUEUE, OP_DEQUEUE, OP_ACQUIRE, OP_RELEASE };
 
-/* A sequence state: a tag byte, then element ids. The empty sequence is state 0. */
+/* A sequence state: element ids, then a tag byte (last, so the ids stay aligned as the
+ * interner stores them). The empty sequence is state 0. */
 static const uint64_t *elements(const fl_interner *in, fl_state s, size_t *count) {
     if (s == 0) {
         *count = 0;
@@ -17,7 +18,7 @@ static const uint64_t *elements(const fl_interner *in, fl_state s, size_t *count
     size_t len;
     const char *bytes = fl_interned(in, s, &len);
     *count = (len - 1) / sizeof(uint64_t);
-    return (const uint64_t *)(const void *)(bytes + 1);
+    return (const uint64_t *)(const void *)bytes;
 }
 
 static uint64_t intern_elements(fl_interner *in, char tag, const uint64_t *ids, size_t n) {
@@ -25,8 +26,8 @@ static uint64_t intern_elements(fl_interner *in, char tag, const uint64_t *ids, 
     size_t len = 1 + n * sizeof(uint64_t);
     char *buf = malloc(len);
     if (!buf) return FL_INTERN_FAILED;
-    buf[0] = tag;
-    memcpy(buf + 1, ids, n * sizeof(uint64_t));
+    memcpy(buf, ids, n * sizeof(uint64_t));
+    buf[n * sizeof(uint64_t)] = tag;
     uint64_t id = fl_intern(in, buf, len);
     free(buf);
     return id;

@@ -141,7 +141,10 @@ static int any_order_works(wsearch *w, int64_t deadline_ns) {
         }
         f->next_candidate = i + 1;
         json_t *next;
-        if (!ref_step(w->model, f->state, &w->ops[i], &next)) continue;
+        if (!ref_step(w->model, f->state, &w->ops[i], &next)) {
+            json_decref(next);
+            continue;
+        }
         f->done[i] = 1;
         rc = push_config(w, f->done, next);
         f->done[i] = 0; /* the stack never moves: it holds every op at most once */

@@ -46,6 +46,31 @@ static json_t *with_appended(const json_t *list, const json_t *v) {
     return copy;
 }
 
+static int compare_json_text(const json_t *a, const json_t *b) {
+    char *x = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *y = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    int c = strcmp(x ? x : "", y ? y : "");
+    free(x);
+    free(y);
+    return c;
+}
+
+/* A set state is kept sorted (by JSON text), so equal sets are equal states. */
+static json_t *with_inserted(const json_t *set, const json_t *v) {
+    json_t *copy = json_array();
+    bool placed = false;
+    for (size_t i = 0; i < json_array_size(set); i++) {
+        json_t *e = json_array_get(set, i);
+        if (!placed && compare_json_text(v, e) < 0) {
+            json_array_append(copy, (json_t *)v);
+            placed = true;
+        }
+        json_array_append(copy, e);
+    }
+    if (!placed) json_array_append(copy, (json_t *)v);
+    return copy;
+}
+
 /* The register family: register, cas-register, kv. */
 static int step_register(const json_t *s, const ref_op *o, json_t **next) {
     const json_t *v = arg_of(o);
@@ -83,7 +108,8 @@ static int step_collection(const char *model, const json_t *s, const ref_op *o, 
         return json_array_size(s) == 0 ? json_array_size(o->ok->value) == 0
                                        : same(s, o->ok->value);
     }
-    *next = set && in_list(s, v) ? json_incref((json_t *)s) : with_appended(s, v);
+    *next = !set ? with_appended(s, v) : in_list(s, v) ? json_incref((json_t *)s)
+                                                       : with_inserted(s, v);
     return 1;
 }
 

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #define MAX_REMOVAL_SEARCHES 4000
-#define TRIAL_STEPS_FACTOR 4
-#define TRIAL_STEPS_MIN 20000
+#define TRIAL_STEPS_FACTOR 2
+#define TRIAL_STEPS_MIN 10000
+#define TOTAL_STEPS_FACTOR 20   /* all trials together, in units of the first search */
+#define TOTAL_STEPS_MIN 2000000
 
 /* The calls of the prefix cut at cut_pos, minus removed ones; calls still open at
  * the cut become unknown, and unknown read-only calls have nothing to check. */
@@ -35,6 +37,7 @@ typedef struct trial {
     fl_call *buf;
     size_t searches;
     uint64_t baseline_steps; /* of the first search: the unreduced prefix */
+    uint64_t total_steps;    /* of every search so far */
 } trial;
 
 /* 1 certainly invalid, 0 valid or undecided (undecided counts as "keep the op"). */
@@ -45,6 +48,7 @@ static int prefix_invalid(trial *t, int64_t cut_pos, const uint8_t *removed) {
     if (fl_search(t->m, t->in, t->buf, count, t->budget, -1, &r) != 0) return 0;
     fl_search_result_free(&r);
     if (!t->baseline_steps) t->baseline_steps = r.steps;
+    t->total_steps += r.steps;
     return r.verdict == FL_VERDICT_INVALID;
 }
 
@@ -61,6 +65,7 @@ static bool remove_reads(trial *t, int64_t cut_pos, uint32_t failing, uint8_t *r
     for (size_t block = candidate_count / 2 ? candidate_count / 2 : 1; block > 0; block /= 2) {
         for (size_t start = 0; start < candidate_count; start += block) {
             if (t->searches >= MAX_REMOVAL_SEARCHES ||
+                t->total_steps > t->baseline_steps * TOTAL_STEPS_FACTOR + TOTAL_STEPS_MIN ||
                 (t->budget->deadline_ns && fl_now_ns() > t->budget->deadline_ns)) {
                 complete = false;
                 goto done;
@@ -92,7 +97,7 @@ done:
 int fl_window_find(const fl_model *m, fl_interner *in, const fl_call *calls, size_t n,
                    int64_t blocked_call, const fl_budget *budget, fl_window *out) {
     memset(out, 0, sizeof *out);
-    trial t = {m, in, calls, n, budget, malloc((n ? n : 1) * sizeof(fl_call)), 0, 0};
+    trial t = {m, in, calls, n, budget, malloc((n ? n : 1) * sizeof(fl_call)), 0, 0, 0};
     uint8_t *removed = calloc(n ? n : 1, 1);
     uint32_t *map = malloc((n ? n : 1) * sizeof *map);
     int rc = -1;

@@ -3,8 +3,9 @@
  * Method: a loop of random events. An idle process may invoke an op (written to the
  * history); an invoked op may take effect (applied to the sequential model, its
  * result remembered); an op that took effect may complete (ok with the result, or
- * info). An op chosen to vanish completes as info without ever taking effect; a
- * write chosen to fail completes as fail without taking effect. So the order in which
+ * info), or never complete (its worker died; a new process takes over). An op chosen
+ * to vanish ends info or stays open without ever taking effect; an op chosen to fail
+ * completes as fail without taking effect. So the order in which
  * ops took effect is a linearization, and the history is valid by construction. */
 #include "gen_history.h"
 
@@ -30,7 +31,9 @@ typedef struct proc {
     int64_t id;
     proc_phase phase;
     size_t invoke_pos;
-    int fate;          /* 0 ok, 1 info after effect, 2 info without effect, 3 fail */
+    int fate;          /* 0 ok, 1 info after effect, 2 info without effect, 3 fail,
+                          4 never completes after effect, 5 never completes, no effect */
+    bool slow;         /* this op moves on rarely: latencies spread out */
     json_t *result;    /* what the op returns when it completes ok */
 } proc;
 
@@ -58,10 +61,16 @@ static json_t *pick_value(gen *g, const char *f) {
     const char *m = g->o->model;
     int range = g->o->value_range > 0 ? g->o->value_range : 5;
     if (!strcmp(f, "read")) return json_null();
+    if (!strcmp(m, "kv") && strcmp(f, "append")) { /* writes and cas: a few strings */
+        char a[16], b[16];
+        snprintf(a, sizeof a, "s%d", (int)fl_rng_below(&g->rng, (uint64_t)range));
+        snprintf(b, sizeof b, "s%d", (int)fl_rng_below(&g->rng, (uint64_t)range));
+        return !strcmp(f, "cas") ? json_pack("[ss]", a, b) : json_string(a);
+    }
     if (!strcmp(f, "cas"))
         return json_pack("[ii]", (int)fl_rng_below(&g->rng, (uint64_t)range),
                          (int)fl_rng_below(&g->rng, (uint64_t)range));
-    if (!strcmp(m, "kv") && (!strcmp(f, "append") || !strcmp(f, "write"))) {
+    if (!strcmp(m, "kv")) { /* append: unique, so reads reveal the order */
         char s[32];
         snprintf(s, sizeof s, "x%lld ", (long long)g->next_element++);
         return json_string(s);
@@ -130,13 +139,22 @@ static void invoke(gen *g, proc *p) {
     p->invoke_pos = g->h->count - 1;
     p->phase = INVOKED;
     p->fate = 0;
+    p->slow = fl_rng_below(&g->rng, 10) == 0;
     double r = fl_rng_unit(&g->rng);
-    if (r < g->o->info_rate) p->fate = fl_rng_below(&g->rng, 2) ? 1 : 2;
+    if (r < g->o->info_rate * 0.8) p->fate = fl_rng_below(&g->rng, 2) ? 1 : 2;
+    else if (r < g->o->info_rate) p->fate = fl_rng_below(&g->rng, 2) ? 4 : 5;
     else if (strcmp(op->f, "read") && fl_rng_unit(&g->rng) < g->o->fail_rate) p->fate = 3;
 }
 
 static void complete(gen *g, proc *p) {
     const fl_op *inv = &g->h->ops[p->invoke_pos];
+    if (p->fate >= 4) { /* the worker died: its invocation stays open, a new one starts */
+        json_decref(p->result);
+        p->result = NULL;
+        p->phase = IDLE;
+        p->id += (int64_t)g->o->concurrency;
+        return;
+    }
     int type = p->fate == 0 ? FL_OK : p->fate == 3 ? FL_FAIL : FL_INFO;
     bool read_ok = type == FL_OK && !strcmp(inv->f, "read");
     emit(g, p->id, type, inv->f, inv->key, json_incref(read_ok ? p->result : inv->value));
@@ -152,12 +170,12 @@ static void advance(gen *g, proc *p, size_t *remaining, size_t *active) {
         invoke(g, p);
         (*remaining)--;
         (*active)++;
-    } else if (p->phase == INVOKED && p->fate >= 2) {
+    } else if (p->phase == INVOKED && (p->fate == 2 || p->fate == 3 || p->fate == 5)) {
         complete(g, p); /* it never took effect */
         (*active)--;
     } else if (p->phase == INVOKED) {
         p->result = apply(g, &g->h->ops[p->invoke_pos]);
-        if (!p->result) p->fate = 3; /* a cas that did not match: refused */
+        if (!p->result && p->fate < 4) p->fate = 3; /* a cas that did not match: refused */
         p->phase = APPLIED;
     } else {
         complete(g, p);
@@ -182,8 +200,7 @@ fl_history *fl_gen_history(const fl_gen_options *o) {
     while (remaining > 0 || active > 0) {
         proc *p = &procs[fl_rng_below(&g.rng, concurrency)];
         if (p->phase == IDLE && remaining == 0) continue;
-        /* Spread latencies: some processes are slow to move on. */
-        if ((p->id % 7) == 0 && fl_rng_below(&g.rng, 4) != 0) continue;
+        if (p->slow && p->phase != IDLE && fl_rng_below(&g.rng, 8) != 0) continue;
         advance(&g, p, &remaining, &active);
     }
     fl_error err;

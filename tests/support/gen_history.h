@@ -14,8 +14,9 @@ typedef struct fl_gen_options {
     size_t ops;            /* invocations to generate */
     size_t keys;           /* keys, named by integers 0..keys-1 */
     size_t concurrency;    /* processes running at once */
-    double info_rate;      /* share of ops that end info (half of them took effect) */
-    double fail_rate;      /* share of writes that end fail (and did not take effect) */
+    double info_rate;      /* share of ops whose outcome is unknown: most end info, a fifth
+                              never complete; half of them took effect */
+    double fail_rate;      /* share of non-read ops that end fail (and did not take effect) */
     int value_range;       /* values written are 0..value_range-1 (small: more ambiguity) */
     const char *model;     /* register, cas-register, kv, list-append, set, counter */
 } fl_gen_options;
