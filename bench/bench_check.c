@@ -118,6 +118,7 @@ static int bench_generated(const char *name, const fl_gen_options *o) {
 }
 
 int main(int argc, char **argv) {
+    fl_lin_tune_malloc(); /* as the faultline binary does */
     const char *what = argc > 1 ? argv[1] : "all";
     bool all = !strcmp(what, "all");
     int rc = 0;

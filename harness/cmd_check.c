@@ -133,12 +133,15 @@ static void print_summary(const char *path, const json_t *r) {
            json_array_size(json_object_get(r, "invalid_keys")),
            json_array_size(json_object_get(r, "unknown_keys")),
            json_real_value(json_object_get(r, "seconds")),
-           !certified ? "" : json_is_true(certified) ? " certified" : " CERTIFICATE FAILED");
+           !certified                ? ""
+           : json_is_true(certified) ? " certified"
+           : json_is_false(certified) ? " CERTIFICATE FAILED"
+                                      : " certificate undecided");
     const char *name;
     json_t *k;
     json_object_foreach(json_object_get(r, "keys"), name, k) {
         const json_t *valid = json_object_get(k, "valid");
-        if (json_is_true(valid) && !json_is_false(json_object_get(k, "certified"))) continue;
+        if (json_is_true(valid) && !json_object_get(k, "certificate_problem")) continue;
         printf("  key %s: %s", name, verdict_word(valid));
         const json_t *why = json_object_get(k, json_is_string(valid) ? "reason" : "explanation");
         if (why) printf(": %s", json_string_value(why));

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "commands.h"
 #include "exit_codes.h"
 
@@ -24,6 +25,7 @@ static void usage(FILE *out) {
 }
 
 int main(int argc, char **argv) {
+    fl_lin_tune_malloc();
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? FL_EXIT_USAGE : 0;

@@ -654,7 +654,7 @@ static int read_op(parser *p, fl_history *h) {
     json_object_clear(p->op_map);
     if (parse_map_into(p, p->op_map, line, col) != 0)
         return p->at_eof ? ended_inside(p, h, start, "the last op", true) : FL_READ_MALFORMED;
-    int rc = fl_history_add_object(h, p->op_map, line, p->err);
+    int rc = fl_history_add_object(h, p->op_map, line, true, p->err);
     /* add_object knows the line, not where on it the map began. */
     if (rc == FL_READ_MALFORMED && p->err->line == line && p->err->column == 1)
         p->err->column = col;

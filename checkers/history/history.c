@@ -109,19 +109,20 @@ oom:
     return -1;
 }
 
-/* A keyword from an EDN map arrives as ":name"; a JSON string has no colon. */
-static const char *strip_keyword(const char *s, bool *was_keyword) {
-    *was_keyword = s[0] == ':' && s[1] != '\0';
+/* A keyword from an EDN map arrives as ":name"; JSON has no keywords, so a JSON
+ * string keeps every character. */
+static const char *strip_keyword(const char *s, bool edn, bool *was_keyword) {
+    *was_keyword = edn && s[0] == ':' && s[1] != '\0';
     return *was_keyword ? s + 1 : s;
 }
 
-static int set_process(fl_op *op, json_t *v) {
+static int set_process(fl_op *op, json_t *v, bool edn) {
     if (json_is_integer(v) && json_integer_value(v) >= 0) {
         op->process = json_integer_value(v);
         return 0;
     }
     bool kw;
-    if (json_is_string(v) && strcmp(strip_keyword(json_string_value(v), &kw), "nemesis") == 0) {
+    if (json_is_string(v) && strcmp(strip_keyword(json_string_value(v), edn, &kw), "nemesis") == 0) {
         op->process = FL_PROCESS_NEMESIS;
         return 0;
     }
@@ -134,41 +135,45 @@ static const char *intern(fl_history *h, const char *s) {
 
 /* One named field of an op; returns NULL or what was wrong. */
 static const char *set_field(fl_history *h, fl_op *op, const char *name, json_t *v,
-                             bool *has_type, bool *has_process) {
+                             bool edn, bool *has_type, bool *has_process) {
     bool kw;
     if (strcmp(name, "index") == 0) {
         if (!json_is_integer(v)) return "\"index\" must be an integer";
         op->index = json_integer_value(v);
     } else if (strcmp(name, "time") == 0) {
         if (!json_is_number(v)) return "\"time\" must be a number (nanoseconds)";
-        op->time_ns = json_is_integer(v) ? json_integer_value(v) : (int64_t)json_real_value(v);
+        double real = json_is_real(v) ? json_real_value(v) : 0;
+        if (json_is_real(v) && !(real > -9.2e18 && real < 9.2e18))
+            return "\"time\" is out of range (nanoseconds since the run started)";
+        op->time_ns = json_is_integer(v) ? json_integer_value(v) : (int64_t)real;
         op->flags |= FL_OP_HAS_TIME;
     } else if (strcmp(name, "process") == 0) {
-        if (set_process(op, v) != 0)
+        if (set_process(op, v, edn) != 0)
             return "\"process\" must be a non-negative integer or \"nemesis\"";
         *has_process = true;
     } else if (strcmp(name, "type") == 0) {
-        int t = json_is_string(v) ? fl_op_type_parse(strip_keyword(json_string_value(v), &kw)) : -1;
+        int t = json_is_string(v) ? fl_op_type_parse(strip_keyword(json_string_value(v), edn, &kw)) : -1;
         if (t < 0) return "\"type\" must be one of invoke, ok, fail, info";
         op->type = (uint8_t)t;
         *has_type = true;
     } else if (strcmp(name, "f") == 0) {
         if (!json_is_string(v)) return "\"f\" must be a string or keyword";
-        op->f = intern(h, strip_keyword(json_string_value(v), &kw));
+        op->f = intern(h, strip_keyword(json_string_value(v), edn, &kw));
         if (!op->f) return "out of memory";
-        if (!kw) op->flags |= FL_OP_F_STRING;
+        if (edn && !kw) op->flags |= FL_OP_F_STRING;
     } else if (strcmp(name, "key") == 0) {
+        if (json_is_null(v)) return NULL; /* a nil key is no key */
         op->key = fl_history_intern_key(h, v);
         if (op->key < 0) return "out of memory";
     } else if (strcmp(name, "value") == 0) {
         op->value = json_incref(v);
     } else if (strcmp(name, "node") == 0 && json_is_string(v)) {
-        op->node = intern(h, strip_keyword(json_string_value(v), &kw));
+        op->node = intern(h, strip_keyword(json_string_value(v), edn, &kw));
         if (!op->node) return "out of memory";
     } else if (strcmp(name, "error") == 0 && json_is_string(v)) {
-        op->error = intern(h, strip_keyword(json_string_value(v), &kw));
+        op->error = intern(h, strip_keyword(json_string_value(v), edn, &kw));
         if (!op->error) return "out of memory";
-        if (!kw) op->flags |= FL_OP_ERROR_STRING;
+        if (edn && !kw) op->flags |= FL_OP_ERROR_STRING;
     } else {
         if (!op->extra && !(op->extra = json_object())) return "out of memory";
         if (json_object_set(op->extra, name, v) != 0) return "out of memory";
@@ -176,7 +181,15 @@ static const char *set_field(fl_history *h, fl_op *op, const char *name, json_t 
     return NULL;
 }
 
-int fl_history_add_object(fl_history *h, json_t *obj, uint32_t line, fl_error *err) {
+/* Undo an op that was appended but could not be completed. */
+static int drop_last(fl_history *h, int rc) {
+    fl_op *op = &h->ops[--h->count];
+    json_decref(op->value);
+    json_decref(op->extra);
+    return rc;
+}
+
+int fl_history_add_object(fl_history *h, json_t *obj, uint32_t line, bool edn, fl_error *err) {
     if (!json_is_object(obj)) {
         fl_error_set(err, h->source, line, 1, "expected an op map, found %s",
                      json_is_array(obj) ? "an array" : "a scalar");
@@ -192,16 +205,16 @@ int fl_history_add_object(fl_history *h, json_t *obj, uint32_t line, fl_error *e
     const char *name;
     json_t *v;
     json_object_foreach(obj, name, v) {
-        const char *problem = set_field(h, op, name, v, &has_type, &has_process);
+        const char *problem = set_field(h, op, name, v, edn, &has_type, &has_process);
         if (problem) {
             fl_error_set(err, h->source, line, 1, "%s", problem);
-            return FL_READ_MALFORMED;
+            return drop_last(h, FL_READ_MALFORMED);
         }
     }
     if (!has_type || !has_process) {
         fl_error_set(err, h->source, line, 1, "op is missing \"%s\"",
                      has_type ? "process" : "type");
-        return FL_READ_MALFORMED;
+        return drop_last(h, FL_READ_MALFORMED);
     }
     return FL_READ_OK;
 }

@@ -37,7 +37,7 @@ typedef struct fl_op {
     int64_t pair;     /* position of the matching invoke/completion, or FL_NO_PAIR */
     const char *f;    /* never NULL ("" when absent) */
     const char *node; /* NULL when absent */
-    const char *error;/* NULL when absent; JSON text when the source's error was not a string */
+    const char *error;/* NULL when absent; an error that is not a string stays in extra */
     json_t *value;    /* NULL when absent; json_null() for nil */
     json_t *extra;    /* fields the model does not name, or NULL */
     int32_t key;      /* index into fl_history.keys, or FL_NO_KEY */
@@ -88,9 +88,11 @@ void fl_error_set(fl_error *e, const char *file, uint32_t line, uint32_t column,
 /* "file:line:col: message" */
 void fl_error_format(const fl_error *e, char *out, size_t out_bytes);
 
-/* Build an op from a decoded map (JSON object; EDN maps arrive with keyword keys as
- * strings and keyword values as ":name" strings). Takes no reference to obj. */
-int fl_history_add_object(fl_history *h, json_t *obj, uint32_t line, fl_error *err);
+/* Build an op from a decoded map: a JSON object, or (edn) an EDN map decoded with
+ * keyword keys as strings and keyword values as ":name" strings, whose colon is dropped
+ * from type, f, node, error and process. Takes no reference to obj. On an error
+ * nothing is added. */
+int fl_history_add_object(fl_history *h, json_t *obj, uint32_t line, bool edn, fl_error *err);
 
 /* Whole-file readers; the format comes from the extension or the first token. */
 int fl_format_detect(const char *path, const char *head, size_t head_bytes, fl_format *out);

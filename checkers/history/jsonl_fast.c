@@ -52,7 +52,7 @@ static bool plain_integer(cursor *c, long long *out) {
     if (negative) p++;
     const char *digits = p;
     long long v = 0;
-    while (p < c->end && *p >= '0' && *p <= '9' && p - digits < 19) v = v * 10 + (*p++ - '0');
+    while (p < c->end && *p >= '0' && *p <= '9' && p - digits < 18) v = v * 10 + (*p++ - '0');
     size_t n = (size_t)(p - digits);
     if (n == 0 || n > 18 || (n > 1 && digits[0] == '0')) return false;
     if (p < c->end && (*p == '.' || *p == 'e' || *p == 'E' || (*p >= '0' && *p <= '9')))
@@ -125,23 +125,21 @@ static bool set(fl_history *h, fl_op *op, int field, json_t *v) {
         if (ok && field == F_INDEX) op->index = json_integer_value(v);
         if (ok && field == F_TIME) op->time_ns = json_integer_value(v), op->flags |= FL_OP_HAS_TIME;
     } else if (field == F_PROCESS) {
-        ok = (json_is_integer(v) && json_integer_value(v) >= 0) ||
-             (s && (!strcmp(s, "nemesis") || !strcmp(s, ":nemesis")));
+        ok = (json_is_integer(v) && json_integer_value(v) >= 0) || (s && !strcmp(s, "nemesis"));
         if (ok) op->process = s ? FL_PROCESS_NEMESIS : json_integer_value(v);
     } else if (field == F_TYPE) {
-        int t = s ? fl_op_type_parse(s[0] == ':' && s[1] ? s + 1 : s) : -1;
+        int t = s ? fl_op_type_parse(s) : -1;
         ok = t >= 0;
         if (ok) op->type = (uint8_t)t;
-    } else if (field == F_KEY) {
-        op->key = fl_history_intern_key(h, v);
-        ok = op->key >= 0;
+    } else if (field == F_KEY) { /* a nil key is no key */
+        op->key = json_is_null(v) ? FL_NO_KEY : fl_history_intern_key(h, v);
+        ok = json_is_null(v) || op->key >= 0;
     } else if (field == F_VALUE) {
         op->value = v;
         return true;
-    } else { /* f, node, error: strings (a keyword's colon dropped, as the slow path) */
+    } else { /* f, node, error: strings */
         ok = s != NULL;
-        const char *text = ok && s[0] == ':' && s[1] ? s + 1 : s;
-        const char *interned = ok ? fl_strpool_intern(h->pool, text, strlen(text)) : NULL;
+        const char *interned = ok ? fl_strpool_intern(h->pool, s, strlen(s)) : NULL;
         ok = interned != NULL;
         if (field == F_F) op->f = interned;
         else if (field == F_NODE) op->node = interned;

@@ -49,12 +49,9 @@ static int parse_line(fl_history *h, const char *name, const char *text, size_t 
                      "expected one JSON op object per line: %s", jerr.text);
         return FL_READ_MALFORMED;
     }
-    int rc = fl_history_add_object(h, obj, line_number, err);
+    int rc = fl_history_add_object(h, obj, line_number, false, err);
     json_decref(obj);
-    if (rc != FL_READ_OK) return rc;
-    /* JSON has no keywords: nothing to remember about how f and error were spelled. */
-    h->ops[h->count - 1].flags &= (uint8_t) ~(FL_OP_F_STRING | FL_OP_ERROR_STRING);
-    return 1;
+    return rc == FL_READ_OK ? 1 : rc;
 }
 
 fl_jsonl_reader *fl_jsonl_reader_open(FILE *in, const char *name, fl_history *into,

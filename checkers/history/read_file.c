@@ -110,6 +110,10 @@ int fl_history_read_file(const char *path, const fl_read_options *opt, fl_histor
                  ? fl_edn_read(text, len, path, h, opt, err)
                  : fl_jsonl_read_buffer(text, len, path, h, opt->allow_truncated, err);
     free(text);
+    if (rc == FL_READ_OK && h->count == 0) {
+        fl_error_set(err, path, 0, 0, "the history has no operations: nothing to check");
+        rc = FL_READ_MALFORMED;
+    }
     if (rc == FL_READ_OK) rc = fl_history_pair(h, err);
     if (rc != FL_READ_OK) {
         fl_history_free(h);

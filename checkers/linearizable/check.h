@@ -23,6 +23,10 @@ typedef struct fl_lin_options {
  * the model (err names its line: malformed input). */
 json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_error *err);
 
+/* For programs that check: keep freed memory for reuse (see check.c). Call once at
+ * start-up, before any thread. */
+void fl_lin_tune_malloc(void);
+
 /* The worst of two verdicts: false beats "unknown" beats true (new reference). */
 json_t *fl_verdict_worst(const json_t *a, const json_t *b);
 /* A history op pair as JSON for explanations: invocation and outcome (new reference). */

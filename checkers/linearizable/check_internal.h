@@ -15,7 +15,7 @@ typedef struct key_job {
     fl_search_result search;      /* VALID: the linearization */
     fl_window window;             /* INVALID: the smallest failing window found */
     bool has_window;
-    int certified;                /* -1 not asked, 0 did not verify, 1 verified */
+    int certified;                /* -1 not asked, 0 refuted, 1 verified, 2 undecided */
     char certificate_problem[256];
     const char *prepare_error;    /* an op that does not fit the model */
     int64_t prepare_error_pos;

@@ -37,10 +37,18 @@ json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos) {
     return o;
 }
 
+/* A key's name in the result: a string key as itself, any other key (and a string
+ * that would read the same as one, or as "null", the name of ops without a key) as
+ * its JSON text, so two keys never share a name. */
 static json_t *key_name(const fl_history *h, int32_t key) {
     if (key == FL_NO_KEY) return json_string("null");
     const json_t *k = h->keys[key];
-    if (json_is_string(k)) return json_incref((json_t *)k);
+    if (json_is_string(k)) {
+        const char *s = json_string_value(k);
+        size_t len = json_string_length(k);
+        if (strcmp(s, "null") != 0 && fl_strmap_get(h->key_ids, s, len) < 0)
+            return json_incref((json_t *)k);
+    }
     char *text = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     json_t *name = json_string(text ? text : "?");
     free(text);
@@ -124,6 +132,8 @@ static json_t *key_result(const fl_history *h, const fl_lin_options *o, const ke
     json_object_set_new(r, "valid", verdict_json(job->verdict));
     json_object_set_new(r, "ops", json_integer((json_int_t)job->part->invoke_count));
     json_object_set_new(r, "failed_ops_dropped", json_integer((json_int_t)job->part->failed));
+    json_object_set_new(r, "unobserved_ops_dropped",
+                        json_integer((json_int_t)job->part->unobserved));
     json_object_set_new(r, "steps", json_integer((json_int_t)job->search.steps));
     json_object_set_new(r, "cache_entries", json_integer((json_int_t)job->search.cache_entries));
     json_object_set_new(r, "seconds", json_real(job->seconds));
@@ -136,8 +146,10 @@ static json_t *key_result(const fl_history *h, const fl_lin_options *o, const ke
         json_object_set_new(r, "explanation",
                             json_string("no linearization exists; the failing window could not "
                                         "be narrowed within the budget"));
-    if (job->certified >= 0) json_object_set_new(r, "certified", json_boolean(job->certified));
-    if (job->certified == 0)
+    if (job->certified >= 0)
+        json_object_set_new(r, "certified", job->certified == 2 ? json_string("unknown")
+                                                                : json_boolean(job->certified));
+    if (job->certified == 0 || job->certified == 2)
         json_object_set_new(r, "certificate_problem", json_string(job->certificate_problem));
     return r;
 }
@@ -166,7 +178,7 @@ json_t *fl_lin_summarize(const fl_history *h, const fl_lin_options *o, const key
     json_t *result = json_object(), *keys = json_object(), *invalid = json_array(),
            *unknown = json_array(), *valid = json_true();
     size_t counts[3] = {0}, ops = 0;
-    bool certified = true;
+    json_t *certified = json_true();
     for (size_t i = 0; i < count; i++) {
         const key_job *job = &jobs[i];
         json_t *name = key_name(h, job->part->key);
@@ -178,9 +190,17 @@ json_t *fl_lin_summarize(const fl_history *h, const fl_lin_options *o, const key
         ops += job->part->invoke_count;
         if (job->verdict == FL_VERDICT_INVALID) json_array_append(invalid, name);
         if (job->verdict == FL_VERDICT_UNKNOWN) json_array_append(unknown, name);
-        if (job->certified == 0) certified = false;
+        if (job->certified == 0 || (job->certified == 2 && json_is_true(certified))) {
+            json_decref(certified);
+            certified = job->certified == 0 ? json_false() : json_string("unknown");
+        }
         json_object_set_new(keys, json_string_value(name), r);
         json_decref(name);
+    }
+    if (count == 0) { /* nothing was checked: that is no pass */
+        json_decref(valid);
+        valid = json_string("unknown");
+        json_object_set_new(result, "reason", json_string("no client operations to check"));
     }
     json_object_set_new(result, "valid", valid);
     json_object_set_new(result, "model", json_string(o->model->name));
@@ -189,7 +209,8 @@ json_t *fl_lin_summarize(const fl_history *h, const fl_lin_options *o, const key
     json_object_set_new(result, "valid_keys", json_integer((json_int_t)counts[FL_VERDICT_VALID]));
     json_object_set_new(result, "invalid_keys", invalid);
     json_object_set_new(result, "unknown_keys", unknown);
-    if (o->certify) json_object_set_new(result, "certified", json_boolean(certified));
+    if (o->certify) json_object_set_new(result, "certified", certified);
+    else json_decref(certified);
     json_object_set_new(result, "seconds", json_real(seconds));
     json_object_set_new(result, "keys", keys);
     if (h->warning[0]) json_object_set_new(result, "warning", json_string(h->warning));

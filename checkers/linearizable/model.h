@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "history.h"
+#include "idset.h"
 #include "intern.h"
 
 typedef uint64_t fl_state;
@@ -48,6 +49,14 @@ typedef struct fl_model {
     json_t *(*describe)(const fl_interner *in, fl_state s);
     bool (*equal)(fl_state a, fl_state b); /* optional */
     uint64_t (*hash)(fl_state s);          /* optional */
+    /* Optional pair: an op whose outcome is unknown and whose effect no op of the key
+     * can observe (a write of a value nobody reads, an append of an element no read
+     * contains) may be assumed not to have happened without losing a linearization,
+     * and leaving it out spares the search every order it could take. observe adds
+     * what a call observes (a cas its old value, whatever its outcome); observable
+     * says whether an unknown call's effect is among what all calls observe. */
+    int (*observe)(const fl_interner *in, const fl_call *c, fl_idset *seen);
+    bool (*observable)(const fl_interner *in, const fl_call *c, const fl_idset *seen);
 } fl_model;
 
 const fl_model *fl_model_find(const char *name);

@@ -185,7 +185,7 @@ static fl_prepare_rc prepare_counter(fl_interner *in, const fl_op *inv, const fl
     }
     const json_t *v = input(inv, ok);
     c->code = OP_ADD;
-    if (fl_f_is(inv, "increment") && !v) {
+    if (fl_f_is(inv, "increment") && (!v || json_is_null(v))) {
         c->arg[0] = 1;
     } else if ((fl_f_is(inv, "add") || fl_f_is(inv, "increment")) && json_is_integer(v)) {
         c->arg[0] = (uint64_t)json_integer_value(v);
@@ -270,18 +270,36 @@ static json_t *describe_mutex(const fl_interner *in, fl_state s) {
     return json_string(s ? "held" : "free");
 }
 
+/* Reads (and dequeues) observe the elements they return. */
+static int observe_elements(const fl_interner *in, const fl_call *c, fl_idset *seen) {
+    if (c->code == OP_DEQUEUE) return fl_idset_add(seen, c->out);
+    if (c->code != OP_READ) return 0;
+    size_t n;
+    const uint64_t *ids = elements(in, c->out, &n);
+    for (size_t i = 0; i < n; i++)
+        if (fl_idset_add(seen, ids[i]) != 0) return -1;
+    return 0;
+}
+
+static bool observable_element(const fl_interner *in, const fl_call *c, const fl_idset *seen) {
+    (void)in;
+    return (c->code != OP_ADD && c->code != OP_ENQUEUE) || fl_idset_has(seen, c->arg[0]);
+}
+
 const fl_model fl_model_list_append = {
     .name = "list-append",
     .summary = "append ELEMENT, read -> [whole list] (a list per key)",
     .prepare = prepare_list, .init = init_empty, .step = step_list,
-    .describe = describe_sequence,
+    .describe = describe_sequence, .observe = observe_elements,
+    .observable = observable_element,
 };
 
 const fl_model fl_model_set = {
     .name = "set",
     .summary = "add ELEMENT, read -> [whole set] (a set per key)",
     .prepare = prepare_set, .init = init_empty, .step = step_set,
-    .describe = describe_sequence,
+    .describe = describe_sequence, .observe = observe_elements,
+    .observable = observable_element,
 };
 
 const fl_model fl_model_counter = {
@@ -295,7 +313,8 @@ const fl_model fl_model_fifo_queue = {
     .name = "fifo-queue",
     .summary = "enqueue ELEMENT, dequeue -> ELEMENT or nil when empty (a queue per key)",
     .prepare = prepare_queue, .init = init_empty, .step = step_queue,
-    .describe = describe_sequence,
+    .describe = describe_sequence, .observe = observe_elements,
+    .observable = observable_element,
 };
 
 const fl_model fl_model_mutex = {

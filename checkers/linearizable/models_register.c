@@ -28,7 +28,11 @@ static uint64_t encode(fl_interner *in, const json_t *v, int allow) {
 
 static fl_prepare_rc prepare_with(fl_interner *in, const fl_op *inv, const fl_op *ok,
                                   fl_call *c, const char **why, int allow) {
-    const json_t *value = inv->value ? inv->value : (ok ? ok->value : NULL);
+    /* The invocation says what is written; an ok completion may say it when the
+     * invocation left it out (nil), as the verifier also reads it. */
+    const json_t *value = inv->value && !json_is_null(inv->value) ? inv->value
+                          : ok && ok->value                      ? ok->value
+                                                                 : inv->value;
     if (fl_f_is(inv, "read") || fl_f_is(inv, "get")) {
         if (!ok) return FL_PREPARE_SKIP; /* an unknown read changes nothing */
         if (!ok->value) {
@@ -143,18 +147,35 @@ static json_t *describe_register(const fl_interner *in, fl_state s) {
     return fl_interned_json(in, s);
 }
 
+/* Reads observe the value they return; a cas observes its expected old value. */
+static int observe_register(const fl_interner *in, const fl_call *c, fl_idset *seen) {
+    (void)in;
+    if (c->code == OP_READ) return fl_idset_add(seen, c->out);
+    if (c->code == OP_CAS) return fl_idset_add(seen, c->arg[0]);
+    return 0;
+}
+
+static bool observable_register(const fl_interner *in, const fl_call *c, const fl_idset *seen) {
+    (void)in;
+    if (c->code == OP_WRITE) return fl_idset_has(seen, c->arg[0]);
+    if (c->code == OP_CAS) return fl_idset_has(seen, c->arg[1]);
+    return true;
+}
+
 const fl_model fl_model_register = {
     .name = "register",
     .summary = "read, write (a register per key; reads of a key never written see nil)",
     .prepare = prepare_register, .init = init_nil, .step = step_register,
-    .describe = describe_register,
+    .describe = describe_register, .observe = observe_register,
+    .observable = observable_register,
 };
 
 const fl_model fl_model_cas_register = {
     .name = "cas-register",
     .summary = "read, write, cas [old new] (a compare-and-set register per key)",
     .prepare = prepare_cas_register, .init = init_nil, .step = step_register,
-    .describe = describe_register,
+    .describe = describe_register, .observe = observe_register,
+    .observable = observable_register,
 };
 
 const fl_model fl_model_kv = {

@@ -58,6 +58,31 @@ oom:
     return -1;
 }
 
+/* Leave out the calls of unknown outcome whose effect no call of the key observes
+ * (see fl_model.observable): assuming they never happened loses no linearization. */
+static int drop_unobserved(const fl_model *m, fl_partition *p) {
+    if (!m->observe || !m->observable) return 0;
+    fl_idset seen;
+    if (fl_idset_init(&seen) != 0) return -1;
+    for (size_t i = 0; i < p->call_count; i++)
+        if (m->observe(&p->in, &p->calls[i], &seen) != 0) { /* an unknown cas observes too */
+            fl_idset_free(&seen);
+            return -1;
+        }
+    size_t kept = 0;
+    for (size_t i = 0; i < p->call_count; i++) {
+        const fl_call *c = &p->calls[i];
+        if (!fl_call_known(c) && !c->read_only && !m->observable(&p->in, c, &seen)) {
+            p->unobserved++;
+            continue;
+        }
+        p->calls[kept++] = *c;
+    }
+    p->call_count = kept;
+    fl_idset_free(&seen);
+    return 0;
+}
+
 int fl_partition_prepare(const fl_history *h, const fl_model *m, fl_partition *p,
                          const char **why, int64_t *bad_pos) {
     p->calls = malloc((p->invoke_count ? p->invoke_count : 1) * sizeof *p->calls);
@@ -85,6 +110,11 @@ int fl_partition_prepare(const fl_history *h, const fl_model *m, fl_partition *p
         }
         if (rc == FL_PREPARE_SKIP) p->skipped++;
         else p->call_count++;
+    }
+    if (drop_unobserved(m, p) != 0) {
+        *why = "out of memory";
+        *bad_pos = -1;
+        return -1;
     }
     return 0;
 }

@@ -14,6 +14,7 @@ typedef struct fl_partition {
     size_t call_count;
     size_t failed;          /* fail ops, dropped: they certainly did not happen */
     size_t skipped;         /* indeterminate ops with no effect to check (info reads) */
+    size_t unobserved;      /* indeterminate ops whose effect no op observes: left out */
 } fl_partition;
 
 /* The key an op pair belongs to: the invocation's, else the completion's. */

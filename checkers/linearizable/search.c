@@ -43,6 +43,7 @@ typedef struct frame {
 } frame;
 
 #define EXHAUSTED (-2)     /* scan position: the top configuration has nothing left */
+#define SCAN_FAILED (-3)   /* scan position: out of memory */
 
 typedef struct search {
     const fl_model *model;
@@ -249,15 +250,31 @@ static void search_free(search *s) {
     free(s->holes);
 }
 
+/* Where the scan starts: a read-only call that is legal in this state, if any may go
+ * next (reads never hurt later ops and, linearized first, prune the most), else the
+ * head. Returns SCAN_FAILED when memory ran out. */
+static int32_t scan_start(search *s, fl_state state) {
+    const int32_t head = (int32_t)(2 * s->n);
+    for (int32_t e = s->next[head]; e != NIL && !(e & 1); e = s->next[e]) {
+        const fl_call *c = &s->calls[e / 2];
+        if (!c->read_only) continue;
+        fl_state next;
+        int legal = s->model->step(s->in, state, c, &next);
+        if (legal < 0) return SCAN_FAILED;
+        if (legal) return e;
+    }
+    return s->next[head];
+}
+
 /* The search loop proper; returns the verdict, or -1 when memory ran out. */
 static int run(search *s, int64_t watch, fl_search_result *out) {
     size_t remaining = 0;
     for (size_t c = 0; c < s->n; c++) remaining += fl_call_known(&s->calls[c]);
-    const int32_t head = (int32_t)(2 * s->n);
     fl_state state = s->model->init(s->in);
     uint64_t set_hash = 0;
     uint32_t top = 0;
-    int32_t e = s->next[head];
+    int32_t e = scan_start(s, state);
+    if (e == SCAN_FAILED) return -1;
     while (remaining > 0) {
         if ((++out->steps & 1023) == 0 && (out->unknown_reason = over_budget(s, out->steps)))
             return FL_VERDICT_UNKNOWN;
@@ -284,7 +301,8 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
                     top = new_top;
                     remaining -= fl_call_known(&s->calls[c]);
                     lift(s, c);
-                    e = s->next[head];
+                    e = scan_start(s, state);
+                    if (e == SCAN_FAILED) return -1;
                     continue;
                 }
             }

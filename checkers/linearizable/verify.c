@@ -173,20 +173,23 @@ static const char *window_ops(const fl_history *h, const char *model, int32_t ke
             kept[o - all] = 1;
         }
     }
-    w->ops = malloc((count ? count : 1) * sizeof *w->ops);
-    for (size_t i = 0; w->ops && !why && i < count; i++) {
-        ref_op o = all[i];
-        if (o.ret_pos > cut_pos) { /* still open at the cut: the outcome is unknown */
-            o.ok = NULL;
-            o.ret_pos = INT64_MAX;
+    for (size_t i = 0; all && i < count; i++) {
+        if (all[i].ret_pos > cut_pos) { /* still open at the cut: the outcome is unknown */
+            all[i].ok = NULL;
+            all[i].ret_pos = INT64_MAX;
         }
-        bool read_only = ref_read_only(model, o.inv);
-        if (!kept[i] && !read_only) {
+    }
+    w->ops = malloc((count ? count : 1) * sizeof *w->ops);
+    for (size_t i = 0; all && kept && w->ops && !why && i < count; i++) {
+        const ref_op *o = &all[i];
+        bool read_only = ref_read_only(model, o->inv);
+        bool unseen = !o->ok && !read_only && ref_unobservable(model, o, all, count);
+        if (!kept[i] && !read_only && !unseen) {
             snprintf(buf, buf_bytes, "the window leaves out op %lld (%s), which can change "
-                     "the state", (long long)o.inv->index, o.inv->f);
+                     "the state", (long long)o->inv->index, o->inv->f);
             why = buf;
-        } else if (kept[i] && !(read_only && !o.ok)) {
-            w->ops[w->count++] = o;
+        } else if (kept[i] && !(read_only && !o->ok)) {
+            w->ops[w->count++] = *o;
         }
     }
     if (!all || !kept || !w->ops) why = "out of memory";
@@ -197,8 +200,10 @@ static const char *window_ops(const fl_history *h, const char *model, int32_t ke
 
 const char *fl_verify_window(const fl_history *h, const char *model, int32_t key,
                              int64_t cut_pos, const int64_t *window, size_t n,
-                             int64_t deadline_ns, char *buf, size_t buf_bytes) {
+                             int64_t deadline_ns, bool *undecided, char *buf,
+                             size_t buf_bytes) {
     wsearch w = {.model = model};
+    *undecided = false;
     const char *why = window_ops(h, model, key, cut_pos, window, n, &w, buf, buf_bytes);
     if (!why) {
         w.seen = fl_strmap_new();
@@ -208,6 +213,7 @@ const char *fl_verify_window(const fl_history *h, const char *model, int32_t key
         else if (rc == -1) why = "out of memory while verifying the window";
         else if (rc == -2) why = "could not verify the window in the time allowed";
         else if (rc == -3) why = "could not verify the window within the verifier's memory bound";
+        *undecided = rc == -2 || rc == -3;
     }
     while (w.depth > 0) pop_config(&w);
     fl_strmap_free(w.seen);

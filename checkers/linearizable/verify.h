@@ -4,6 +4,7 @@
 #ifndef FL_VERIFY_H
 #define FL_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,9 +18,12 @@ const char *fl_verify_linearization(const fl_history *h, const char *model, int3
 
 /* A failing window of one key: the ops invoked before cut_pos that it keeps (by
  * invocation position). Holds when every op it leaves out is read-only or failed and
- * an exhaustive search finds no order of the window that works. */
+ * an exhaustive search finds no order of the window that works. When the search ran
+ * out of time or memory, *undecided is set: the certificate is neither confirmed nor
+ * refuted. */
 const char *fl_verify_window(const fl_history *h, const char *model, int32_t key,
                              int64_t cut_pos, const int64_t *window, size_t n,
-                             int64_t deadline_ns, char *buf, size_t buf_bytes);
+                             int64_t deadline_ns, bool *undecided, char *buf,
+                             size_t buf_bytes);
 
 #endif

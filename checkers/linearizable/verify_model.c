@@ -163,6 +163,38 @@ json_t *ref_init(const char *model) {
     return json_null();
 }
 
+/* Does any op of ops observe v? */
+static bool observed(const char *model, const json_t *v, const ref_op *ops, size_t count) {
+    bool registers = !strcmp(model, "register") || !strcmp(model, "cas-register");
+    for (size_t i = 0; i < count; i++) {
+        const ref_op *o = &ops[i];
+        if (registers && f_is(o->inv, "cas", NULL) && same(json_array_get(arg_of(o), 0), v))
+            return true;
+        if (!o->ok) continue;
+        if (registers && f_is(o->inv, "read", "get") && same(o->ok->value, v)) return true;
+        if (!registers && f_is(o->inv, "read", NULL) && in_list(o->ok->value, v)) return true;
+        if (f_is(o->inv, "dequeue", NULL) && same(o->ok->value, v)) return true;
+    }
+    return false;
+}
+
+bool ref_unobservable(const char *model, const ref_op *o, const ref_op *ops, size_t count) {
+    const json_t *v = arg_of(o);
+    if (!strcmp(model, "register") || !strcmp(model, "cas-register")) {
+        if (f_is(o->inv, "cas", NULL)) v = json_array_get(v, 1);
+        else if (!f_is(o->inv, "write", "put")) return false;
+    } else if (!strcmp(model, "list-append")) {
+        if (!f_is(o->inv, "append", NULL)) return false;
+    } else if (!strcmp(model, "set")) {
+        if (!f_is(o->inv, "add", NULL)) return false;
+    } else if (!strcmp(model, "fifo-queue")) {
+        if (!f_is(o->inv, "enqueue", NULL)) return false;
+    } else {
+        return false;
+    }
+    return !observed(model, v, ops, count);
+}
+
 static int32_t key_of(const fl_history *h, size_t pos) {
     const fl_op *op = &h->ops[pos];
     if (op->key == FL_NO_KEY && op->pair != FL_NO_PAIR) return h->ops[op->pair].key;

@@ -524,20 +524,21 @@ static void test_write_values(void **state) {
     fl_history_free(h);
 }
 
-/* The reader strips one ':' from f, node and error strings (keywords arrive as
- * ":name"); a name that itself starts with ':' must survive that. */
+/* The EDN reader strips one ':' from f, node and error strings (keywords arrive as
+ * ":name"); JSON keeps every character. A name that itself starts with ':' must survive
+ * JSONL -> EDN -> back. */
 static void test_write_leading_colon(void **state) {
     (void)state;
     fl_history *h = jsonl_ok("{\"process\":0,\"type\":\"invoke\",\"f\":\"::odd\",\"node\":\"::n\","
                              "\"error\":\"::e\"}\n");
-    assert_string_equal(h->ops[0].f, ":odd");
+    assert_string_equal(h->ops[0].f, "::odd");
     char *line = write_op_edn(h, 0);
-    assert_string_equal(line, "{:index 0, :process 0, :type :invoke, :f \"::odd\", :node \"::n\", "
-                              ":error \"::e\"}\n");
+    assert_string_equal(line, "{:index 0, :process 0, :type :invoke, :f \":::odd\", "
+                              ":node \":::n\", :error \":::e\"}\n");
     fl_history *again = edn_ok(line, -1);
-    assert_string_equal(again->ops[0].f, ":odd");
-    assert_string_equal(again->ops[0].node, ":n");
-    assert_string_equal(again->ops[0].error, ":e");
+    assert_string_equal(again->ops[0].f, "::odd");
+    assert_string_equal(again->ops[0].node, "::n");
+    assert_string_equal(again->ops[0].error, "::e");
     free(line);
     fl_history_free(again);
     fl_history_free(h);

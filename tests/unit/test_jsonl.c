@@ -165,6 +165,29 @@ static void test_nemesis_process(void **state) {
     fl_history_free(h);
 }
 
+/* The extremes of 64 bits, through the reader (its fast path too) and both writers. */
+static void test_extreme_integers(void **state) {
+    (void)state;
+    const char *line = "{\"index\":-9223372036854775808,\"time\":9223372036854775807,"
+                       "\"process\":0,\"type\":\"invoke\",\"f\":\"w\",\"value\":"
+                       "[-9223372036854775808,9223372036854775807,999999999999999999,"
+                       "1000000000000000000,-1000000000000000000]}\n";
+    fl_history *h = jsonl_ok(line);
+    assert_true(h->ops[0].index == INT64_MIN);
+    assert_true(h->ops[0].time_ns == INT64_MAX);
+    assert_json(h->ops[0].value, "[-9223372036854775808,9223372036854775807,999999999999999999,"
+                                 "1000000000000000000,-1000000000000000000]");
+    char *jsonl = write_history(h, FL_FORMAT_JSONL);
+    assert_string_equal(jsonl, line);
+    char *edn_text = write_history(h, FL_FORMAT_EDN);
+    fl_history *edn = edn_ok(edn_text);
+    assert_same_ops(h, edn);
+    free(jsonl);
+    free(edn_text);
+    fl_history_free(edn);
+    fl_history_free(h);
+}
+
 static void test_missing_and_bad_fields(void **state) {
     (void)state;
     expect_error("{\"process\":0,\"f\":\"read\"}\n", 1, 1, "op is missing \"type\"");
@@ -395,6 +418,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_nemesis_process),
+        cmocka_unit_test(test_extreme_integers),
         cmocka_unit_test(test_missing_and_bad_fields),
         cmocka_unit_test(test_bad_line_in_the_middle),
         cmocka_unit_test(test_truncated_last_line),

@@ -78,7 +78,11 @@ static const char stale_history[] =
 
 static const char *win(fl_history *h, int64_t cut, const int64_t *ops, size_t n) {
     static char buf[256];
-    return fl_verify_window(h, "register", FL_NO_KEY, cut, ops, n, 0, buf, sizeof buf);
+    bool undecided;
+    const char *why =
+        fl_verify_window(h, "register", FL_NO_KEY, cut, ops, n, 0, &undecided, buf, sizeof buf);
+    assert_false(undecided);
+    return why;
 }
 
 static void windows(void **state) {
