@@ -36,7 +36,7 @@ run_ctest() { # label, dir, ctest args...
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "sanitizer build (ASan+UBSan)" build-asan
-run_ctest "fuzz targets" build-fuzz
+run_ctest "fuzz targets" build-fuzz -j "$jobs"
 run_ctest "normal build" build -j "$jobs"
 echo "total: $passed passed, $failed failed"
 exit $status

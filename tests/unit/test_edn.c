@@ -10,29 +10,15 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "history_testing.h"
 
 #ifndef FL_CORPUS_DIR
 #error "FL_CORPUS_DIR must name shared/corpus/porcupine (tests/CMakeLists.txt defines it)"
 #endif
 
-static fl_history *edn_read(const char *text, int independent, bool allow_truncated, int *rc,
-                            fl_error *err) {
-    fl_history *h = fl_history_new("t.edn");
-    assert_non_null(h);
-    fl_read_options opt = {.allow_truncated = allow_truncated, .independent = independent};
-    memset(err, 0, sizeof *err);
-    *rc = fl_edn_read(text, strlen(text), "t.edn", h, &opt, err);
-    return h;
-}
-
-/* Parse text that must be good; on failure show why before failing. */
+/* Parse text that must be good, and without a warning. */
 static fl_history *edn_ok(const char *text, int independent) {
-    int rc;
-    fl_error err;
-    fl_history *h = edn_read(text, independent, false, &rc, &err);
-    if (rc != FL_READ_OK)
-        print_error("unexpected error %u:%u: %s\n", err.line, err.column, err.message);
-    assert_int_equal(rc, FL_READ_OK);
+    fl_history *h = edn_read_ok(text, independent);
     assert_string_equal(h->warning, "");
     return h;
 }
@@ -42,38 +28,9 @@ static void expect_error(const char *text, bool allow_truncated, uint32_t line, 
     int rc;
     fl_error err;
     fl_history *h = edn_read(text, -1, allow_truncated, &rc, &err);
-    if (rc == FL_READ_OK || err.line != line || err.column != column ||
-        !strstr(err.message, needle))
-        print_error("input: %s\ngot rc %d at %u:%u: %s\nwanted %u:%u: ...%s...\n", text, rc,
-                    err.line, err.column, err.message, line, column, needle);
-    assert_int_equal(rc, FL_READ_MALFORMED);
-    assert_int_equal(err.line, line);
-    assert_int_equal(err.column, column);
-    assert_non_null(strstr(err.message, needle));
+    assert_read_error(text, rc, &err, line, column, needle);
     assert_string_equal(err.file, "t.edn");
     fl_history_free(h);
-}
-
-static void assert_json(const json_t *got, const char *want_text) {
-    json_error_t jerr;
-    json_t *want = json_loads(want_text, JSON_DECODE_ANY, &jerr);
-    if (!want) fail_msg("bad expected JSON in the test: %s", jerr.text);
-    if (!json_equal(got, want)) {
-        char *text = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
-        fail_msg("got %s\nwanted %s", text ? text : "(null)", want_text);
-    }
-    json_decref(want);
-}
-
-/* The whole history written out; the caller frees it. */
-static char *write_history(const fl_history *h, fl_format format) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    assert_int_equal(fl_history_write(out, h, format), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
 }
 
 static char *write_op_edn(const fl_history *h, size_t i) {
@@ -83,56 +40,6 @@ static char *write_op_edn(const fl_history *h, size_t i) {
     assert_non_null(out);
     assert_int_equal(fl_edn_write_op(out, h, &h->ops[i]), 0);
     assert_int_equal(fclose(out), 0);
-    return text;
-}
-
-static bool same_json(const json_t *a, const json_t *b) {
-    return (!a && !b) || (a && b && json_equal(a, b));
-}
-
-static bool same_text(const char *a, const char *b) {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-/* Everything the model keeps, optionally including how f and error were spelled. */
-static void assert_same_ops(const fl_history *a, const fl_history *b, bool flags) {
-    assert_int_equal(a->count, b->count);
-    for (size_t i = 0; i < a->count; i++) {
-        const fl_op *x = &a->ops[i], *y = &b->ops[i];
-        assert_int_equal(x->index, y->index);
-        assert_int_equal(x->time_ns, y->time_ns);
-        assert_int_equal(x->process, y->process);
-        assert_int_equal(x->type, y->type);
-        assert_string_equal(x->f, y->f);
-        assert_true(same_text(x->node, y->node));
-        assert_true(same_text(x->error, y->error));
-        assert_true(same_json(x->value, y->value));
-        assert_true(same_json(x->extra, y->extra));
-        assert_int_equal(x->key == FL_NO_KEY, y->key == FL_NO_KEY);
-        if (x->key != FL_NO_KEY) assert_true(json_equal(a->keys[x->key], b->keys[y->key]));
-        if (flags) assert_int_equal(x->flags, y->flags);
-        else assert_int_equal(x->flags & FL_OP_HAS_TIME, y->flags & FL_OP_HAS_TIME);
-    }
-}
-
-static char *slurp(const char *path, size_t *len) {
-    FILE *in = fopen(path, "rb");
-    if (!in) return NULL;
-    char *text = NULL;
-    size_t capacity = 0;
-    *len = 0;
-    for (;;) {
-        if (*len + 4096 + 1 > capacity) {
-            capacity = capacity ? capacity * 2 : 65536;
-            text = realloc(text, capacity);
-            assert_non_null(text);
-        }
-        size_t n = fread(text + *len, 1, capacity - *len - 1, in);
-        *len += n;
-        if (n == 0) break;
-    }
-    fclose(in);
-    text[*len] = '\0';
     return text;
 }
 
@@ -469,15 +376,6 @@ static void test_unclosed_across_lines_is_an_error(void **state) {
 }
 
 /* ---- writing ---- */
-
-static fl_history *jsonl_ok(const char *text) {
-    fl_history *h = fl_history_new("t.jsonl");
-    fl_error err;
-    int rc = fl_jsonl_read_buffer(text, strlen(text), "t.jsonl", h, false, &err);
-    if (rc != FL_READ_OK) print_error("%u:%u: %s\n", err.line, err.column, err.message);
-    assert_int_equal(rc, FL_READ_OK);
-    return h;
-}
 
 static void test_write_fields(void **state) {
     (void)state;

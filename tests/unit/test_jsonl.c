@@ -10,103 +10,18 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "history_testing.h"
 
 #ifndef FL_CORPUS_DIR
 #error "FL_CORPUS_DIR must name shared/corpus/porcupine (tests/CMakeLists.txt defines it)"
 #endif
 
-static fl_history *jsonl_read(const char *text, bool allow_truncated, int *rc, fl_error *err) {
-    fl_history *h = fl_history_new("t.jsonl");
-    assert_non_null(h);
-    memset(err, 0, sizeof *err);
-    *rc = fl_jsonl_read_buffer(text, strlen(text), "t.jsonl", h, allow_truncated, err);
-    return h;
-}
-
-static fl_history *jsonl_ok(const char *text) {
-    int rc;
-    fl_error err;
-    fl_history *h = jsonl_read(text, false, &rc, &err);
-    if (rc != FL_READ_OK)
-        print_error("unexpected error %u:%u: %s\n", err.line, err.column, err.message);
-    assert_int_equal(rc, FL_READ_OK);
-    return h;
-}
-
-static fl_history *edn_ok(const char *text) {
-    fl_history *h = fl_history_new("t.edn");
-    assert_non_null(h);
-    fl_error err;
-    int rc = fl_edn_read(text, strlen(text), "t.edn", h, NULL, &err);
-    if (rc != FL_READ_OK)
-        print_error("unexpected error %u:%u: %s\n", err.line, err.column, err.message);
-    assert_int_equal(rc, FL_READ_OK);
-    return h;
-}
-
 static void expect_error(const char *text, uint32_t line, uint32_t column, const char *needle) {
     int rc;
     fl_error err;
     fl_history *h = jsonl_read(text, false, &rc, &err);
-    if (rc == FL_READ_OK || err.line != line || err.column != column ||
-        !strstr(err.message, needle))
-        print_error("input: %s\ngot rc %d at %u:%u: %s\nwanted %u:%u: ...%s...\n", text, rc,
-                    err.line, err.column, err.message, line, column, needle);
-    assert_int_equal(rc, FL_READ_MALFORMED);
-    assert_int_equal(err.line, line);
-    assert_int_equal(err.column, column);
-    assert_non_null(strstr(err.message, needle));
+    assert_read_error(text, rc, &err, line, column, needle);
     fl_history_free(h);
-}
-
-static void assert_json(const json_t *got, const char *want_text) {
-    json_error_t jerr;
-    json_t *want = json_loads(want_text, JSON_DECODE_ANY, &jerr);
-    if (!want) fail_msg("bad expected JSON in the test: %s", jerr.text);
-    if (!json_equal(got, want)) {
-        char *text = json_dumps(got, JSON_COMPACT | JSON_ENCODE_ANY);
-        fail_msg("got %s\nwanted %s", text ? text : "(null)", want_text);
-    }
-    json_decref(want);
-}
-
-static char *write_history(const fl_history *h, fl_format format) {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    assert_non_null(out);
-    assert_int_equal(fl_history_write(out, h, format), 0);
-    assert_int_equal(fclose(out), 0);
-    return text;
-}
-
-static bool same_json(const json_t *a, const json_t *b) {
-    return (!a && !b) || (a && b && json_equal(a, b));
-}
-
-static bool same_text(const char *a, const char *b) {
-    return (!a && !b) || (a && b && strcmp(a, b) == 0);
-}
-
-static void assert_same_ops(const fl_history *a, const fl_history *b) {
-    assert_int_equal(a->count, b->count);
-    for (size_t i = 0; i < a->count; i++) {
-        const fl_op *x = &a->ops[i], *y = &b->ops[i];
-        assert_int_equal(x->index, y->index);
-        assert_int_equal(x->time_ns, y->time_ns);
-        assert_int_equal(x->process, y->process);
-        assert_int_equal(x->type, y->type);
-        assert_string_equal(x->f, y->f);
-        assert_true(same_text(x->node, y->node));
-        assert_true(same_text(x->error, y->error));
-        assert_true(same_json(x->value, y->value));
-        assert_true(same_json(x->extra, y->extra));
-        assert_int_equal(x->key == FL_NO_KEY, y->key == FL_NO_KEY);
-        if (x->key != FL_NO_KEY) assert_true(json_equal(a->keys[x->key], b->keys[y->key]));
-        /* An f or error that is no keyword name goes to EDN as a string, and reads back
-         * marked as one; JSON never marks it. So only the time flag must agree. */
-        assert_int_equal(x->flags & FL_OP_HAS_TIME, y->flags & FL_OP_HAS_TIME);
-    }
 }
 
 /* ---- reading ---- */
@@ -180,8 +95,8 @@ static void test_extreme_integers(void **state) {
     char *jsonl = write_history(h, FL_FORMAT_JSONL);
     assert_string_equal(jsonl, line);
     char *edn_text = write_history(h, FL_FORMAT_EDN);
-    fl_history *edn = edn_ok(edn_text);
-    assert_same_ops(h, edn);
+    fl_history *edn = edn_read_ok(edn_text, -1);
+    assert_same_ops(h, edn, false);
     free(jsonl);
     free(edn_text);
     fl_history_free(edn);
@@ -324,34 +239,14 @@ static void test_round_trip_through_edn(void **state) {
     (void)state;
     fl_history *h = jsonl_ok(canonical);
     char *edn_text = write_history(h, FL_FORMAT_EDN);
-    fl_history *edn = edn_ok(edn_text);
-    assert_same_ops(h, edn);
+    fl_history *edn = edn_read_ok(edn_text, -1);
+    assert_same_ops(h, edn, false);
     char *jsonl_text = write_history(edn, FL_FORMAT_JSONL);
     assert_string_equal(jsonl_text, canonical);
     free(edn_text);
     free(jsonl_text);
     fl_history_free(edn);
     fl_history_free(h);
-}
-
-static char *slurp(const char *path) {
-    FILE *in = fopen(path, "rb");
-    if (!in) return NULL;
-    char *text = NULL;
-    size_t len = 0, capacity = 0;
-    for (;;) {
-        if (len + 4096 + 1 > capacity) {
-            capacity = capacity ? capacity * 2 : 65536;
-            text = realloc(text, capacity);
-            assert_non_null(text);
-        }
-        size_t n = fread(text + len, 1, capacity - len - 1, in);
-        len += n;
-        if (n == 0) break;
-    }
-    fclose(in);
-    text[len] = '\0';
-    return text;
 }
 
 /* Porcupine's kv histories: JSONL -> EDN -> JSONL keeps every op. */
@@ -362,15 +257,16 @@ static void test_corpus_round_trip(void **state) {
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char path[512];
         snprintf(path, sizeof path, "%s/kv/%s.jsonl", FL_CORPUS_DIR, files[i]);
-        char *text = slurp(path);
+        size_t len;
+        char *text = slurp(path, &len);
         if (!text) fail_msg("cannot read %s", path);
         fl_history *h = jsonl_ok(text);
         fl_error err;
         assert_int_equal(fl_history_pair(h, &err), FL_READ_OK);
         assert_true(h->count > 0);
         char *edn_text = write_history(h, FL_FORMAT_EDN);
-        fl_history *edn = edn_ok(edn_text);
-        assert_same_ops(h, edn);
+        fl_history *edn = edn_read_ok(edn_text, -1);
+        assert_same_ops(h, edn, false);
         char *a = write_history(h, FL_FORMAT_JSONL), *b = write_history(edn, FL_FORMAT_JSONL);
         assert_string_equal(a, b);
         free(a);

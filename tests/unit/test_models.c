@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "history.h"
+#include "history_testing.h"
 #include "model.h"
 
 /* One JSONL op line. Ops are indexed by position (line number from 0). v is JSON text. */
@@ -51,14 +52,6 @@ static fl_history *parse(const char *text) {
         fail_msg("history does not pair: %s", msg);
     }
     return h;
-}
-
-static int verdict_of(const json_t *v) {
-    if (json_is_true(v)) return 1;
-    if (json_is_false(v)) return 0;
-    if (json_is_string(v) && !strcmp(json_string_value(v), "unknown")) return -1;
-    fail_msg("\"valid\" is neither true, false nor \"unknown\"");
-    return -2;
 }
 
 /* Every decided key must carry a certificate that verified. */

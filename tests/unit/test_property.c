@@ -31,6 +31,7 @@
 #include "check.h"
 #include "gen_history.h"
 #include "history.h"
+#include "history_testing.h"
 #include "model.h"
 
 /* ------------------------------------------------------------------------------------ */
@@ -341,14 +342,6 @@ static int brute_force(const fl_history *h, int m, int32_t key, unsigned long lo
 
 /* ------------------------------------------------------------------------------------ */
 /* The checker                                                                          */
-
-static int verdict_of(const json_t *v) {
-    if (json_is_true(v)) return 1;
-    if (json_is_false(v)) return 0;
-    if (json_is_string(v) && !strcmp(json_string_value(v), "unknown")) return -1;
-    fail_msg("\"valid\" is neither true, false nor \"unknown\"");
-    return -2;
-}
 
 /* The checker's verdict (1, 0, -1 unknown); with certify, every decided key must be
  * certified. */
