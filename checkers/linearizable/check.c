@@ -33,9 +33,9 @@ static const char not_checked[] =
  * on the address-space lock (measured on kv c50-ok: 2.6x the CPU time on two
  * threads). Keeping freed memory for reuse costs a little RSS and removes that. */
 void fl_lin_tune_malloc(void) {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
     mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    mallopt(M_TOP_PAD, 64 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
 }
 
 static void certify(pool *p, key_job *job) {
