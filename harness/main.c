@@ -13,6 +13,8 @@ static const struct {
 } commands[] = {
     {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
     {"convert", fl_cmd_convert, "convert a history between JSON Lines and Jepsen EDN"},
+    {"cluster", fl_cmd_cluster, "bring the local cluster of namespace nodes up, down, or check it"},
+    {"exec", fl_cmd_exec, "run a command on every node in parallel"},
 };
 
 static void usage(FILE *out) {

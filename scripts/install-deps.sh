@@ -7,6 +7,10 @@ packages=(
   libjansson-dev                     # JSON: histories, results, configs
   libpcre2-dev                       # log-pattern checker
   libcmocka-dev                      # unit tests
+  libssh2-1-dev                      # the controller's SSH
+  openssh-server openssh-client      # sshd on every local-cluster node; ssh-keygen
+  iproute2 util-linux procps         # ip netns / veth / bridge; unshare, nsenter; pkill
+  sudo passwd                        # the test of a non-root node user (sudo -n)
 )
 missing=()
 for p in "${packages[@]}"; do

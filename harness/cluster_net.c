@@ -1,0 +1,116 @@
+/* The local cluster's network: namespaces, bridge and veth pairs, made and removed with
+ * iproute2's `ip` in a few batches. Every link lives inside fl-net or a node's
+ * namespace (the veth is created inside fl-net with its peer moved straight into the
+ * node), so the root namespace never sees a link, address or route of ours. */
+#include "cluster_net.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "process.h"
+
+int fl_cluster_addresses(const char *subnet, size_t nodes, char controller[16],
+                         char node_addr[][16], int *prefix, char *err, size_t err_bytes) {
+    char net[32];
+    const char *slash = strchr(subnet, '/');
+    struct in_addr base;
+    if (!slash || (size_t)(slash - subnet) >= sizeof net) goto bad;
+    memcpy(net, subnet, (size_t)(slash - subnet));
+    net[slash - subnet] = '\0';
+    *prefix = atoi(slash + 1);
+    if (inet_pton(AF_INET, net, &base) != 1 || *prefix < 8 || *prefix > 30) goto bad;
+    uint32_t host_bits = 32u - (uint32_t)*prefix;
+    if ((1u << host_bits) < 11 + nodes + 1) {
+        snprintf(err, err_bytes, "subnet %s is too small for %zu nodes (.1 is the controller, "
+                 "nodes start at .11)", subnet, nodes);
+        return -1;
+    }
+    uint32_t first = ntohl(base.s_addr) & ~((1u << host_bits) - 1);
+    struct in_addr a = {htonl(first + 1)};
+    inet_ntop(AF_INET, &a, controller, 16);
+    for (size_t i = 0; i < nodes; i++) {
+        a.s_addr = htonl(first + 11 + (uint32_t)i);
+        inet_ntop(AF_INET, &a, node_addr[i], 16);
+    }
+    return 0;
+bad:
+    snprintf(err, err_bytes, "--subnet %s: expected an IPv4 CIDR such as 10.213.0.0/24", subnet);
+    return -1;
+}
+
+/* Append one formatted line to a batch. */
+static void line(char *batch, size_t bytes, const char *fmt, const char *a, const char *b,
+                 const char *c) {
+    size_t used = strlen(batch);
+    snprintf(batch + used, bytes - used, fmt, a, b, c);
+}
+
+static int batch(const char *netns, const char *commands, char *err, size_t err_bytes) {
+    const char *root_argv[] = {"ip", "-batch", "-", NULL};
+    const char *ns_argv[] = {"ip", "-n", netns, "-batch", "-", NULL};
+    return fl_run(netns ? ns_argv : root_argv, commands, err, err_bytes);
+}
+
+int fl_cluster_net_up(size_t nodes, const char *controller, char node_addr[][16], int prefix,
+                      char *err, size_t err_bytes) {
+    char text[8192] = "", pfx[8], name[16], veth[16], ns[16], addr[32];
+    snprintf(pfx, sizeof pfx, "%d", prefix);
+    line(text, sizeof text, "netns add %s\n", FL_NET_NETNS, "", "");
+    for (size_t i = 0; i < nodes; i++) {
+        snprintf(ns, sizeof ns, "fl-n%u", (unsigned)(i + 1));
+        line(text, sizeof text, "netns add %s\n", ns, "", "");
+    }
+    if (batch(NULL, text, err, err_bytes) != 0) return -1;
+    text[0] = '\0';
+    snprintf(addr, sizeof addr, "%s/%s", controller, pfx);
+    line(text, sizeof text, "link set lo up\nlink add fl-br type bridge\n%s%s%s", "", "", "");
+    line(text, sizeof text, "addr add %s dev fl-br\nlink set fl-br up\n", addr, "", "");
+    for (size_t i = 0; i < nodes; i++) {
+        snprintf(veth, sizeof veth, "fl-v%u", (unsigned)(i + 1));
+        snprintf(ns, sizeof ns, "fl-n%u", (unsigned)(i + 1));
+        line(text, sizeof text, "link add %s type veth peer name eth0 netns %s\n", veth, ns, "");
+        line(text, sizeof text, "link set %s master fl-br up\n", veth, "", "");
+    }
+    if (batch(FL_NET_NETNS, text, err, err_bytes) != 0) return -1;
+    for (size_t i = 0; i < nodes; i++) {
+        snprintf(name, sizeof name, "fl-n%u", (unsigned)(i + 1));
+        snprintf(addr, sizeof addr, "%s/%s", node_addr[i], pfx);
+        text[0] = '\0';
+        line(text, sizeof text, "link set lo up\naddr add %s dev eth0\nlink set eth0 up\n", addr,
+             "", "");
+        if (batch(name, text, err, err_bytes) != 0) return -1;
+    }
+    return 0;
+}
+
+/* Ours: fl-net and fl-n<digits>. */
+static int is_ours(const char *name) {
+    if (!strcmp(name, FL_NET_NETNS)) return 1;
+    if (strncmp(name, "fl-n", 4) != 0 || !name[4]) return 0;
+    for (const char *p = name + 4; *p; p++)
+        if (*p < '0' || *p > '9') return 0;
+    return 1;
+}
+
+int fl_cluster_net_exists(void) {
+    char path[64];
+    snprintf(path, sizeof path, "/run/netns/%s", FL_NET_NETNS);
+    FILE *f = fopen(path, "r");
+    if (f) fclose(f);
+    return f != NULL;
+}
+
+int fl_cluster_net_down(char *err, size_t err_bytes) {
+    DIR *d = opendir("/run/netns");
+    if (!d) return 0; /* no namespaces at all */
+    char text[8192] = "";
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (is_ours(e->d_name)) line(text, sizeof text, "netns del %s\n", e->d_name, "", "");
+    closedir(d);
+    /* Deleting a namespace removes its links: the bridge and both ends of each veth. */
+    return text[0] ? batch(NULL, text, err, err_bytes) : 0;
+}

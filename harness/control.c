@@ -1,0 +1,94 @@
+/* One SSH session per node, opened and used in parallel (see control.h). */
+#include "control.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "netns.h"
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+typedef struct task {
+    fl_control *c;
+    size_t node;
+    bool trust_new_hosts;
+    int timeout_ms;
+    const char *command;
+    fl_node_result *result;
+} task;
+
+static void *connect_one(void *arg) {
+    task *t = arg;
+    const fl_nodes *n = t->c->nodes;
+    const fl_node *node = &n->nodes[t->node];
+    fl_ssh_target target = {node->name, node->host, node->port, node->user, node->key,
+                            n->known_hosts, t->trust_new_hosts, node->sudo, t->timeout_ms};
+    double start = now_ms();
+    if (fl_ssh_connect(&target, &t->c->sessions[t->node], t->c->errors[t->node]) != 0)
+        t->c->sessions[t->node] = NULL;
+    t->c->connect_ms[t->node] = now_ms() - start;
+    return NULL;
+}
+
+static void *exec_one(void *arg) {
+    task *t = arg;
+    fl_node_result *r = t->result;
+    fl_ssh *s = t->c->sessions[t->node];
+    double start = now_ms();
+    if (!s) {
+        r->rc = -1;
+        snprintf(r->error, sizeof r->error, "%s", t->c->errors[t->node]);
+        return NULL;
+    }
+    r->rc = fl_ssh_exec(s, t->command, t->timeout_ms, &r->r, r->error);
+    r->ms = now_ms() - start;
+    return NULL;
+}
+
+/* Run fn for every node on its own thread and wait for all. */
+static void on_every_node(fl_control *c, void *(*fn)(void *), task *tasks) {
+    pthread_t ids[FL_NODES_MAX];
+    bool started[FL_NODES_MAX] = {false};
+    for (size_t i = 0; i < c->nodes->count; i++)
+        started[i] = pthread_create(&ids[i], NULL, fn, &tasks[i]) == 0;
+    for (size_t i = 0; i < c->nodes->count; i++) {
+        if (started[i]) pthread_join(ids[i], NULL);
+        else fn(&tasks[i]);
+    }
+}
+
+int fl_control_open(fl_control *c, const fl_nodes *nodes, bool trust_new_hosts,
+                    int timeout_ms, char *err, size_t err_bytes) {
+    memset(c, 0, sizeof *c);
+    c->nodes = nodes;
+    if (fl_netns_prepare(nodes, err, err_bytes) != 0) return -1;
+    task tasks[FL_NODES_MAX];
+    for (size_t i = 0; i < nodes->count; i++)
+        tasks[i] = (task){c, i, trust_new_hosts, timeout_ms, NULL, NULL};
+    on_every_node(c, connect_one, tasks);
+    int unreachable = 0;
+    for (size_t i = 0; i < nodes->count; i++) unreachable += c->sessions[i] == NULL;
+    return unreachable;
+}
+
+void fl_control_exec_all(fl_control *c, const char *command, int timeout_ms,
+                         fl_node_result *results) {
+    task tasks[FL_NODES_MAX];
+    for (size_t i = 0; i < c->nodes->count; i++) {
+        memset(&results[i], 0, sizeof results[i]);
+        tasks[i] = (task){c, i, false, timeout_ms, command, &results[i]};
+    }
+    on_every_node(c, exec_one, tasks);
+}
+
+void fl_control_close(fl_control *c) {
+    for (size_t i = 0; c->nodes && i < c->nodes->count; i++)
+        if (c->sessions[i]) fl_ssh_close(c->sessions[i]);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,80 @@
+/* Network namespaces for the controller and the guard (see netns.h). */
+#include "netns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void netns_path(const char *name, char *path, size_t bytes) {
+    snprintf(path, bytes, "/run/netns/%s", name);
+}
+
+int fl_netns_enter(const char *name, char *err, size_t err_bytes) {
+    char path[512];
+    netns_path(name, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, err_bytes, "cannot open network namespace %s: %s (is the cluster up? "
+                 "`faultline cluster up`)", path, strerror(errno));
+        return -1;
+    }
+    int rc = setns(fd, CLONE_NEWNET);
+    if (rc != 0)
+        snprintf(err, err_bytes, "setns(%s): %s (the controller must run as root)", path,
+                 strerror(errno));
+    close(fd);
+    return rc;
+}
+
+bool fl_netns_is_current(const char *name) {
+    char path[512];
+    netns_path(name, path, sizeof path);
+    struct stat mine, theirs;
+    return stat("/proc/thread-self/ns/net", &mine) == 0 && stat(path, &theirs) == 0 &&
+           mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev;
+}
+
+int fl_addr_in_subnet(const char *addr, const char *cidr) {
+    char net[64];
+    const char *slash = strchr(cidr, '/');
+    if (!slash || (size_t)(slash - cidr) >= sizeof net) return -1;
+    memcpy(net, cidr, (size_t)(slash - cidr));
+    net[slash - cidr] = '\0';
+    char *end;
+    long bits = strtol(slash + 1, &end, 10);
+    struct in_addr a, n;
+    if (*end || bits < 0 || bits > 32 || inet_pton(AF_INET, net, &n) != 1) return -1;
+    if (inet_pton(AF_INET, addr, &a) != 1) return 0; /* a host name, or IPv6: not ours */
+    uint32_t mask = bits == 0 ? 0 : htonl(0xffffffffu << (32 - bits));
+    return (a.s_addr & mask) == (n.s_addr & mask);
+}
+
+int fl_netns_guard(const fl_nodes *n, const char *host, char *err, size_t err_bytes) {
+    if (!n->subnet) return 0; /* real machines: nothing of ours to protect */
+    int inside = fl_addr_in_subnet(host, n->subnet);
+    if (inside < 0) {
+        snprintf(err, err_bytes, "%s: \"subnet\" %s is not an IPv4 CIDR", n->path, n->subnet);
+        return -1;
+    }
+    if (!inside) return 0;
+    if (n->netns && fl_netns_is_current(n->netns)) return 0;
+    snprintf(err, err_bytes, "refusing to connect to %s: it is in the cluster subnet %s, and "
+             "this process is not in the cluster's network namespace %s — from here the "
+             "packets would leave the machine", host, n->subnet,
+             n->netns ? n->netns : "(the nodes file names none)");
+    return -1;
+}
+
+int fl_netns_prepare(const fl_nodes *n, char *err, size_t err_bytes) {
+    if (n->netns && !fl_netns_is_current(n->netns) && fl_netns_enter(n->netns, err, err_bytes))
+        return -1;
+    for (size_t i = 0; i < n->count; i++)
+        if (fl_netns_guard(n, n->nodes[i].host, err, err_bytes) != 0) return -1;
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* Network namespaces for the controller: entering the local cluster's namespace, and
+ * the guard that keeps anything addressed to a test node from leaving the machine
+ * (DESIGN.md "Nodes"): a cluster address is only ever dialled from inside the
+ * cluster's own namespace. */
+#ifndef FL_NETNS_H
+#define FL_NETNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nodes.h"
+
+/* Enter /run/netns/<name> (the calling thread; call before starting any thread). */
+int fl_netns_enter(const char *name, char *err, size_t err_bytes);
+/* Is this thread in /run/netns/<name>? */
+bool fl_netns_is_current(const char *name);
+/* Is the IPv4 address inside the CIDR subnet? -1 when either does not parse. */
+int fl_addr_in_subnet(const char *addr, const char *cidr);
+/* 0 when the controller may dial host now; else an error saying why not. */
+int fl_netns_guard(const fl_nodes *n, const char *host, char *err, size_t err_bytes);
+/* Enter the nodes file's namespace if it names one, then check every node with the
+ * guard. */
+int fl_netns_prepare(const fl_nodes *n, char *err, size_t err_bytes);
+
+#endif
