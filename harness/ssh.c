@@ -739,19 +739,6 @@ static void slot_give(fl_ssh *s) {
     pthread_mutex_unlock(&s->mu);
 }
 
-/* libssh2 keeps one channel-open state per session (and libssh2_sftp_init opens one too),
- * so opens take turns. */
-static LIBSSH2_CHANNEL *open_channel(op *o) {
-    LIBSSH2_SESSION *session = o->s->session;
-    LIBSSH2_CHANNEL *ch = NULL;
-    int rc;
-    if (take_turn(o, &o->s->opener) < 0)
-        return NULL;
-    OP_CALL(o, rc, (ch = libssh2_channel_open_session(session)) ? 0
-                                                                : libssh2_session_last_errno(session));
-    give_turn(o, &o->s->opener);
-    return rc < 0 ? NULL : ch;
-}
 
 /* Grows b so that a read has room, and one byte stays for the NUL. */
 static int obuf_room(obuf *b) {
@@ -892,6 +879,31 @@ static void reap_zombies(fl_ssh *s) {
 }
 
 
+/* Opens a channel and starts the command. These take turns across the session (s->opener):
+ * libssh2 keeps one channel-open state per session, and while it waits for the reply to an
+ * exec request it takes any CHANNEL_SUCCESS it reads for its own, failing when the reply is
+ * another channel's ("Failed waiting for channel success"). The commands then run at once. */
+static LIBSSH2_CHANNEL *start_command(op *o, const char *line, const char **call) {
+    LIBSSH2_SESSION *session = o->s->session;
+    LIBSSH2_CHANNEL *ch = NULL;
+    int rc;
+    *call = "libssh2_channel_open_session";
+    if (take_turn(o, &o->s->opener) < 0)
+        return NULL;
+    OP_CALL(o, rc, (ch = libssh2_channel_open_session(session)) ? 0
+                                                                : libssh2_session_last_errno(session));
+    if (rc == 0) {
+        *call = "libssh2_channel_exec";
+        OP_CALL(o, rc, libssh2_channel_exec(ch, line));
+    }
+    give_turn(o, &o->s->opener);
+    if (rc < 0 && ch) {
+        abandon_channel(o->s, ch);
+        ch = NULL;
+    }
+    return ch;
+}
+
 /* The message for a failed command: timeouts and output limits are about the command, the
  * rest about the SSH link. */
 static void exec_error(const op *o, const char *call, const char *command, int timeout_ms,
@@ -925,21 +937,15 @@ static int obuf_take(obuf *b, char **p, size_t *len) {
 static int run_on_channel(op *o, const char *line, const char *command, int timeout_ms,
                           fl_exec_result *r, char *err) {
     obuf out = {0}, errb = {0};
-    const char *call = "libssh2_channel_exec";
+    const char *call;
     int rc;
-    LIBSSH2_CHANNEL *ch = open_channel(o);
+    LIBSSH2_CHANNEL *ch = start_command(o, line, &call);
     if (!ch) {
-        if (o->lib_rc == FL_E_TIMEOUT)
-            exec_error(o, "", command, timeout_ms, err);
-        else
-            exec_error(o, "libssh2_channel_open_session", command, timeout_ms, err);
+        exec_error(o, call, command, timeout_ms, err);
         return -1;
     }
-    OP_CALL(o, rc, libssh2_channel_exec(ch, line));
-    if (rc == 0) {
-        call = "libssh2_channel_read_ex";
-        rc = read_output(o, ch, &out, &errb);
-    }
+    call = "libssh2_channel_read_ex";
+    rc = read_output(o, ch, &out, &errb);
     if (rc == 0) {
         call = "libssh2_channel_close";
         rc = finish_channel(o, ch, r); /* 0: the channel is freed */
