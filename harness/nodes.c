@@ -92,6 +92,7 @@ int fl_nodes_read(const char *path, fl_nodes *out, char err[FL_NODES_ERR_BYTES])
         else
             snprintf(err, FL_NODES_ERR_BYTES, "%s:%d:%d: not a valid nodes file: %s", path,
                      jerr.line, jerr.column, jerr.text);
+        fl_nodes_free(out);
         return missing ? FL_EXIT_HARNESS : FL_EXIT_DATAERR;
     }
     int rc = FL_EXIT_DATAERR;
@@ -110,6 +111,7 @@ int fl_nodes_read(const char *path, fl_nodes *out, char err[FL_NODES_ERR_BYTES])
     rc = read_nodes(root, out, err);
 done:
     json_decref(root);
+    if (rc != 0) fl_nodes_free(out); /* nothing half read is handed back */
     return rc;
 }
 

@@ -33,7 +33,8 @@ typedef struct fl_nodes {
 } fl_nodes;
 
 /* Read and validate; errors name the file, the line when the JSON is bad, the node
- * and the field, and what to do. Returns 0, or 65 (malformed) / 3 (cannot read). */
+ * and the field, and what to do. Returns 0, or 65 (malformed) / 3 (cannot read); on an
+ * error *out holds nothing (fl_nodes_free on it is harmless). */
 int fl_nodes_read(const char *path, fl_nodes *out, char err[FL_NODES_ERR_BYTES]);
 /* Write atomically (temporary file, then rename). */
 int fl_nodes_write(const fl_nodes *n, const char *path, char err[FL_NODES_ERR_BYTES]);
