@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "history.h"
+#include "rng.h"
 
 typedef struct fl_gen_options {
     uint64_t seed;
@@ -20,15 +21,6 @@ typedef struct fl_gen_options {
     int value_range;       /* values written are 0..value_range-1 (small: more ambiguity) */
     const char *model;     /* register, cas-register, kv, list-append, set, counter */
 } fl_gen_options;
-
-typedef struct fl_rng {
-    uint64_t s;
-} fl_rng;
-
-uint64_t fl_rng_next(fl_rng *r);
-/* Uniform in [0, n). */
-uint64_t fl_rng_below(fl_rng *r, uint64_t n);
-double fl_rng_unit(fl_rng *r);
 
 fl_history *fl_gen_history(const fl_gen_options *o);
 
