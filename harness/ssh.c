@@ -578,12 +578,11 @@ static int check_host_key(fl_ssh *s, LIBSSH2_KNOWNHOSTS *kh, const fl_ssh_target
         return -1;
     }
     if (!t->trust_new_hosts) {
-        char port_opt[24] = "";
-        if (t->port != 22)
-            snprintf(port_opt, sizeof port_opt, " -p %d", t->port);
-        set_err(err, "%s: host key %s is not in %s; add it (ssh-keyscan%s %s >> %s) or "
-                     "trust new hosts",
-                s->where, fp, t->known_hosts, port_opt, t->host, t->known_hosts);
+        /* No ssh-keyscan hint: run from the host's namespace it would send a cluster
+         * address out of the machine. */
+        set_err(err, "%s: host key %s is not in %s; check it and rerun with "
+                     "--trust-new-hosts to record it (trust on first use)",
+                s->where, fp, t->known_hosts);
         return -1;
     }
     char comment[128];

@@ -82,6 +82,28 @@ else
     bad "could not create the test user $USER_NAME"
 fi
 
+# Unknown host keys: refused unless --trust-new-hosts, which records them (TOFU).
+sed -e "s#$KH#$DIR/empty_known_hosts#" "$NODES" >"$DIR/tofu.json"
+out=$("$FL" exec --nodes-file "$DIR/tofu.json" -- true 2>&1); rc=$?
+check "unknown host keys are refused without --trust-new-hosts ($out)" \
+    test $rc -eq 3 -a "$(grep -c 'error' <<<"$out")" -eq 5
+out=$("$FL" exec --nodes-file "$DIR/tofu.json" --trust-new-hosts -- true 2>&1); rc=$?
+check "--trust-new-hosts logs in and records every key ($out)" \
+    test $rc -eq 0 -a "$(wc -l <"$DIR/empty_known_hosts")" -eq 5
+out=$("$FL" exec --nodes-file "$DIR/tofu.json" -- true 2>&1); rc=$?
+check "the recorded keys are trusted next time" test $rc -eq 0
+
+# A key the nodes do not accept, and a key file that does not exist.
+ssh-keygen -q -t ed25519 -N '' -f "$DIR/stranger"
+sed -e "s#$KEY#$DIR/stranger#" "$NODES" >"$DIR/stranger.json"
+out=$("$FL" exec --nodes-file "$DIR/stranger.json" -- true 2>&1); rc=$?
+check "a rejected key: exit 3 naming the key ($out)" \
+    test $rc -eq 3 -a -n "$(grep "n1" <<<"$out" | grep stranger)"
+sed -e "s#$KEY#$DIR/no-such-key#" "$NODES" >"$DIR/nokey.json"
+out=$("$FL" exec --nodes-file "$DIR/nokey.json" -- true 2>&1); rc=$?
+check "a missing key file: exit 3 naming the file ($out)" \
+    test $rc -eq 3 -a -n "$(grep "no-such-key" <<<"$out")"
+
 # A malformed nodes file: exit 65 naming the file and line.
 printf '{"known_hosts": "x",\n "nodes": [\n' >"$DIR/bad.json"
 out=$("$FL" exec --nodes-file "$DIR/bad.json" -- true 2>&1); rc=$?
@@ -119,7 +141,7 @@ check "rebuilt cluster answers on every node" test "$(grep -c -E '^n[1-5]: n[1-5
 
 "$FL" cluster down --dir "$CDIR" >/dev/null; rc=$?
 check "down exits 0" test $rc -eq 0
-check "down: no fl-* namespace left" test -z "$(ip netns list | grep '^fl-')"
+check "down: no fl-* namespace left" test -z "$(ip netns list | grep -E '^fl-(net|n[0-9]+)( |$)')"
 check "down: no sshd of the cluster left" test -z "$(pgrep -f "$CDIR/node-n")"
 check "down: root namespace as before" test "$(root_net)" = "$before"
 check "down: the cluster folder is gone" test ! -e "$CDIR"
