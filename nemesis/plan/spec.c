@@ -1,0 +1,89 @@
+/* Parsing the `--nemesis` fault spec (see spec.h). */
+#include "spec.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const kinds[] = {"partition", "kill", "pause", "clock", "netem"};
+_Static_assert(sizeof kinds / sizeof *kinds == FL_FAULT_KIND_COUNT, "a name per kind");
+
+static const char *const partition_variants[] = {"halves", "one", "majorities-ring", "bridge",
+                                                 "one-way", "primaries", NULL};
+static const char *const target_variants[] = {"one", "minority", "majority", "all",
+                                              "primaries", NULL};
+static const char *const clock_variants[] = {"bump", "strobe", "reset", NULL};
+static const char *const netem_variants[] = {"delay", "loss", "duplicate", "reorder", NULL};
+
+const char *fl_fault_kind_name(fl_fault_kind k) { return kinds[k]; }
+
+const char *const *fl_fault_variants(fl_fault_kind k) {
+    switch (k) {
+    case FL_FAULT_PARTITION: return partition_variants;
+    case FL_FAULT_KILL:
+    case FL_FAULT_PAUSE: return target_variants;
+    case FL_FAULT_CLOCK: return clock_variants;
+    default: return netem_variants;
+    }
+}
+
+static void list(const char *const *names, char *out, size_t bytes) {
+    out[0] = '\0';
+    for (size_t i = 0; names[i]; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, bytes - used, "%s%s", i ? ", " : "", names[i]);
+    }
+}
+
+/* One entry "kind[:variant]" of length len. */
+static int parse_entry(const char *entry, size_t len, fl_fault_choice *out, char *err,
+                       size_t err_bytes) {
+    char text[64], allowed[256];
+    if (len == 0 || len >= sizeof text) {
+        snprintf(err, err_bytes, "--nemesis: an empty or overlong entry");
+        return -1;
+    }
+    memcpy(text, entry, len);
+    text[len] = '\0';
+    char *colon = strchr(text, ':');
+    if (colon) *colon = '\0';
+    int kind = -1;
+    for (int k = 0; k < FL_FAULT_KIND_COUNT; k++)
+        if (!strcmp(text, kinds[k])) kind = k;
+    if (kind < 0) {
+        allowed[0] = '\0';
+        for (int k = 0; k < FL_FAULT_KIND_COUNT; k++)
+            snprintf(allowed + strlen(allowed), sizeof allowed - strlen(allowed), "%s%s",
+                     k ? ", " : "", kinds[k]);
+        snprintf(err, err_bytes, "--nemesis: unknown fault '%s'; faults: %s", text, allowed);
+        return -1;
+    }
+    out->kind = (fl_fault_kind)kind;
+    out->variant = -1;
+    if (!colon) return 0;
+    const char *const *variants = fl_fault_variants(out->kind);
+    for (int v = 0; variants[v]; v++)
+        if (!strcmp(colon + 1, variants[v])) out->variant = v;
+    if (out->variant < 0) {
+        list(variants, allowed, sizeof allowed);
+        snprintf(err, err_bytes, "--nemesis: %s has no variant '%s'; variants: %s", text,
+                 colon + 1, allowed);
+        return -1;
+    }
+    return 0;
+}
+
+int fl_fault_spec_parse(const char *text, fl_fault_spec *out, char *err, size_t err_bytes) {
+    memset(out, 0, sizeof *out);
+    const char *p = text;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (out->count == FL_SPEC_FAULTS_MAX) {
+            snprintf(err, err_bytes, "--nemesis: more than %d faults", FL_SPEC_FAULTS_MAX);
+            return -1;
+        }
+        if (parse_entry(p, len, &out->faults[out->count++], err, err_bytes) != 0) return -1;
+        if (!comma) return 0;
+        p = comma + 1;
+    }
+}

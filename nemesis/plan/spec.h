@@ -1,0 +1,30 @@
+/* The fault spec of `--nemesis` (DESIGN.md "Conventions", Choosing faults): a comma
+ * list of kind[:variant]; a kind without a variant picks one at random (from the seed)
+ * each time it runs. */
+#ifndef FL_SPEC_H
+#define FL_SPEC_H
+
+#include <stddef.h>
+
+#define FL_SPEC_FAULTS_MAX 16
+
+typedef enum { FL_FAULT_PARTITION, FL_FAULT_KILL, FL_FAULT_PAUSE, FL_FAULT_CLOCK,
+               FL_FAULT_NETEM, FL_FAULT_KIND_COUNT } fl_fault_kind;
+
+typedef struct fl_fault_choice {
+    fl_fault_kind kind;
+    int variant;   /* index into fl_fault_variants(kind), or -1: random each time */
+} fl_fault_choice;
+
+typedef struct fl_fault_spec {
+    fl_fault_choice faults[FL_SPEC_FAULTS_MAX];
+    size_t count;
+} fl_fault_spec;
+
+const char *fl_fault_kind_name(fl_fault_kind k);
+/* The variants of a kind, NULL-terminated (partition: halves, one, …). */
+const char *const *fl_fault_variants(fl_fault_kind k);
+/* 0, or -1 with err naming the bad entry and listing what is allowed. */
+int fl_fault_spec_parse(const char *text, fl_fault_spec *out, char *err, size_t err_bytes);
+
+#endif

@@ -1,0 +1,48 @@
+/* The --nemesis fault spec: kinds with and without variants, and errors that list what
+ * is allowed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "spec.h"
+
+static void parses(void **state) {
+    (void)state;
+    fl_fault_spec s;
+    char err[256];
+    assert_int_equal(fl_fault_spec_parse("partition,kill:one,clock:strobe,netem:delay,pause",
+                                         &s, err, sizeof err), 0);
+    assert_int_equal(s.count, 5);
+    assert_int_equal(s.faults[0].kind, FL_FAULT_PARTITION);
+    assert_int_equal(s.faults[0].variant, -1);
+    assert_string_equal(fl_fault_variants(FL_FAULT_KILL)[s.faults[1].variant], "one");
+    assert_string_equal(fl_fault_variants(FL_FAULT_CLOCK)[s.faults[2].variant], "strobe");
+    assert_int_equal(s.faults[4].kind, FL_FAULT_PAUSE);
+    assert_int_equal(fl_fault_spec_parse("partition:majorities-ring", &s, err, sizeof err), 0);
+}
+
+static void errors(void **state) {
+    (void)state;
+    static const struct { const char *text, *says; } cases[] = {
+        {"flood", "unknown fault 'flood'; faults: partition, kill"},
+        {"partition:triangle", "partition has no variant 'triangle'; variants: halves"},
+        {"kill,", "empty"},
+        {"", "empty"},
+        {"clock:bump:x", "no variant 'bump:x'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fl_fault_spec s;
+        char err[256] = "";
+        assert_int_equal(fl_fault_spec_parse(cases[i].text, &s, err, sizeof err), -1);
+        if (!strstr(err, cases[i].says)) fail_msg("\"%s\": %s", cases[i].text, err);
+    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {cmocka_unit_test(parses), cmocka_unit_test(errors)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
