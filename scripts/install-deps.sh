@@ -8,6 +8,7 @@ packages=(
   libpcre2-dev                       # log-pattern checker
   libcmocka-dev                      # unit tests
   libssh2-1-dev                      # the controller's SSH
+  libnl-3-dev libnl-route-3-dev      # the agent's partitions (htb, pfifo, u32 over netlink)
   openssh-server openssh-client      # sshd on every local-cluster node; ssh-keygen
   iproute2 util-linux procps         # ip netns / veth / bridge; unshare, nsenter; pkill
   sudo passwd                        # the test of a non-root node user (sudo -n)

@@ -1,0 +1,485 @@
+/* Partitions as egress drops: htb root 1: (default class 1:fa11, which never exists, so
+ * unclassified packets take htb's direct path), class 1:2 -> pfifo limit 0, and one u32
+ * filter per dropped destination. See net.h. */
+#include "net.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_ether.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <netlink/netlink.h>
+#include <netlink/route/classifier.h>
+#include <netlink/route/class.h>
+#include <netlink/route/cls/u32.h>
+#include <netlink/route/link.h>
+#include <netlink/route/qdisc.h>
+#include <netlink/route/qdisc/fifo.h>
+#include <netlink/route/qdisc/htb.h>
+#include <netlink/route/tc.h>
+
+#include "net_internal.h"
+
+/* The black hole class's rate: never reached (its leaf holds nothing), kept small so
+ * htb's quantum (rate / r2q) stays in range and the kernel does not warn. */
+#define HOLE_RATE_BYTES 125000u
+/* Offset of the destination address in an IPv4 header, for u32. */
+#define IPV4_DST_OFFSET 16
+/* Distinct filter priorities read back at most (this layer uses one or two). */
+#define PRIOS_MAX 64
+
+void fl_net_seterr(char *err, size_t bytes, const char *fmt, ...) {
+    if (!err || bytes == 0) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, bytes, fmt, ap);
+    va_end(ap);
+}
+
+int fl_net_open(fl_net **out, char *err, size_t err_bytes) {
+    *out = NULL;
+    fl_net *n = calloc(1, sizeof *n);
+    if (!n) {
+        fl_net_seterr(err, err_bytes, "fl_net_open: out of memory");
+        return -1;
+    }
+    n->sk = nl_socket_alloc();
+    if (!n->sk) {
+        fl_net_seterr(err, err_bytes, "nl_socket_alloc: out of memory");
+        free(n);
+        return -1;
+    }
+    int rc = nl_connect(n->sk, NETLINK_ROUTE);
+    if (rc < 0) {
+        fl_net_seterr(err, err_bytes, "nl_connect(NETLINK_ROUTE): %s", nl_geterror(rc));
+        nl_socket_free(n->sk);
+        free(n);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+void fl_net_close(fl_net *n) {
+    if (!n) return;
+    nl_socket_free(n->sk); /* closes the socket */
+    free(n);
+}
+
+/* The link named ifname, or NULL with err. */
+static struct rtnl_link *get_link(fl_net *n, const char *ifname, char *err, size_t bytes) {
+    if (!ifname || !ifname[0] || strlen(ifname) >= IFNAMSIZ) {
+        fl_net_seterr(err, bytes, "bad interface name \"%s\"", ifname ? ifname : "(null)");
+        return NULL;
+    }
+    struct rtnl_link *link = NULL;
+    int rc = rtnl_link_get_kernel(n->sk, 0, ifname, &link);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_link_get_kernel(%s): %s", ifname, nl_geterror(rc));
+        return NULL;
+    }
+    return link;
+}
+
+/* Everything read back from the kernel for one link. */
+typedef struct snapshot {
+    fl_net_state st;
+    uint16_t prios[PRIOS_MAX]; /* priorities of the filters under 1: (ours only) */
+    size_t prio_count;
+} snapshot;
+
+static int cmp_addr(const void *a, const void *b) {
+    uint32_t x = ntohl(((const struct in_addr *)a)->s_addr);
+    uint32_t y = ntohl(((const struct in_addr *)b)->s_addr);
+    return (x > y) - (x < y);
+}
+
+/* Sorts and drops repeats; returns the new count. */
+static size_t sort_unique(struct in_addr *a, size_t count) {
+    if (count == 0) return 0;
+    qsort(a, count, sizeof a[0], cmp_addr);
+    size_t k = 1;
+    for (size_t i = 1; i < count; i++)
+        if (a[i].s_addr != a[k - 1].s_addr) a[k++] = a[i];
+    return k;
+}
+
+/* One of our filters: u32 to 1:2 with one key, the whole ip dst. */
+static int filter_addr(struct rtnl_cls *cls, struct in_addr *addr) {
+    const char *kind = rtnl_tc_get_kind(TC_CAST(cls));
+    if (!kind || strcmp(kind, "u32") != 0) return 0;
+    if (rtnl_cls_get_protocol(cls) != ETH_P_IP) return 0;
+    uint32_t classid = 0;
+    if (rtnl_u32_get_classid(cls, &classid) < 0 || classid != FL_NET_HOLE_CLASS) return 0;
+    uint32_t val, mask, val2, mask2;
+    int off, offmask, off2, offmask2;
+    if (rtnl_u32_get_key(cls, 0, &val, &mask, &off, &offmask) < 0) return 0;
+    if (rtnl_u32_get_key(cls, 1, &val2, &mask2, &off2, &offmask2) == 0) return 0;
+    if (off != IPV4_DST_OFFSET || offmask != 0 || mask != 0xffffffffu) return 0;
+    addr->s_addr = val; /* network order, as the kernel keeps it */
+    return 1;
+}
+
+struct cls_walk {
+    snapshot *s;
+    int overflow;
+};
+
+static void walk_cls(struct nl_object *obj, void *arg) {
+    struct cls_walk *w = arg;
+    struct rtnl_cls *cls = (struct rtnl_cls *)obj;
+    uint16_t prio = rtnl_cls_get_prio(cls);
+    size_t i;
+    for (i = 0; i < w->s->prio_count; i++)
+        if (w->s->prios[i] == prio) break;
+    if (i == w->s->prio_count) {
+        if (w->s->prio_count == PRIOS_MAX) w->overflow = 1;
+        else w->s->prios[w->s->prio_count++] = prio;
+    }
+    struct in_addr a;
+    if (filter_addr(cls, &a) && w->s->st.drop_count < FL_NET_DROP_MAX)
+        w->s->st.drop[w->s->st.drop_count++] = a;
+}
+
+static int take_snapshot(fl_net *n, struct rtnl_link *link, snapshot *s, char *err,
+                         size_t bytes) {
+    memset(s, 0, sizeof *s);
+    const char *ifname = rtnl_link_get_name(link);
+    snprintf(s->st.ifname, sizeof s->st.ifname, "%s", ifname ? ifname : "");
+    s->st.ifindex = rtnl_link_get_ifindex(link);
+
+    struct nl_cache *qc = NULL;
+    int rc = rtnl_qdisc_alloc_cache(n->sk, &qc);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_alloc_cache: %s", nl_geterror(rc));
+        return -1;
+    }
+    struct rtnl_qdisc *root = rtnl_qdisc_get_by_parent(qc, s->st.ifindex, TC_H_ROOT);
+    if (root) {
+        const char *kind = rtnl_tc_get_kind(TC_CAST(root));
+        snprintf(s->st.root_kind, sizeof s->st.root_kind, "%s", kind ? kind : "");
+        s->st.root_handle = rtnl_tc_get_handle(TC_CAST(root));
+        s->st.installed = strcmp(s->st.root_kind, "htb") == 0 &&
+                          s->st.root_handle == FL_NET_ROOT_HANDLE &&
+                          rtnl_htb_get_defcls(root) == FL_NET_DEFCLS;
+        rtnl_qdisc_put(root);
+    }
+    if (s->st.installed) {
+        struct rtnl_qdisc *leaf = rtnl_qdisc_get_by_parent(qc, s->st.ifindex, FL_NET_HOLE_CLASS);
+        if (leaf) {
+            const char *kind = rtnl_tc_get_kind(TC_CAST(leaf));
+            s->st.blackhole = kind && strcmp(kind, "pfifo") == 0 &&
+                              rtnl_tc_get_handle(TC_CAST(leaf)) == FL_NET_HOLE_LEAF &&
+                              rtnl_qdisc_fifo_get_limit(leaf) == 0;
+            if (s->st.blackhole) s->st.dropped = rtnl_tc_get_stat(TC_CAST(leaf), RTNL_TC_DROPS);
+            rtnl_qdisc_put(leaf);
+        }
+    }
+    nl_cache_free(qc);
+    if (!s->st.installed) return 0;
+
+    struct nl_cache *cc = NULL;
+    rc = rtnl_cls_alloc_cache(n->sk, s->st.ifindex, FL_NET_ROOT_HANDLE, &cc);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_cls_alloc_cache(%s, parent 1:): %s", s->st.ifname,
+                      nl_geterror(rc));
+        return -1;
+    }
+    struct cls_walk w = {s, 0};
+    nl_cache_foreach(cc, walk_cls, &w);
+    nl_cache_free(cc);
+    if (w.overflow) {
+        fl_net_seterr(err, bytes, "%s: more than %d filter priorities under 1:", s->st.ifname,
+                      PRIOS_MAX);
+        return -1;
+    }
+    s->st.drop_count = sort_unique(s->st.drop, s->st.drop_count);
+    return 0;
+}
+
+int fl_net_state_get(fl_net *n, const char *ifname, fl_net_state *st, char *err,
+                     size_t err_bytes) {
+    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    if (!link) return -1;
+    snapshot s;
+    int rc = take_snapshot(n, link, &s, err, err_bytes);
+    rtnl_link_put(link);
+    if (rc == 0) *st = s.st;
+    return rc;
+}
+
+/* A qdisc/class object on link with the given parent, handle and kind. */
+static int tc_init(struct rtnl_tc *tc, struct rtnl_link *link, uint32_t parent,
+                   uint32_t handle, const char *kind) {
+    rtnl_tc_set_link(tc, link);
+    rtnl_tc_set_parent(tc, parent);
+    if (handle) rtnl_tc_set_handle(tc, handle);
+    return rtnl_tc_set_kind(tc, kind);
+}
+
+static int delete_root(fl_net *n, struct rtnl_link *link, const char *kind, char *err,
+                       size_t bytes) {
+    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    if (!q) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
+        return -1;
+    }
+    int rc = tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, kind);
+    if (rc == 0) rc = rtnl_qdisc_delete(n->sk, q);
+    rtnl_qdisc_put(q);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_delete(%s root 1: %s): %s",
+                      rtnl_link_get_name(link), kind, nl_geterror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int add_root(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    if (!q) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
+        return -1;
+    }
+    int rc = tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, "htb");
+    if (rc == 0) rc = rtnl_htb_set_defcls(q, FL_NET_DEFCLS);
+    if (rc == 0) rc = rtnl_qdisc_add(n->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+    rtnl_qdisc_put(q);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_add(%s root 1: htb default fa11): %s",
+                      rtnl_link_get_name(link), nl_geterror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int add_hole(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    struct rtnl_class *c = rtnl_class_alloc();
+    if (!c) {
+        fl_net_seterr(err, bytes, "rtnl_class_alloc: out of memory");
+        return -1;
+    }
+    int rc = tc_init(TC_CAST(c), link, FL_NET_ROOT_HANDLE, FL_NET_HOLE_CLASS, "htb");
+    if (rc == 0) rc = rtnl_htb_set_rate(c, HOLE_RATE_BYTES);
+    if (rc == 0) rc = rtnl_class_add(n->sk, c, NLM_F_CREATE);
+    rtnl_class_put(c);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_class_add(%s classid 1:2 htb): %s",
+                      rtnl_link_get_name(link), nl_geterror(rc));
+        return -1;
+    }
+    struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+    if (!q) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
+        return -1;
+    }
+    rc = tc_init(TC_CAST(q), link, FL_NET_HOLE_CLASS, FL_NET_HOLE_LEAF, "pfifo");
+    if (rc == 0) rc = rtnl_qdisc_fifo_set_limit(q, 0);
+    if (rc == 0) rc = rtnl_qdisc_add(n->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
+    rtnl_qdisc_put(q);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_qdisc_add(%s parent 1:2 handle 2: pfifo limit 0): %s",
+                      rtnl_link_get_name(link), nl_geterror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static struct rtnl_cls *cls_at(struct rtnl_link *link, uint16_t prio) {
+    struct rtnl_cls *cls = rtnl_cls_alloc();
+    if (!cls) return NULL;
+    rtnl_tc_set_link(TC_CAST(cls), link);
+    rtnl_tc_set_parent(TC_CAST(cls), FL_NET_ROOT_HANDLE);
+    rtnl_cls_set_prio(cls, prio);
+    rtnl_cls_set_protocol(cls, ETH_P_IP);
+    if (rtnl_tc_set_kind(TC_CAST(cls), "u32") < 0) {
+        rtnl_cls_put(cls);
+        return NULL;
+    }
+    return cls;
+}
+
+static int add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
+                      char *err, size_t bytes) {
+    char text[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, text, sizeof text);
+    struct rtnl_cls *cls = cls_at(link, prio);
+    if (!cls) {
+        fl_net_seterr(err, bytes, "rtnl_cls_alloc: out of memory");
+        return -1;
+    }
+    int rc = rtnl_u32_add_key_uint32(cls, ntohl(a.s_addr), 0xffffffffu, IPV4_DST_OFFSET, 0);
+    if (rc == 0) rc = rtnl_u32_set_cls_terminal(cls);
+    if (rc == 0) rc = rtnl_u32_set_classid(cls, FL_NET_HOLE_CLASS);
+    if (rc == 0) rc = rtnl_cls_add(n->sk, cls, NLM_F_CREATE | NLM_F_EXCL);
+    rtnl_cls_put(cls);
+    if (rc < 0) {
+        fl_net_seterr(err, bytes, "rtnl_cls_add(%s parent 1: prio %u u32 ip dst %s/32 -> 1:2): %s",
+                      rtnl_link_get_name(link), (unsigned)prio, text, nl_geterror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* Deletes every u32 filter of one priority under 1:. */
+static int delete_prio(fl_net *n, struct rtnl_link *link, uint16_t prio, char *err,
+                       size_t bytes) {
+    struct rtnl_cls *cls = cls_at(link, prio);
+    if (!cls) {
+        fl_net_seterr(err, bytes, "rtnl_cls_alloc: out of memory");
+        return -1;
+    }
+    int rc = rtnl_cls_delete(n->sk, cls, 0);
+    rtnl_cls_put(cls);
+    if (rc < 0 && rc != -NLE_OBJ_NOTFOUND) {
+        fl_net_seterr(err, bytes, "rtnl_cls_delete(%s parent 1: prio %u): %s",
+                      rtnl_link_get_name(link), (unsigned)prio, nl_geterror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+static int heal_link(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    snapshot s;
+    if (take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+    if (!s.st.installed) return 0;
+    return delete_root(n, link, "htb", err, bytes);
+}
+
+int fl_net_heal(fl_net *n, const char *ifname, char *err, size_t err_bytes) {
+    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    if (!link) return -1;
+    int rc = heal_link(n, link, err, err_bytes);
+    rtnl_link_put(link);
+    return rc;
+}
+
+static int apply(fl_net *n, struct rtnl_link *link, const struct in_addr *want,
+                 size_t count, char *err, size_t bytes) {
+    snapshot s;
+    if (take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+
+    if (s.st.installed && s.st.blackhole && s.prio_count == 1 && s.st.drop_count == count &&
+        memcmp(s.st.drop, want, count * sizeof want[0]) == 0)
+        return 0; /* already in force */
+
+    if (!s.st.installed) {
+        /* Some other root qdisc with our handle cannot be grafted over: remove it. */
+        if (s.st.root_handle == FL_NET_ROOT_HANDLE &&
+            delete_root(n, link, s.st.root_kind, err, bytes) < 0)
+            return -1;
+        if (add_root(n, link, err, bytes) < 0) return -1;
+        s.prio_count = 0;
+    }
+    if (!s.st.blackhole && add_hole(n, link, err, bytes) < 0) return -1;
+
+    /* Make before break: the new set goes in at a priority not in use, then every
+     * other priority goes. Meanwhile the union of both sets is dropped. */
+    uint16_t prio = 1;
+    for (;;) {
+        size_t i;
+        for (i = 0; i < s.prio_count && s.prios[i] != prio; i++) {}
+        if (i == s.prio_count) break;
+        prio++;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (add_filter(n, link, prio, want[i], err, bytes) < 0) {
+            char ignored[256];
+            delete_prio(n, link, prio, ignored, sizeof ignored); /* the old set stays */
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < s.prio_count; i++)
+        if (delete_prio(n, link, s.prios[i], err, bytes) < 0) return -1;
+    return 0;
+}
+
+int fl_net_partition(fl_net *n, const char *ifname, const char *const *drop_ipv4,
+                     size_t count, char *err, size_t err_bytes) {
+    if (count > FL_NET_DROP_MAX) {
+        fl_net_seterr(err, err_bytes, "partition: %zu destinations, at most %d", count,
+                      FL_NET_DROP_MAX);
+        return -1;
+    }
+    struct in_addr want[FL_NET_DROP_MAX];
+    for (size_t i = 0; i < count; i++) {
+        if (!drop_ipv4[i] || inet_pton(AF_INET, drop_ipv4[i], &want[i]) != 1) {
+            fl_net_seterr(err, err_bytes, "partition: \"%s\" is not an IPv4 address",
+                          drop_ipv4[i] ? drop_ipv4[i] : "(null)");
+            return -1;
+        }
+    }
+    count = sort_unique(want, count);
+    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    if (!link) return -1;
+    int rc = count == 0 ? heal_link(n, link, err, err_bytes)
+                        : apply(n, link, want, count, err, err_bytes);
+    rtnl_link_put(link);
+    return rc;
+}
+
+/* JSON string body: ifnames and qdisc kinds are short and printable, but escape anyway. */
+static int put_json_string(char *buf, size_t bytes, size_t *at, const char *s) {
+    if (*at < bytes) buf[(*at)++] = '"';
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char tmp[8];
+        if (c == '"' || c == '\\') snprintf(tmp, sizeof tmp, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f) snprintf(tmp, sizeof tmp, "\\u%04x", c);
+        else snprintf(tmp, sizeof tmp, "%c", c);
+        for (const char *t = tmp; *t; t++)
+            if (*at < bytes) buf[(*at)++] = *t;
+            else return -1;
+    }
+    if (*at < bytes) buf[(*at)++] = '"';
+    else return -1;
+    return 0;
+}
+
+static int put_text(char *buf, size_t bytes, size_t *at, const char *fmt, ...) {
+    if (*at >= bytes) return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *at, bytes - *at, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= bytes - *at) return -1;
+    *at += (size_t)k;
+    return 0;
+}
+
+int fl_net_state_json(const fl_net_state *st, char *buf, size_t bytes) {
+    if (!buf || bytes == 0) return -1;
+    size_t at = 0;
+    int bad = put_text(buf, bytes, &at, "{\"ifname\":");
+    bad |= put_json_string(buf, bytes, &at, st->ifname);
+    bad |= put_text(buf, bytes, &at, ",\"root_qdisc\":");
+    bad |= put_json_string(buf, bytes, &at, st->root_kind);
+    bad |= put_text(buf, bytes, &at, ",\"installed\":%s,\"blackhole\":%s,\"drop\":[",
+                    st->installed ? "true" : "false", st->blackhole ? "true" : "false");
+    for (size_t i = 0; i < st->drop_count && !bad; i++) {
+        char text[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &st->drop[i], text, sizeof text);
+        bad |= put_text(buf, bytes, &at, "%s\"%s\"", i ? "," : "", text);
+    }
+    bad |= put_text(buf, bytes, &at, "],\"dropped_packets\":%llu}",
+                    (unsigned long long)st->dropped);
+    if (bad) {
+        buf[bytes - 1] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+int fl_net_status(fl_net *n, const char *ifname, char *buf, size_t bytes) {
+    fl_net_state st;
+    if (fl_net_state_get(n, ifname, &st, buf, bytes) < 0) return -1;
+    if (fl_net_state_json(&st, buf, bytes) < 0) {
+        fl_net_seterr(buf, bytes, "status: buffer of %zu bytes too small", bytes);
+        return -1;
+    }
+    return 0;
+}
