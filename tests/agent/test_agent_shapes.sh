@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Partition shapes on a real 5-node local cluster, applied by faultline-agent on every
+# node and measured, not assumed: for each shape the test writes the grudge by hand as a
+# reachability matrix, asks each node's agent to drop its packets to the nodes it must
+# not reach, then sends UDP datagrams from every node to every other and counts them at
+# the receivers. The counts must match the matrix exactly, both directions; after heal
+# every pair must reach again. Agents run in the nodes' network namespaces, their stdin a
+# pipe: closing it must heal (the dead man's switch), which is checked at the end.
+#
+# usage: test_agent_shapes.sh FAULTLINE AGENT UDP_PROBE
+set -u
+FL=$1 AGENT=$2 PROBE=$3
+DIR=$(mktemp -d /tmp/fl-agent-shapes.XXXXXX)
+CDIR=$DIR/cluster
+pass=0 fail=0 id=0
+declare -a FD
+
+cleanup() {
+    for i in 1 2 3 4 5; do [ -n "${FD[$i]:-}" ] && eval "exec ${FD[$i]}>&-"; done
+    sleep 0.3
+    "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+ok() { echo "ok   - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+addr() { echo "10.213.0.$((10 + $1))"; }
+
+"$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+for i in 1 2 3 4 5; do
+    mkfifo "$DIR/in$i"
+    # The agent must not hold the other agents' pipes open (it would keep their stdin
+    # from ever closing): drop the write ends opened so far before it starts.
+    (for f in "${FD[@]}"; do eval "exec $f>&-"; done
+     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 60 <"$DIR/in$i" >"$DIR/out$i" \
+         2>"$DIR/err$i") &
+    exec {fd}>"$DIR/in$i"
+    FD[$i]=$fd
+done
+
+# Send one request to node i's agent and wait for its reply; fails unless "ok":true.
+request() { # node, json body without id
+    id=$((id + 1))
+    echo "{\"id\":$id,$2}" >&"${FD[$1]}"
+    for _ in $(seq 200); do
+        grep -q "\"id\":$id[,}]" "$DIR/out$1" 2>/dev/null && break
+        sleep 0.01
+    done
+    grep "\"id\":$id[,}]" "$DIR/out$1" | grep -q '"ok":true'
+}
+
+# The observed matrix: row i = from node i, column j = to node j; 1 reached, 0 not.
+probe() {
+    for j in 1 2 3 4 5; do
+        ip netns exec "fl-n$j" "$PROBE" recv 7000 1500 >"$DIR/recv$j" 2>/dev/null &
+    done
+    sleep 0.3
+    for i in 1 2 3 4 5; do
+        others=""
+        for j in 1 2 3 4 5; do [ "$i" != "$j" ] && others="$others $(addr "$j")"; done
+        # shellcheck disable=SC2086
+        ip netns exec "fl-n$i" "$PROBE" send 7000 10 $others &
+    done
+    wait
+    for i in 1 2 3 4 5; do
+        row=""
+        for j in 1 2 3 4 5; do
+            if [ "$i" = "$j" ]; then row="$row-"; continue; fi
+            n=$(awk -v a="$(addr "$i")" '$1 == a {print $2}' "$DIR/recv$j")
+            if [ "${n:-0}" -ge 10 ]; then row="${row}1"; elif [ "${n:-0}" -eq 0 ]; then row="${row}0"; else row="${row}?"; fi
+        done
+        echo "$row"
+    done
+}
+
+shape() { # name, 5 rows of the expected matrix
+    local name=$1; shift
+    local expected=("$@")
+    for i in 1 2 3 4 5; do
+        drop=""
+        row=${expected[$((i - 1))]}
+        for j in 1 2 3 4 5; do
+            [ "${row:$((j - 1)):1}" = 0 ] && drop="$drop${drop:+,}\"$(addr "$j")\""
+        done
+        request "$i" "\"cmd\":\"partition\",\"drop\":[$drop]" || bad "$name: partition request on n$i"
+    done
+    got=$(probe | tr '\n' ' ')
+    want="${expected[*]} "
+    if [ "$got" = "$want" ]; then ok "$name: reachability $got"; else bad "$name: got $got want $want"; fi
+    for i in 1 2 3 4 5; do request "$i" '"cmd":"heal"' || bad "$name: heal on n$i"; done
+    got=$(probe | tr '\n' ' ')
+    if [ "$got" = "-1111 1-111 11-11 111-1 1111- " ]; then ok "$name: healed, every pair reaches"
+    else bad "$name: after heal $got"; fi
+}
+
+got=$(probe | tr '\n' ' ')
+if [ "$got" = "-1111 1-111 11-11 111-1 1111- " ]; then ok "before any fault every pair reaches"
+else bad "before any fault: $got"; fi
+#                 from n1  n2      n3      n4      n5    (columns: to n1..n5)
+shape halves          -1000 1-000   00-11   001-1   0011-
+shape isolate-one     -1011 1-011   00-00   110-1   1101-
+shape majorities-ring -1001 1-100   01-10   001-1   1001-
+shape bridge          -1100 1-100   11-11   001-1   0011-
+shape one-way         -0111 1-111   11-11   111-1   1111-
+
+# The dead man's switch: a partition in force, then the controller's end goes away.
+request 1 "\"cmd\":\"partition\",\"drop\":[\"$(addr 2)\",\"$(addr 3)\"]" || bad "last partition"
+eval "exec ${FD[1]}>&-"
+FD[1]=""
+sleep 0.5
+if ip netns exec fl-n1 tc qdisc show dev eth0 | grep -q htb; then bad "n1 still partitioned after its stdin closed"
+else ok "stdin closed: the agent healed n1 and exited"; fi
+grep -q "stdin closed; undid everything" "$DIR/err1" && ok "the agent says why it let go" || bad "agent log: $(cat "$DIR/err1")"
+
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
