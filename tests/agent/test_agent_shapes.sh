@@ -5,7 +5,8 @@
 # not reach, then sends UDP datagrams from every node to every other and counts them at
 # the receivers. The counts must match the matrix exactly, both directions; after heal
 # every pair must reach again. Agents run in the nodes' network namespaces, their stdin a
-# pipe: closing it must heal (the dead man's switch), which is checked at the end.
+# pipe: closing it must heal (the dead man's switch), and so must silence longer than
+# the watchdog; both are checked at the end.
 #
 # usage: test_agent_shapes.sh FAULTLINE AGENT UDP_PROBE
 set -u
@@ -32,7 +33,7 @@ for i in 1 2 3 4 5; do
     # The agent must not hold the other agents' pipes open (it would keep their stdin
     # from ever closing): drop the write ends opened so far before it starts.
     (for f in "${FD[@]}"; do eval "exec $f>&-"; done
-     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 60 <"$DIR/in$i" >"$DIR/out$i" \
+     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 5 <"$DIR/in$i" >"$DIR/out$i" \
          2>"$DIR/err$i") &
     exec {fd}>"$DIR/in$i"
     FD[$i]=$fd
@@ -111,6 +112,19 @@ sleep 0.5
 if ip netns exec fl-n1 tc qdisc show dev eth0 | grep -q htb; then bad "n1 still partitioned after its stdin closed"
 else ok "stdin closed: the agent healed n1 and exited"; fi
 grep -q "stdin closed; undid everything" "$DIR/err1" && ok "the agent says why it let go" || bad "agent log: $(cat "$DIR/err1")"
+
+# The watchdog: n2 partitioned, then no request for longer than --watchdog (5 s).
+request 2 "\"cmd\":\"partition\",\"drop\":[\"$(addr 4)\"]" || bad "watchdog partition"
+ip netns exec fl-n2 tc qdisc show dev eth0 | grep -q htb || bad "n2 not partitioned"
+start=$(date +%s%N)
+while ip netns exec fl-n2 tc qdisc show dev eth0 | grep -q htb; do
+    sleep 0.1
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -gt 9000 ] && break
+done
+waited=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$waited" -le 7500 ] && grep -q "watchdog" "$DIR/err2"; then
+    ok "watchdog: n2 healed ${waited} ms after its last request (watchdog 5 s)"
+else bad "watchdog: n2 after ${waited} ms; log: $(cat "$DIR/err2")"; fi
 
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
