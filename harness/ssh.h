@@ -58,6 +58,47 @@ int fl_ssh_upload(fl_ssh *s, const char *local_path, const char *remote_path,
 int fl_ssh_download(fl_ssh *s, const char *remote_path, const char *local_path,
                     char err[FL_SSH_ERR_BYTES]);
 const char *fl_ssh_name(const fl_ssh *s);
+
+/* A long-lived command with its stdin and stdout open, e.g. `faultline-agent serve`
+ * (DESIGN.md "The agent"): lines in, lines out, while fl_ssh_exec and other streams run
+ * on the same session. */
+/* It takes one of the session's FL_SSH_CHANNELS_MAX channels until it is closed. One thread
+ * may read while another writes; two reads (or two writes) at once on one stream are
+ * serialized. timeout_ms <= 0: none. Errors name the node and the command. */
+typedef struct fl_ssh_stream fl_ssh_stream;
+
+/* Start command on the node with its stdin/stdout kept open (counts as one of the
+ * session's channels for its whole life). */
+/* Through `sudo -n -- sh -c` as fl_ssh_exec when the target says sudo. Waits up to 30 s for
+ * a free channel and the node's answer. Returns 0, or -1 (err) with *out NULL. */
+int fl_ssh_stream_open(fl_ssh *s, const char *command, fl_ssh_stream **out,
+                       char err[FL_SSH_ERR_BYTES]);
+/* Write one line (a '\n' is added if missing); all of it or an error. */
+/* Fails once the command has ended. After a write that failed part-way (a timeout with some
+ * of the line sent) every later write fails too: the other side would see a broken line. */
+int fl_ssh_stream_write_line(fl_ssh_stream *st, const char *line, int timeout_ms,
+                             char err[FL_SSH_ERR_BYTES]);
+/* Read one line from the command's stdout (without the '\n'), malloc'd into *line; 0 ok,
+ * 1 end of stream (command exited or channel closed), -1 error or timeout. stderr of the
+ * command is collected separately (fl_ssh_stream_stderr returns what arrived so far). */
+/* A last line without '\n' counts as a line. After a timeout ("timed out" in err) the
+ * stream is intact and the next read goes on where this one stopped; after any other -1
+ * reads keep failing. *line is NULL unless 0. Lines longer than 16 MiB are an error. */
+int fl_ssh_stream_read_line(fl_ssh_stream *st, int timeout_ms, char **line,
+                            char err[FL_SSH_ERR_BYTES]);
+/* stderr is read along with stdout, by fl_ssh_stream_read_line and fl_ssh_stream_close.
+ * Never NULL; the last MiB at most (older bytes are dropped). The pointer stays valid until
+ * the next read or close on st: call it from the reading thread. All of it is there once a
+ * read returned 1 (end of stream). */
+const char *fl_ssh_stream_stderr(fl_ssh_stream *st);
+/* Send EOF on stdin, wait up to timeout_ms for the command to exit, close; exit status if
+ * it exited (else -1). */
+/* -1 also when a signal ended it or on an SSH failure. Unread stdout is discarded. st is
+ * freed whatever happens (NULL is fine); no other thread may be using it. A command still
+ * running at the deadline is not killed (see fl_ssh_exec); its channel is freed once it
+ * ends. Every stream of a session must be closed before fl_ssh_close. */
+int fl_ssh_stream_close(fl_ssh_stream *st, int timeout_ms);
+
 /* NULL is fine. No other thread may be using s. */
 void fl_ssh_close(fl_ssh *s);
 
