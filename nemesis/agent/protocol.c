@@ -163,7 +163,15 @@ char *fl_agent_reply_ok(int64_t id, json_t *applied, int64_t mono_ns) {
 }
 
 char *fl_agent_reply_error(int64_t id, const char *error, int64_t mono_ns) {
-    json_t *reply = json_pack("{s:b,s:s,s:I}", "ok", 0, "error", error, "mono_ns",
+    /* The error may quote the request, which may be any bytes: keep printable ASCII. */
+    char clean[FL_AGENT_ERR_BYTES * 2];
+    size_t n = 0;
+    for (; error[n] && n + 1 < sizeof clean; n++) {
+        unsigned char c = (unsigned char)error[n];
+        clean[n] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    clean[n] = '\0';
+    json_t *reply = json_pack("{s:b,s:s,s:I}", "ok", 0, "error", clean, "mono_ns",
                               (json_int_t)mono_ns);
     json_object_set_new(reply, "id", id >= 0 ? json_integer(id) : json_null());
     return dump_line(reply);
