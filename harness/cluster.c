@@ -147,6 +147,30 @@ static int build(const fl_cluster_options *o, char *err, size_t err_bytes) {
     return 0;
 }
 
+/* Which folder's cluster owns the fixed namespace names now: one local cluster at a
+ * time, and neither up nor down of another folder may take it apart. */
+#define OWNER_FILE "/run/faultline/cluster-dir"
+
+static void owner_read(char *out, size_t bytes) {
+    FILE *f = fopen(OWNER_FILE, "r");
+    out[0] = '\0';
+    if (f && fgets(out, (int)bytes, f)) out[strcspn(out, "\n")] = '\0';
+    if (f) fclose(f);
+}
+
+static void owner_write(const char *dir) {
+    mkdir("/run/faultline", 0755);
+    FILE *f = fopen(OWNER_FILE, "w");
+    if (f) fprintf(f, "%s\n", dir);
+    if (f) fclose(f);
+}
+
+/* The folder of another cluster that is up and running, or NULL. */
+static const char *other_owner(const char *dir, char *owner, size_t bytes) {
+    owner_read(owner, bytes);
+    return owner[0] && strcmp(owner, dir) && already_up(owner) ? owner : NULL;
+}
+
 int fl_cluster_up(const fl_cluster_options *o, bool *already, char *err, size_t err_bytes) {
     *already = false;
     if (o->nodes < 1 || o->nodes > FL_CLUSTER_NODES_MAX) {
@@ -158,10 +182,18 @@ int fl_cluster_up(const fl_cluster_options *o, bool *already, char *err, size_t 
         *already = true;
         return 0;
     }
+    char owner[PATH_BYTES];
+    if (other_owner(o->dir, owner, sizeof owner)) {
+        snprintf(err, err_bytes, "another local cluster is up (from %s): only one can be, "
+                 "its namespaces have fixed names; `faultline cluster down --dir %s` first",
+                 owner, owner);
+        return FL_EXIT_HARNESS;
+    }
     /* Whatever is left of an earlier cluster (its sshd gone with a session or a reboot)
      * goes first. */
     int rc = fl_cluster_down(o->dir, err, err_bytes);
     if (rc != 0) return rc;
+    owner_write(o->dir);
     rc = build(o, err, err_bytes);
     if (rc != 0) {
         char ignored[256];
@@ -204,6 +236,11 @@ static void remove_files(const char *dir) {
 }
 
 int fl_cluster_down(const char *dir, char *err, size_t err_bytes) {
+    char owner[PATH_BYTES];
+    if (other_owner(dir, owner, sizeof owner)) { /* not ours to take down */
+        remove_files(dir);
+        return 0;
+    }
     for (size_t i = 0; i < FL_CLUSTER_NODES_MAX; i++) {
         char name[32];
         snprintf(name, sizeof name, "n%u", (unsigned)(i + 1));
@@ -211,5 +248,6 @@ int fl_cluster_down(const char *dir, char *err, size_t err_bytes) {
     }
     if (fl_cluster_net_down(err, err_bytes) != 0) return FL_EXIT_HARNESS;
     remove_files(dir);
+    unlink(OWNER_FILE);
     return 0;
 }

@@ -55,6 +55,14 @@ check "a second up says it is already up" grep -q "already up" <<<"$out"
 out=$("$FL" cluster status --dir "$CDIR" 2>&1); rc=$?
 check "status: every node reachable" test "$rc" -eq 0 -a "$(grep -c reachable <<<"$out")" -eq 5
 
+# One local cluster at a time: another folder's up is refused, its down leaves ours.
+out=$("$FL" cluster up --dir "$DIR/other" 2>&1); rc=$?
+check "up from another folder is refused while this one is up ($out)" \
+    test $rc -eq 3 -a -n "$(grep 'another local cluster is up' <<<"$out")"
+"$FL" cluster down --dir "$DIR/other" >/dev/null 2>&1
+out=$("$FL" exec --nodes-file "$NODES" -- hostname 2>&1); rc=$?
+check "down from another folder leaves this cluster up" test $rc -eq 0
+
 # Each node has its own PID namespace: pkill on n1 leaves the other nodes' sleeps.
 "$FL" exec --nodes-file "$NODES" -- 'sleep 100 </dev/null >/dev/null 2>&1 &' >/dev/null
 ip netns exec fl-net ssh -i "$KEY" -o UserKnownHostsFile="$KH" -o BatchMode=yes \
