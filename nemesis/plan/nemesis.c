@@ -1,0 +1,243 @@
+/* The controller side of faults (see nemesis.h).
+ *
+ * Method — each fault kind and what start and stop do:
+ *   partition  start: a grudge of the variant's shape; every node drops its packets to the
+ *              nodes whose grudge names it. stop: heal every node.
+ *   kill       start: KILL the processes on the target nodes. stop: run their start
+ *              commands there.
+ *   pause      start: STOP them on the target nodes. stop: CONT them.
+ *   clock      start: bump a random subset by ±0.1–5 s, strobe it (±200 ms every 10 ms),
+ *              or reset every node. stop: reset every node.
+ *   netem      start: ask every node; where the kernel has no netem the agent says so and
+ *              the fault fails (the run refuses such a spec before it starts).
+ * Every request is answered by the agent with the monotonic time it took effect, which
+ * goes into the event as applied_ns. */
+#include "nemesis.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int call(fl_nemesis *n, size_t node, json_t *request, json_t *applied, char *err,
+                size_t bytes) {
+    json_object_set_new(request, "id", json_integer(++n->next_id));
+    json_t *reply = NULL;
+    int rc = n->io.call(n->io.ctx, node, request, &reply, err, bytes);
+    json_decref(request);
+    if (rc != 0) return -1;
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        const char *why = json_string_value(json_object_get(reply, "error"));
+        snprintf(err, bytes, "%s: %s", n->io.names[node], why ? why : "the agent refused");
+        json_decref(reply);
+        return -1;
+    }
+    json_object_set(applied, n->io.names[node], json_object_get(reply, "mono_ns"));
+    json_decref(reply);
+    return 0;
+}
+
+/* The same request on every node in mask. */
+static int call_nodes(fl_nemesis *n, uint64_t mask, json_t *request, json_t *applied,
+                      char *err, size_t bytes) {
+    int rc = 0;
+    for (size_t i = 0; i < n->io.node_count && rc == 0; i++)
+        if (mask >> i & 1) rc = call(n, i, json_deep_copy(request), applied, err, bytes);
+    json_decref(request);
+    return rc;
+}
+
+static uint64_t all_nodes(const fl_nemesis *n) {
+    return n->io.node_count >= 64 ? ~0ULL : (1ULL << n->io.node_count) - 1;
+}
+
+/* count nodes chosen at random. */
+static uint64_t random_nodes(fl_nemesis *n, size_t count) {
+    uint32_t order[FL_GRUDGE_NODES_MAX];
+    fl_rng_shuffle(&n->rng, order, (uint32_t)n->io.node_count);
+    uint64_t mask = 0;
+    for (size_t i = 0; i < count && i < n->io.node_count; i++) mask |= 1ULL << order[i];
+    return mask;
+}
+
+static json_t *names_of(const fl_nemesis *n, uint64_t mask) {
+    json_t *list = json_array();
+    for (size_t i = 0; i < n->io.node_count; i++)
+        if (mask >> i & 1) json_array_append_new(list, json_string(n->io.names[i]));
+    return list;
+}
+
+static json_t *partition(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
+                         char *err, size_t bytes) {
+    int shape = fl_shape_parse(variant);
+    if (shape < 0) {
+        snprintf(err, bytes, "partition:%s needs the target to say who is primary; not yet",
+                 variant);
+        return NULL;
+    }
+    fl_grudge g = fl_grudge_make((fl_shape)shape, n->io.node_count, &n->rng);
+    json_t *grudge = json_object();
+    for (size_t i = 0; i < n->io.node_count; i++)
+        json_object_set_new(grudge, n->io.names[i], names_of(n, g.drops_from[i]));
+    json_object_set_new(event, "grudge", grudge);
+    for (size_t i = 0; i < n->io.node_count; i++) {
+        json_t *drop = json_array();
+        uint64_t to = fl_grudge_egress(&g, i);
+        for (size_t j = 0; j < n->io.node_count; j++)
+            if (to >> j & 1) json_array_append_new(drop, json_string(n->io.addrs[j]));
+        if (call(n, i, json_pack("{s:s,s:o}", "cmd", "partition", "drop", drop), applied, err,
+                 bytes) != 0)
+            return NULL;
+    }
+    return event;
+}
+
+static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
+                            json_t *event, json_t *applied, char *err, size_t bytes) {
+    size_t count = n->io.node_count;
+    size_t want = !strcmp(variant, "one") ? 1 : !strcmp(variant, "minority") ? (count - 1) / 2
+                  : !strcmp(variant, "majority") ? count / 2 + 1 : count;
+    if (!strcmp(variant, "primaries")) {
+        snprintf(err, bytes, "%s:primaries needs the target to say who is primary; not yet",
+                 sig);
+        return NULL;
+    }
+    if (n->process_count == 0) {
+        snprintf(err, bytes, "kill and pause need --process NAME=PIDFILE[:START]");
+        return NULL;
+    }
+    n->current_nodes = random_nodes(n, want ? want : 1);
+    json_t *processes = json_array();
+    for (size_t p = 0; p < n->process_count; p++) {
+        json_array_append_new(processes, json_string(n->processes[p].name));
+        json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
+                                n->processes[p].pidfile, "sig", sig);
+        if (call_nodes(n, n->current_nodes, req, applied, err, bytes) != 0) {
+            json_decref(processes);
+            return NULL;
+        }
+    }
+    json_object_set_new(event, "nodes", names_of(n, n->current_nodes));
+    json_object_set_new(event, "processes", processes);
+    return event;
+}
+
+static json_t *clock_fault(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
+                           char *err, size_t bytes) {
+    if (!strcmp(variant, "reset"))
+        return call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
+                          applied, err, bytes) ? NULL : event;
+    uint64_t nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
+    json_t *offsets = json_object();
+    json_object_set_new(event, "offset_ms", offsets);
+    for (size_t i = 0; i < n->io.node_count; i++) {
+        if (!(nodes >> i & 1)) continue;
+        int64_t ms = 100 + (int64_t)fl_rng_below(&n->rng, 4900);
+        if (fl_rng_below(&n->rng, 2)) ms = -ms;
+        bool strobe = !strcmp(variant, "strobe");
+        if (strobe) ms = 200;
+        json_t *req = strobe ? json_pack("{s:s,s:s,s:I,s:i,s:i}", "cmd", "clock", "op", "strobe",
+                                         "delta_ms", (json_int_t)ms, "period_ms", 10,
+                                         "duration_ms", 3600000)
+                             : json_pack("{s:s,s:s,s:I}", "cmd", "clock", "op", "bump",
+                                         "delta_ms", (json_int_t)ms);
+        if (call(n, i, req, applied, err, bytes) != 0) return NULL;
+        json_object_set_new(offsets, n->io.names[i], json_integer(ms));
+    }
+    return event;
+}
+
+void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec *spec,
+                     uint64_t seed, const fl_nemesis_process *processes, size_t count) {
+    memset(n, 0, sizeof *n);
+    n->io = *io;
+    n->spec = *spec;
+    n->rng.s = seed;
+    n->processes = processes;
+    n->process_count = count;
+}
+
+/* A variant for this run of the fault: the spec's, or one at random (a random
+ * partition or kill never picks "primaries", which needs a target that names them). */
+static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
+    const char *const *variants = fl_fault_variants(c->kind);
+    if (c->variant >= 0) return variants[c->variant];
+    size_t count = 0;
+    while (variants[count] && strcmp(variants[count], "primaries")) count++;
+    return variants[fl_rng_below(&n->rng, count)];
+}
+
+json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
+    if (n->active) {
+        snprintf(err, err_bytes, "a fault is already in force: stop it first");
+        return NULL;
+    }
+    n->current = n->spec.faults[fl_rng_below(&n->rng, n->spec.count)];
+    const char *variant = pick_variant(n, &n->current);
+    json_t *applied = json_object();
+    json_t *event = json_pack("{s:s,s:s}", "kind", fl_fault_kind_name(n->current.kind),
+                              "variant", variant);
+    json_t *done = NULL;
+    switch (n->current.kind) {
+    case FL_FAULT_PARTITION: done = partition(n, variant, event, applied, err, err_bytes); break;
+    case FL_FAULT_KILL: done = signal_fault(n, variant, "KILL", event, applied, err, err_bytes); break;
+    case FL_FAULT_PAUSE: done = signal_fault(n, variant, "STOP", event, applied, err, err_bytes); break;
+    case FL_FAULT_CLOCK: done = clock_fault(n, variant, event, applied, err, err_bytes); break;
+    default:
+        done = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "netem", "variant",
+                                                     variant), applied, err, err_bytes)
+                   ? NULL : event;
+    }
+    if (!done) {
+        json_decref(event);
+        json_decref(applied);
+        return NULL;
+    }
+    /* Record what is in force even if only part of it was applied. */
+    n->active = true;
+    json_object_set_new(event, "applied_ns", applied);
+    return event;
+}
+
+json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
+    if (!n->active) {
+        snprintf(err, err_bytes, "no fault is in force");
+        return NULL;
+    }
+    n->active = false;
+    json_t *applied = json_object();
+    json_t *event = json_pack("{s:s}", "kind", fl_fault_kind_name(n->current.kind));
+    int rc = 0;
+    if (n->current.kind == FL_FAULT_PARTITION || n->current.kind == FL_FAULT_NETEM)
+        rc = call_nodes(n, all_nodes(n), json_pack("{s:s}", "cmd", "heal"), applied, err, err_bytes);
+    if (n->current.kind == FL_FAULT_CLOCK)
+        rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
+                        applied, err, err_bytes);
+    for (size_t p = 0; rc == 0 && n->current.kind == FL_FAULT_PAUSE && p < n->process_count; p++)
+        rc = call_nodes(n, n->current_nodes, json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
+                        n->processes[p].pidfile, "sig", "CONT"), applied, err, err_bytes);
+    for (size_t i = 0; rc == 0 && n->current.kind == FL_FAULT_KILL && i < n->io.node_count; i++)
+        for (size_t p = 0; rc == 0 && (n->current_nodes >> i & 1) && p < n->process_count; p++)
+            if (n->processes[p].start_command)
+                rc = n->io.run(n->io.ctx, i, n->processes[p].start_command, err, err_bytes);
+    if (n->current.kind == FL_FAULT_KILL || n->current.kind == FL_FAULT_PAUSE)
+        json_object_set_new(event, "nodes", names_of(n, n->current_nodes));
+    json_object_set_new(event, "applied_ns", applied);
+    if (rc != 0) {
+        json_decref(event);
+        return NULL;
+    }
+    return event;
+}
+
+json_t *fl_nemesis_heal_all(fl_nemesis *n, char *err, size_t err_bytes) {
+    json_t *applied = json_object();
+    int rc = call_nodes(n, all_nodes(n), json_pack("{s:s}", "cmd", "heal"), applied, err, err_bytes);
+    if (rc == 0)
+        rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
+                        applied, err, err_bytes);
+    n->active = false; /* a pause still in force is undone by fl_nemesis_stop first */
+    if (rc != 0) {
+        json_decref(applied);
+        return NULL;
+    }
+    return json_pack("{s:s,s:o}", "kind", "heal", "applied_ns", applied);
+}

@@ -1,0 +1,62 @@
+/* The controller side of faults: choose a fault from the spec (from the run's seed),
+ * turn it into agent requests on the right nodes, and describe exactly what was done as
+ * a nemesis event value (DESIGN.md "Conventions", Nemesis events). Talks to agents only
+ * through the callbacks the harness fills in, so it knows nothing of SSH. */
+#ifndef FL_NEMESIS_H
+#define FL_NEMESIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "grudge.h"
+#include "rng.h"
+#include "spec.h"
+
+#define FL_NEMESIS_ERR_BYTES 512
+
+typedef struct fl_nemesis_io {
+    void *ctx;
+    size_t node_count;
+    const char *const *names;   /* "n1" … */
+    const char *const *addrs;   /* each node's address, as its peers reach it */
+    /* Send one request to node i's agent and wait for its reply (a JSON object, new
+     * reference). 0, or -1 with err. */
+    int (*call)(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
+                size_t err_bytes);
+    /* Run a shell command on node i (restarting a killed process). 0, or -1 with err. */
+    int (*run)(void *ctx, size_t node, const char *command, char *err, size_t err_bytes);
+} fl_nemesis_io;
+
+typedef struct fl_nemesis_process {
+    const char *name;
+    const char *pidfile;        /* on every node */
+    const char *start_command;  /* to restart it after a kill, or NULL */
+} fl_nemesis_process;
+
+typedef struct fl_nemesis {
+    fl_nemesis_io io;
+    fl_rng rng;
+    fl_fault_spec spec;
+    const fl_nemesis_process *processes;
+    size_t process_count;
+    int64_t next_id;
+    /* What is in force: the fault started last and not yet stopped. */
+    bool active;
+    fl_fault_choice current;
+    uint64_t current_nodes;     /* kill/pause targets */
+} fl_nemesis;
+
+void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec *spec,
+                     uint64_t seed, const fl_nemesis_process *processes, size_t count);
+/* Start a random fault of the spec: the event value ({"kind":…, "variant":…, …,
+ * "applied_ns":{node: agent mono_ns}}), or NULL with err. */
+json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
+/* Stop the fault in force (heal, resume, restart, reset): its stop event value. */
+json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes);
+/* Heal the network and reset the clocks on every node (stop a fault in force first). */
+json_t *fl_nemesis_heal_all(fl_nemesis *n, char *err, size_t err_bytes);
+
+#endif

@@ -1,0 +1,150 @@
+/* The controller side of faults against a fake set of agents: the requests each node
+ * gets match the event the nemesis reports (grudge, offsets, nodes), stop undoes what
+ * start did, and refusals become errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nemesis.h"
+
+typedef struct fake {
+    json_t *requests[5];   /* per node, every request it got */
+    const char *refuse;    /* a cmd every agent refuses */
+    int runs;
+} fake;
+
+static int fake_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
+                     size_t bytes) {
+    (void)err;
+    (void)bytes;
+    fake *f = ctx;
+    json_array_append(f->requests[node], request);
+    const char *cmd = json_string_value(json_object_get(request, "cmd"));
+    *reply = f->refuse && !strcmp(cmd, f->refuse)
+                 ? json_pack("{s:b,s:s}", "ok", 0, "error", "netem unsupported by this kernel")
+                 : json_pack("{s:b,s:i}", "ok", 1, "mono_ns", 1000 + (int)node);
+    return 0;
+}
+
+static int fake_run(void *ctx, size_t node, const char *command, char *err, size_t bytes) {
+    (void)node, (void)command, (void)err, (void)bytes;
+    ((fake *)ctx)->runs++;
+    return 0;
+}
+
+static const char *const names[] = {"n1", "n2", "n3", "n4", "n5"};
+static const char *const addrs[] = {"10.213.0.11", "10.213.0.12", "10.213.0.13", "10.213.0.14",
+                                    "10.213.0.15"};
+
+static void setup_nemesis(fl_nemesis *n, fake *f, const char *spec_text,
+                          const fl_nemesis_process *p, size_t count) {
+    memset(f, 0, sizeof *f);
+    for (int i = 0; i < 5; i++) f->requests[i] = json_array();
+    fl_nemesis_io io = {f, 5, names, addrs, fake_call, fake_run};
+    fl_fault_spec spec;
+    char err[256];
+    assert_int_equal(fl_fault_spec_parse(spec_text, &spec, err, sizeof err), 0);
+    fl_nemesis_init(n, &io, &spec, 42, p, count);
+}
+
+static void fake_free(fake *f) {
+    for (int i = 0; i < 5; i++) json_decref(f->requests[i]);
+}
+
+static bool has(const json_t *list, const char *s) {
+    for (size_t i = 0; i < json_array_size(list); i++)
+        if (!strcmp(json_string_value(json_array_get(list, i)), s)) return true;
+    return false;
+}
+
+/* Node j drops its packets to node i exactly when i's grudge names j. */
+static void partition_requests_match_the_grudge(void **state) {
+    (void)state;
+    static const char *const shapes[] = {"partition:halves", "partition:one", "partition:bridge",
+                                         "partition:majorities-ring", "partition:one-way"};
+    for (size_t s = 0; s < 5; s++) {
+        fl_nemesis n;
+        fake f;
+        char err[512];
+        setup_nemesis(&n, &f, shapes[s], NULL, 0);
+        json_t *event = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(event);
+        const json_t *grudge = json_object_get(event, "grudge");
+        for (size_t j = 0; j < 5; j++) {
+            const json_t *req = json_array_get(f.requests[j], 0);
+            assert_string_equal(json_string_value(json_object_get(req, "cmd")), "partition");
+            for (size_t i = 0; i < 5; i++)
+                assert_int_equal(has(json_object_get(req, "drop"), addrs[i]),
+                                 has(json_object_get(grudge, names[i]), names[j]));
+        }
+        assert_int_equal(json_object_size(json_object_get(event, "applied_ns")), 5);
+        json_decref(event);
+        event = fl_nemesis_stop(&n, err, sizeof err);
+        assert_non_null(event);
+        for (size_t j = 0; j < 5; j++)
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(f.requests[j], 1), "cmd")), "heal");
+        json_decref(event);
+        fake_free(&f);
+    }
+}
+
+static void kill_pause_and_clock(void **state) {
+    (void)state;
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "kill:majority", &p, 1);
+    json_t *event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_int_equal(json_array_size(json_object_get(event, "nodes")), 3);
+    json_decref(event);
+    event = fl_nemesis_stop(&n, err, sizeof err);
+    assert_int_equal(f.runs, 3); /* restarted where it was killed */
+    json_decref(event);
+    fake_free(&f);
+
+    setup_nemesis(&n, &f, "clock:bump", NULL, 0);
+    event = fl_nemesis_start(&n, err, sizeof err);
+    const json_t *offsets = json_object_get(event, "offset_ms");
+    assert_true(json_object_size(offsets) >= 1);
+    const char *name;
+    json_t *ms;
+    json_object_foreach((json_t *)offsets, name, ms) {
+        int64_t v = json_integer_value(ms);
+        assert_true((v >= 100 && v < 5000) || (v <= -100 && v > -5000));
+    }
+    json_decref(event);
+    fake_free(&f);
+}
+
+static void refusals(void **state) {
+    (void)state;
+    fl_nemesis n;
+    fake f;
+    char err[512] = "";
+    setup_nemesis(&n, &f, "kill", NULL, 0);
+    assert_null(fl_nemesis_start(&n, err, sizeof err));
+    assert_non_null(strstr(err, "--process"));
+    fake_free(&f);
+    setup_nemesis(&n, &f, "netem:delay", NULL, 0);
+    f.refuse = "netem";
+    assert_null(fl_nemesis_start(&n, err, sizeof err));
+    assert_non_null(strstr(err, "n1: netem unsupported by this kernel"));
+    fake_free(&f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(partition_requests_match_the_grudge),
+        cmocka_unit_test(kill_pause_and_clock),
+        cmocka_unit_test(refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
