@@ -6,5 +6,6 @@ int fl_cmd_check(int argc, char **argv);
 int fl_cmd_convert(int argc, char **argv);
 int fl_cmd_cluster(int argc, char **argv);
 int fl_cmd_exec(int argc, char **argv);
+int fl_cmd_nemesis(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct {
     {"convert", fl_cmd_convert, "convert a history between JSON Lines and Jepsen EDN"},
     {"cluster", fl_cmd_cluster, "bring the local cluster of namespace nodes up, down, or check it"},
     {"exec", fl_cmd_exec, "run a command on every node in parallel"},
+    {"nemesis", fl_cmd_nemesis, "inject faults alone (no workload), printing nemesis events"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,111 @@
+/* The controller's agents: faultline-agent uploaded to every node and started once over
+ * a kept SSH channel, then spoken to one JSON line at a time (DESIGN.md "The agent").
+ * Closing the channels is what makes every agent heal and exit. */
+#include "agents.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CALL_TIMEOUT_MS 10000
+
+/* Where faultline-agent is: $FAULTLINE_LIBEXEC, else beside this executable. */
+static int agent_binary(char *path, size_t bytes, char *err, size_t err_bytes) {
+    const char *libexec = getenv("FAULTLINE_LIBEXEC");
+    char self[4096];
+    if (libexec) {
+        snprintf(path, bytes, "%s/faultline-agent", libexec);
+    } else {
+        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (n < 0) return snprintf(err, err_bytes, "readlink /proc/self/exe: %s", strerror(errno)), -1;
+        self[n] = '\0';
+        snprintf(path, bytes, "%s/faultline-agent", dirname(self));
+    }
+    if (access(path, X_OK) != 0) {
+        snprintf(err, err_bytes, "%s: %s (build it, or point FAULTLINE_LIBEXEC at its folder)",
+                 path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static void boot_id(char *out, size_t bytes) {
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+    out[0] = '\0';
+    if (f && fgets(out, (int)bytes, f)) out[strcspn(out, "\n")] = '\0';
+    if (f) fclose(f);
+}
+
+/* Upload the agent to node i and start it; its channel in a->streams[i]. */
+static int start_one(fl_agents *a, size_t i, const char *binary, const char *controller_boot,
+                     int watchdog_s, char *err, size_t err_bytes) {
+    const fl_node *node = &a->control->nodes->nodes[i];
+    fl_ssh *s = a->control->sessions[i];
+    char remote[4096], command[12288], why[FL_SSH_ERR_BYTES];
+    char *dir_q = fl_shell_quote(node->workdir);
+    snprintf(command, sizeof command, "mkdir -p %s/bin", dir_q);
+    fl_exec_result r;
+    int rc = fl_ssh_exec(s, command, CALL_TIMEOUT_MS, &r, why);
+    if (rc == 0) fl_exec_result_free(&r);
+    snprintf(remote, sizeof remote, "%s/bin/faultline-agent", node->workdir);
+    if (rc == 0) rc = fl_ssh_upload(s, binary, remote, why);
+    char *bin_q = fl_shell_quote(remote), *boot_q = fl_shell_quote(controller_boot);
+    snprintf(command, sizeof command,
+             "exec %s serve --clock %s --clock-file %s/clock.offset --watchdog %d "
+             "--controller-boot-id %s",
+             bin_q, node->clock == FL_CLOCK_SYSTEM ? "system" : "faketime", dir_q, watchdog_s,
+             boot_q);
+    free(bin_q);
+    free(boot_q);
+    free(dir_q);
+    if (rc == 0) rc = fl_ssh_stream_open(s, command, &a->streams[i], why);
+    if (rc != 0) snprintf(err, err_bytes, "%s: starting the agent: %s", node->name, why);
+    return rc;
+}
+
+int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size_t err_bytes) {
+    memset(a, 0, sizeof *a);
+    a->control = c;
+    char binary[4096], boot[64];
+    if (agent_binary(binary, sizeof binary, err, err_bytes) != 0) return -1;
+    boot_id(boot, sizeof boot);
+    for (size_t i = 0; i < c->nodes->count; i++) {
+        if (!c->sessions[i]) {
+            snprintf(err, err_bytes, "%s", c->errors[i]);
+            return -1;
+        }
+        if (start_one(a, i, binary, boot, watchdog_s, err, err_bytes) != 0) return -1;
+    }
+    return 0;
+}
+
+int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, char *err,
+                   size_t err_bytes) {
+    const char *name = a->control->nodes->nodes[node].name;
+    char why[FL_SSH_ERR_BYTES];
+    char *line = json_dumps(request, JSON_COMPACT);
+    int rc = line ? fl_ssh_stream_write_line(a->streams[node], line, CALL_TIMEOUT_MS, why) : -1;
+    free(line);
+    char *answer = NULL;
+    if (rc == 0) rc = fl_ssh_stream_read_line(a->streams[node], CALL_TIMEOUT_MS, &answer, why);
+    if (rc != 0) {
+        snprintf(err, err_bytes, "%s: the agent did not answer: %s%s%s", name,
+                 rc == 1 ? "it exited" : why, rc == 1 ? "; it said: " : "",
+                 rc == 1 ? fl_ssh_stream_stderr(a->streams[node]) : "");
+        free(answer);
+        return -1;
+    }
+    *reply = json_loads(answer, 0, NULL);
+    free(answer);
+    if (!*reply) return snprintf(err, err_bytes, "%s: the agent's reply is not JSON", name), -1;
+    return 0;
+}
+
+void fl_agents_stop(fl_agents *a) {
+    for (size_t i = 0; a->control && i < a->control->nodes->count; i++)
+        if (a->streams[i]) fl_ssh_stream_close(a->streams[i], 5000); /* EOF: it heals, exits */
+    memset(a->streams, 0, sizeof a->streams);
+}
