@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# `faultline nemesis` on a real local cluster, measured on the nodes: pause leaves the
+# pidfile's process in state T and its stop resumes it; kill ends it and its stop
+# restarts it; a partition is in force on every node while held; and when the
+# controller is SIGKILLed in the middle of a partition, every node is healed within the
+# watchdog (its SSH channels close, each agent heals and exits).
+#
+# usage: test_nemesis.sh FAULTLINE
+set -u
+FL=$1
+DIR=$(mktemp -d /tmp/fl-nemesis-test.XXXXXX)
+CDIR=$DIR/cluster
+NODES=$CDIR/nodes.json
+pass=0 fail=0
+cleanup() {
+    [ -n "${NPID:-}" ] && kill -KILL "$NPID" 2>/dev/null
+    "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+ok() { echo "ok   - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+on_all() { "$FL" exec --nodes-file "$NODES" -- "$1" 2>&1 | sort; }
+
+"$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+START='sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > /root/sleep.pid'
+on_all "$START" >/dev/null
+STATE='ps -o stat= -p "$(cat /root/sleep.pid)" | cut -c1'
+
+# pause:all — held for 2 s; the state is read on the nodes while it is held.
+"$FL" nemesis --nodes-file "$NODES" --nemesis pause:all --duration 1 --interval 2 --seed 1 \
+    --process "sleep=/root/sleep.pid" >"$DIR/pause.jsonl" 2>"$DIR/pause.err" &
+NPID=$!
+sleep 1.2
+got=$(on_all "$STATE" | tr '\n' ' ')
+[ "$got" = "n1: T n2: T n3: T n4: T n5: T " ] && ok "pause: every sleep stopped (T)" || bad "pause: $got"
+wait "$NPID"; NPID=""
+got=$(on_all "$STATE" | tr '\n' ' ')
+[ "$got" = "n1: S n2: S n3: S n4: S n5: S " ] && ok "pause stop: every sleep running again" || bad "resume: $got"
+grep -q '"f":"pause-start"' "$DIR/pause.jsonl" && grep -q '"f":"pause-stop"' "$DIR/pause.jsonl" \
+    && ok "pause start and stop are nemesis events" || bad "events: $(cat "$DIR/pause.jsonl")"
+
+# kill:all — KILL ends it; the stop runs the start command, so a new sleep runs.
+before=$(on_all 'cat /root/sleep.pid' | tr '\n' ' ')
+"$FL" nemesis --nodes-file "$NODES" --nemesis kill:all --duration 1 --interval 1 --seed 1 \
+    --process "sleep=/root/sleep.pid:$START" >"$DIR/kill.jsonl" 2>"$DIR/kill.err"
+after=$(on_all 'cat /root/sleep.pid; kill -0 "$(cat /root/sleep.pid)" && echo alive' | tr '\n' ' ')
+[ "$(grep -o alive <<<"$after" | wc -l)" -eq 5 ] && [ "$before" != "$(on_all 'cat /root/sleep.pid' | tr '\n' ' ')" ] \
+    && ok "kill: killed and restarted on every node" || bad "kill: before $before after $after $(cat "$DIR/kill.err")"
+
+# SIGKILL the controller while a partition is held: every node heals on its own.
+"$FL" nemesis --nodes-file "$NODES" --nemesis partition:halves --duration 60 --interval 30 \
+    --seed 3 >"$DIR/part.jsonl" 2>"$DIR/part.err" &
+NPID=$!
+for _ in $(seq 100); do grep -q partition-start "$DIR/part.jsonl" && break; sleep 0.1; done
+held=$(on_all 'tc qdisc show dev eth0 | grep -c htb' | tr '\n' ' ')
+[ "$held" = "n1: 1 n2: 1 n3: 1 n4: 1 n5: 1 " ] && ok "partition in force on every node" || bad "held: $held"
+kill -KILL "$NPID"; NPID=""
+start=$(date +%s%N)
+while [ "$(on_all 'tc qdisc show dev eth0 | grep -c htb' | grep -c ': 1')" -gt 0 ]; do
+    sleep 0.1
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -gt 15000 ] && break
+done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -le 12000 ] && ok "controller SIGKILLed: every node healed in $ms ms (watchdog 10 s)" \
+    || bad "still partitioned after $ms ms"
+
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
