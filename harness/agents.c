@@ -12,7 +12,8 @@
 
 #define CALL_TIMEOUT_MS 10000
 
-/* Where faultline-agent is: $FAULTLINE_LIBEXEC, else beside this executable. */
+/* Where faultline-agent (and libflclock.so beside it) is: $FAULTLINE_LIBEXEC, else
+ * beside this executable. */
 static int agent_binary(char *path, size_t bytes, char *err, size_t err_bytes) {
     const char *libexec = getenv("FAULTLINE_LIBEXEC");
     char self[4096];
@@ -50,6 +51,11 @@ static int start_one(fl_agents *a, size_t i, const char *binary, const char *con
     fl_exec_result r;
     int rc = fl_ssh_exec(s, command, CALL_TIMEOUT_MS, &r, why);
     if (rc == 0) fl_exec_result_free(&r);
+    /* The clock shim goes along: targets started in faketime mode preload it. */
+    char shim[4096], shim_remote[4096];
+    snprintf(shim, sizeof shim, "%.*s/libflclock.so", (int)(strrchr(binary, '/') - binary), binary);
+    snprintf(shim_remote, sizeof shim_remote, "%s/bin/libflclock.so", node->workdir);
+    if (rc == 0) rc = fl_ssh_upload(s, shim, shim_remote, why);
     snprintf(remote, sizeof remote, "%s/bin/faultline-agent", node->workdir);
     if (rc == 0) rc = fl_ssh_upload(s, binary, remote, why);
     char *bin_q = fl_shell_quote(remote), *boot_q = fl_shell_quote(controller_boot);

@@ -8,9 +8,12 @@
 # pipe: closing it must heal (the dead man's switch), and so must silence longer than
 # the watchdog; both are checked at the end.
 #
-# usage: test_agent_shapes.sh FAULTLINE AGENT UDP_PROBE
+# Also: the agent keeps serving after a malformed request, and a clock bump through the
+# agent moves CLOCK_REALTIME of a process under the clock shim (and only there).
+#
+# usage: test_agent_shapes.sh FAULTLINE AGENT UDP_PROBE CLOCK_SHIM
 set -u
-FL=$1 AGENT=$2 PROBE=$3
+FL=$1 AGENT=$2 PROBE=$3 SHIM=$4
 DIR=$(mktemp -d /tmp/fl-agent-shapes.XXXXXX)
 CDIR=$DIR/cluster
 pass=0 fail=0 id=0
@@ -33,8 +36,8 @@ for i in 1 2 3 4 5; do
     # The agent must not hold the other agents' pipes open (it would keep their stdin
     # from ever closing): drop the write ends opened so far before it starts.
     (for f in "${FD[@]}"; do eval "exec $f>&-"; done
-     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 5 <"$DIR/in$i" >"$DIR/out$i" \
-         2>"$DIR/err$i") &
+     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 5 --clock-file "$DIR/clock$i" \
+         <"$DIR/in$i" >"$DIR/out$i" 2>"$DIR/err$i") &
     exec {fd}>"$DIR/in$i"
     FD[$i]=$fd
 done
@@ -103,6 +106,31 @@ shape isolate-one     -1011 1-011   00-00   110-1   1101-
 shape majorities-ring -1001 1-100   01-10   001-1   1001-
 shape bridge          -1100 1-100   11-11   001-1   0011-
 shape one-way         -0111 1-111   11-11   111-1   1111-
+
+# A malformed request gets an error reply and the agent goes on serving.
+echo 'this is not json' >&"${FD[3]}"
+request 3 '"cmd":"status"' && ok "after a malformed request the agent still serves" \
+    || bad "agent n3 after garbage: $(tail -n 2 "$DIR/out3")"
+grep -q '"ok":false,"error":"not a JSON request' "$DIR/out3" && ok "the malformed request got an error reply" \
+    || bad "no error reply: $(cat "$DIR/out3")"
+
+# Clock: bump n2 by +2500 ms through its agent; a process under the shim sees it, the
+# host (and a process without the shim) does not; reset brings it back.
+shimmed_skew_ms() {
+    local host shimmed
+    host=$(date +%s%N)
+    shimmed=$(LD_PRELOAD=$SHIM FL_CLOCK_FILE=$DIR/clock2 date +%s%N)
+    echo $(( (shimmed - host) / 1000000 ))
+}
+before_host=$(date +%s)
+request 2 '"cmd":"clock","op":"bump","delta_ms":2500' || bad "clock bump request"
+skew=$(shimmed_skew_ms)
+[ "$skew" -ge 2450 ] && [ "$skew" -le 2700 ] && ok "clock bump: the shimmed clock is ${skew} ms ahead" \
+    || bad "clock bump: skew $skew ms"
+request 2 '"cmd":"clock","op":"reset"' || bad "clock reset request"
+skew=$(shimmed_skew_ms)
+[ "$skew" -ge -50 ] && [ "$skew" -le 150 ] && ok "clock reset: skew ${skew} ms" || bad "clock reset: skew $skew ms"
+[ $(( $(date +%s) - before_host )) -lt 5 ] && ok "the host clock did not move" || bad "host clock moved"
 
 # The dead man's switch: a partition in force, then the controller's end goes away.
 request 1 "\"cmd\":\"partition\",\"drop\":[\"$(addr 2)\",\"$(addr 3)\"]" || bad "last partition"
