@@ -132,13 +132,28 @@ skew=$(shimmed_skew_ms)
 [ "$skew" -ge -50 ] && [ "$skew" -le 150 ] && ok "clock reset: skew ${skew} ms" || bad "clock reset: skew $skew ms"
 [ $(( $(date +%s) - before_host )) -lt 5 ] && ok "the host clock did not move" || bad "host clock moved"
 
-# The dead man's switch: a partition in force, then the controller's end goes away.
+# The dead man's switch: a partition, a paused process and a clock bump all in force on
+# n1, then the controller's end goes away: all three must be undone.
+(for f in "${FD[@]}"; do [ -n "$f" ] && eval "exec $f>&-"; done   # not the agents' pipes
+ exec sleep 1000 </dev/null >/dev/null 2>&1) &
+SLEEPER=$!
+echo "$SLEEPER" >"$DIR/sleeper.pid"
 request 1 "\"cmd\":\"partition\",\"drop\":[\"$(addr 2)\",\"$(addr 3)\"]" || bad "last partition"
+request 1 "\"cmd\":\"signal\",\"pidfile\":\"$DIR/sleeper.pid\",\"sig\":\"STOP\"" || bad "STOP"
+request 1 '"cmd":"clock","op":"bump","delta_ms":-3000' || bad "last bump"
+[ "$(ps -o stat= -p "$SLEEPER" | cut -c1)" = T ] && ok "STOP: the pidfile's process is in state T" \
+    || bad "STOP: state $(ps -o stat= -p "$SLEEPER")"
 eval "exec ${FD[1]}>&-"
 FD[1]=""
 sleep 0.5
 if ip netns exec fl-n1 tc qdisc show dev eth0 | grep -q htb; then bad "n1 still partitioned after its stdin closed"
 else ok "stdin closed: the agent healed n1 and exited"; fi
+[ "$(ps -o stat= -p "$SLEEPER" | cut -c1)" = S ] && ok "stdin closed: the paused process runs again" \
+    || bad "stdin closed: state $(ps -o stat= -p "$SLEEPER")"
+skew=$(( ($(LD_PRELOAD=$SHIM FL_CLOCK_FILE=$DIR/clock1 date +%s%N) - $(date +%s%N)) / 1000000 ))
+[ "$skew" -ge -50 ] && [ "$skew" -le 150 ] && ok "stdin closed: n1's clock offset is back to 0 (${skew} ms)" \
+    || bad "stdin closed: n1's clock still off by $skew ms"
+kill -KILL "$SLEEPER"; wait "$SLEEPER" 2>/dev/null
 grep -q "stdin closed; undid everything" "$DIR/err1" && ok "the agent says why it let go" || bad "agent log: $(cat "$DIR/err1")"
 
 # The watchdog: n2 partitioned, then no request for longer than --watchdog (5 s).
