@@ -16,9 +16,11 @@
 
 static const char usage_text[] =
     "usage: faultline nemesis --nemesis SPEC [--duration S] [--interval S] [--seed N]\n"
-    "                         [--nodes-file F] [--process NAME=PIDFILE[:START_CMD]]...\n"
+    "                         [--at-once K] [--nodes-file F]\n"
+    "                         [--process NAME=PIDFILE[:START_CMD]]...\n"
     "  SPEC: kind[:variant],… — partition[:halves|one|majorities-ring|bridge|one-way],\n"
     "  kill|pause[:one|minority|majority|all], clock[:bump|strobe|reset], netem[:…].\n"
+    "  --at-once K keeps up to K faults (of different kinds) in force together.\n"
     "  Prints every fault's start and stop as a nemesis event (JSON Lines).\n";
 
 static volatile sig_atomic_t interrupted;
@@ -104,31 +106,33 @@ static int check_spec(run *r, const fl_fault_spec *spec, char *err, size_t bytes
     return 0;
 }
 
-/* Faults in turn until the duration is up or Ctrl-C; then heal. */
-static int schedule(run *r, double duration_s, double interval_s) {
+/* Print a start or stop event as <kind>-start / <kind>-stop. */
+static void emit_event(run *r, json_t *event, const char *suffix) {
+    char f[64];
+    snprintf(f, sizeof f, "%s-%s", json_string_value(json_object_get(event, "kind")), suffix);
+    emit(r, f, event);
+}
+
+/* Faults until the duration is up or Ctrl-C: start one, hold; once at_once are in
+ * force, stop the oldest and wait. Then stop them all and heal. */
+static int schedule(run *r, double duration_s, double interval_s, int at_once) {
     char err[FL_NEMESIS_ERR_BYTES];
     int status = FL_EXIT_VALID;
     while (!interrupted && since_start_ns(r) < (int64_t)(duration_s * 1e9)) {
         json_t *event = fl_nemesis_start(&r->nemesis, err, sizeof err);
-        char f[64];
-        snprintf(f, sizeof f, "%s-start", fl_fault_kind_name(r->nemesis.current.kind));
-        if (!event) {
-            fprintf(stderr, "faultline nemesis: %s\n", err);
-            status = FL_EXIT_HARNESS;
-            if (!r->nemesis.active) break;
-        } else {
-            emit(r, f, event);
-        }
+        if (event) emit_event(r, event, "start");
+        else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
         hold(r, (long)(interval_s * 1000));
-        snprintf(f, sizeof f, "%s-stop", fl_fault_kind_name(r->nemesis.current.kind));
+        if ((int)r->nemesis.active_count < at_once && event) continue;
         event = fl_nemesis_stop(&r->nemesis, err, sizeof err);
-        if (event) emit(r, f, event);
+        if (event) emit_event(r, event, "stop");
         else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
         hold(r, (long)(interval_s * 1000));
     }
-    if (r->nemesis.active) {
+    while (r->nemesis.active_count > 0) {
         json_t *event = fl_nemesis_stop(&r->nemesis, err, sizeof err);
-        if (event) emit(r, "stop", event);
+        if (event) emit_event(r, event, "stop");
+        else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
     }
     json_t *healed = fl_nemesis_heal_all(&r->nemesis, err, sizeof err);
     if (healed) emit(r, "heal", healed);
@@ -150,8 +154,8 @@ static int parse_process(char *text, fl_nemesis_process *p) {
 }
 
 static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double duration_s,
-                       double interval_s, uint64_t seed, const fl_nemesis_process *processes,
-                       size_t process_count) {
+                       double interval_s, int at_once, uint64_t seed,
+                       const fl_nemesis_process *processes, size_t process_count) {
     static run r;
     fl_nodes nodes;
     char err[FL_NODES_ERR_BYTES];
@@ -170,7 +174,7 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
         fl_nemesis_io io = {&r, nodes.count, names, addrs, io_call, io_run};
         fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);
         clock_gettime(CLOCK_MONOTONIC, &r.start);
-        status = schedule(&r, duration_s, interval_s);
+        status = schedule(&r, duration_s, interval_s, at_once);
     }
     fl_agents_stop(&r.agents);
     fl_control_close(&r.control);
@@ -183,9 +187,11 @@ int fl_cmd_nemesis(int argc, char **argv) {
         {"nemesis", required_argument, NULL, 'n'},  {"duration", required_argument, NULL, 'd'},
         {"interval", required_argument, NULL, 'i'}, {"seed", required_argument, NULL, 's'},
         {"nodes-file", required_argument, NULL, 'f'}, {"process", required_argument, NULL, 'p'},
+        {"at-once", required_argument, NULL, 'a'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *spec_text = NULL, *nodes_file = NULL;
+    int at_once = 1;
     double duration_s = 30, interval_s = 5;
     uint64_t seed = (uint64_t)time(NULL);
     fl_nemesis_process processes[8];
@@ -197,6 +203,7 @@ int fl_cmd_nemesis(int argc, char **argv) {
         else if (c == 'i') interval_s = atof(optarg);
         else if (c == 's') seed = strtoull(optarg, NULL, 10);
         else if (c == 'f') nodes_file = optarg;
+        else if (c == 'a' && atoi(optarg) >= 1) at_once = atoi(optarg);
         else if (c == 'p' && process_count < 8 && parse_process(optarg, &processes[process_count]) == 0)
             process_count++;
         else if (c == 'h') return printf("%s", usage_text) < 0;
@@ -214,5 +221,6 @@ int fl_cmd_nemesis(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     fprintf(stderr, "faultline nemesis: seed %llu\n", (unsigned long long)seed);
-    return run_nemesis(path, &spec, duration_s, interval_s, seed, processes, process_count);
+    return run_nemesis(path, &spec, duration_s, interval_s, at_once, seed, processes,
+                       process_count);
 }

@@ -104,18 +104,18 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
         snprintf(err, bytes, "kill and pause need --process NAME=PIDFILE[:START]");
         return NULL;
     }
-    n->current_nodes = random_nodes(n, want ? want : 1);
+    n->targets = random_nodes(n, want ? want : 1);
     json_t *processes = json_array();
     for (size_t p = 0; p < n->process_count; p++) {
         json_array_append_new(processes, json_string(n->processes[p].name));
         json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
                                 n->processes[p].pidfile, "sig", sig);
-        if (call_nodes(n, n->current_nodes, req, applied, err, bytes) != 0) {
+        if (call_nodes(n, n->targets, req, applied, err, bytes) != 0) {
             json_decref(processes);
             return NULL;
         }
     }
-    json_object_set_new(event, "nodes", names_of(n, n->current_nodes));
+    json_object_set_new(event, "nodes", names_of(n, n->targets));
     json_object_set_new(event, "processes", processes);
     return event;
 }
@@ -165,18 +165,28 @@ static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     return variants[fl_rng_below(&n->rng, count)];
 }
 
+static bool kind_active(const fl_nemesis *n, fl_fault_kind kind) {
+    for (size_t i = 0; i < n->active_count; i++)
+        if (n->active[i].choice.kind == kind) return true;
+    return false;
+}
+
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
-    if (n->active) {
-        snprintf(err, err_bytes, "a fault is already in force: stop it first");
+    size_t candidates[FL_SPEC_FAULTS_MAX], count = 0;
+    for (size_t i = 0; i < n->spec.count; i++)
+        if (!kind_active(n, n->spec.faults[i].kind)) candidates[count++] = i;
+    if (count == 0) {
+        snprintf(err, err_bytes, "every kind of fault in the spec is in force already");
         return NULL;
     }
-    n->current = n->spec.faults[fl_rng_below(&n->rng, n->spec.count)];
-    const char *variant = pick_variant(n, &n->current);
+    fl_fault_choice choice = n->spec.faults[candidates[fl_rng_below(&n->rng, count)]];
+    const char *variant = pick_variant(n, &choice);
     json_t *applied = json_object();
-    json_t *event = json_pack("{s:s,s:s}", "kind", fl_fault_kind_name(n->current.kind),
-                              "variant", variant);
+    json_t *event = json_pack("{s:s,s:s}", "kind", fl_fault_kind_name(choice.kind), "variant",
+                              variant);
     json_t *done = NULL;
-    switch (n->current.kind) {
+    n->targets = 0;
+    switch (choice.kind) {
     case FL_FAULT_PARTITION: done = partition(n, variant, event, applied, err, err_bytes); break;
     case FL_FAULT_KILL: done = signal_fault(n, variant, "KILL", event, applied, err, err_bytes); break;
     case FL_FAULT_PAUSE: done = signal_fault(n, variant, "STOP", event, applied, err, err_bytes); break;
@@ -186,40 +196,42 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
                                                      variant), applied, err, err_bytes)
                    ? NULL : event;
     }
+    /* In force even when only part of it was applied: its stop undoes what was. */
+    n->active[n->active_count++] = (fl_active_fault){choice, n->targets};
     if (!done) {
         json_decref(event);
         json_decref(applied);
         return NULL;
     }
-    /* Record what is in force even if only part of it was applied. */
-    n->active = true;
     json_object_set_new(event, "applied_ns", applied);
     return event;
 }
 
 json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
-    if (!n->active) {
+    if (n->active_count == 0) {
         snprintf(err, err_bytes, "no fault is in force");
         return NULL;
     }
-    n->active = false;
+    fl_active_fault f = n->active[0];
+    memmove(n->active, n->active + 1, --n->active_count * sizeof *n->active);
+    fl_fault_kind kind = f.choice.kind;
     json_t *applied = json_object();
-    json_t *event = json_pack("{s:s}", "kind", fl_fault_kind_name(n->current.kind));
+    json_t *event = json_pack("{s:s}", "kind", fl_fault_kind_name(kind));
     int rc = 0;
-    if (n->current.kind == FL_FAULT_PARTITION || n->current.kind == FL_FAULT_NETEM)
+    if (kind == FL_FAULT_PARTITION || kind == FL_FAULT_NETEM)
         rc = call_nodes(n, all_nodes(n), json_pack("{s:s}", "cmd", "heal"), applied, err, err_bytes);
-    if (n->current.kind == FL_FAULT_CLOCK)
+    if (kind == FL_FAULT_CLOCK)
         rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                         applied, err, err_bytes);
-    for (size_t p = 0; rc == 0 && n->current.kind == FL_FAULT_PAUSE && p < n->process_count; p++)
-        rc = call_nodes(n, n->current_nodes, json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
+    for (size_t p = 0; rc == 0 && kind == FL_FAULT_PAUSE && p < n->process_count; p++)
+        rc = call_nodes(n, f.nodes, json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
                         n->processes[p].pidfile, "sig", "CONT"), applied, err, err_bytes);
-    for (size_t i = 0; rc == 0 && n->current.kind == FL_FAULT_KILL && i < n->io.node_count; i++)
-        for (size_t p = 0; rc == 0 && (n->current_nodes >> i & 1) && p < n->process_count; p++)
+    for (size_t i = 0; rc == 0 && kind == FL_FAULT_KILL && i < n->io.node_count; i++)
+        for (size_t p = 0; rc == 0 && (f.nodes >> i & 1) && p < n->process_count; p++)
             if (n->processes[p].start_command)
                 rc = n->io.run(n->io.ctx, i, n->processes[p].start_command, err, err_bytes);
-    if (n->current.kind == FL_FAULT_KILL || n->current.kind == FL_FAULT_PAUSE)
-        json_object_set_new(event, "nodes", names_of(n, n->current_nodes));
+    if (kind == FL_FAULT_KILL || kind == FL_FAULT_PAUSE)
+        json_object_set_new(event, "nodes", names_of(n, f.nodes));
     json_object_set_new(event, "applied_ns", applied);
     if (rc != 0) {
         json_decref(event);
@@ -234,7 +246,6 @@ json_t *fl_nemesis_heal_all(fl_nemesis *n, char *err, size_t err_bytes) {
     if (rc == 0)
         rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                         applied, err, err_bytes);
-    n->active = false; /* a pause still in force is undone by fl_nemesis_stop first */
     if (rc != 0) {
         json_decref(applied);
         return NULL;

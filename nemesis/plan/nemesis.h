@@ -36,6 +36,11 @@ typedef struct fl_nemesis_process {
     const char *start_command;  /* to restart it after a kill, or NULL */
 } fl_nemesis_process;
 
+typedef struct fl_active_fault {
+    fl_fault_choice choice;
+    uint64_t nodes;             /* kill/pause targets */
+} fl_active_fault;
+
 typedef struct fl_nemesis {
     fl_nemesis_io io;
     fl_rng rng;
@@ -43,20 +48,20 @@ typedef struct fl_nemesis {
     const fl_nemesis_process *processes;
     size_t process_count;
     int64_t next_id;
-    /* What is in force: the fault started last and not yet stopped. */
-    bool active;
-    fl_fault_choice current;
-    uint64_t current_nodes;     /* kill/pause targets */
+    /* What is in force, oldest first: at most one fault of each kind at a time. */
+    fl_active_fault active[FL_FAULT_KIND_COUNT];
+    size_t active_count;
+    uint64_t targets;           /* kill/pause targets of the fault being started */
 } fl_nemesis;
 
 void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec *spec,
                      uint64_t seed, const fl_nemesis_process *processes, size_t count);
-/* Start a random fault of the spec: the event value ({"kind":…, "variant":…, …,
- * "applied_ns":{node: agent mono_ns}}), or NULL with err. */
+/* Start a random fault of the spec whose kind is not in force already: the event value
+ * ({"kind":…, "variant":…, …, "applied_ns":{node: agent mono_ns}}), or NULL with err. */
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
-/* Stop the fault in force (heal, resume, restart, reset): its stop event value. */
+/* Stop the oldest fault in force (heal, resume, restart, reset): its stop event value. */
 json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes);
-/* Heal the network and reset the clocks on every node (stop a fault in force first). */
+/* Heal the network and reset the clocks on every node (stop the faults in force first). */
 json_t *fl_nemesis_heal_all(fl_nemesis *n, char *err, size_t err_bytes);
 
 #endif

@@ -65,5 +65,31 @@ ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -le 12000 ] && ok "controller SIGKILLed: every node healed in $ms ms (watchdog 10 s)" \
     || bad "still partitioned after $ms ms"
 
+# SIGKILL the controller with a partition, a pause and a clock bump in force together:
+# every node heals, resumes and resets on its own.
+SKEW='W='"$CDIR"'/nodes/$(hostname); a=$(date +%s%N); b=$(LD_PRELOAD=$W/bin/libflclock.so FL_CLOCK_FILE=$W/clock.offset date +%s%N); echo $(( (b - a) / 100000000 ))'
+"$FL" nemesis --nodes-file "$NODES" --nemesis partition:halves,pause:all,clock:bump --at-once 3 \
+    --duration 60 --interval 2 --seed 5 --process "sleep=/root/sleep.pid" \
+    >"$DIR/all.jsonl" 2>"$DIR/all.err" &
+NPID=$!
+# The third start comes 4 s in; the first stop not before 6 s: look in between.
+for _ in $(seq 100); do [ "$(grep -c -- '-start' "$DIR/all.jsonl")" -ge 3 ] && break; sleep 0.1; done
+held=$(on_all 'tc qdisc show dev eth0 | grep -c htb; '"$STATE" | tr '\n' ' ')
+skews=$(on_all "$SKEW" | grep -vc ': 0$')
+[ "$held" = "n1: 1 n1: T n2: 1 n2: T n3: 1 n3: T n4: 1 n4: T n5: 1 n5: T " ] && [ "$skews" -ge 1 ] \
+    && ok "partition, pause and clock bump in force together ($skews nodes skewed)" \
+    || bad "together: $held, skewed nodes $skews; $(cat "$DIR/all.err")"
+kill -KILL "$NPID"; NPID=""
+start=$(date +%s%N)
+while :; do
+    now=$(on_all 'tc qdisc show dev eth0 | grep -c htb; '"$STATE"'; '"$SKEW" | tr '\n' ' ')
+    [ "$now" = "n1: 0 n1: 0 n1: S n2: 0 n2: 0 n2: S n3: 0 n3: 0 n3: S n4: 0 n4: 0 n4: S n5: 0 n5: 0 n5: S " ] && break
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -gt 15000 ] && break
+    sleep 0.1
+done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -le 12000 ] && ok "controller SIGKILLed: healed, resumed and reset everywhere in $ms ms" \
+    || bad "after $ms ms: $now"
+
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
