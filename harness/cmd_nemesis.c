@@ -21,6 +21,7 @@ static const char usage_text[] =
     "  SPEC: kind[:variant],… — partition[:halves|one|majorities-ring|bridge|one-way],\n"
     "  kill|pause[:one|minority|majority|all], clock[:bump|strobe|reset], netem[:…].\n"
     "  --at-once K keeps up to K faults (of different kinds) in force together.\n"
+    "  In --process, {workdir} stands for each node's own work directory.\n"
     "  Prints every fault's start and stop as a nemesis event (JSON Lines).\n";
 
 static volatile sig_atomic_t interrupted;
@@ -52,18 +53,39 @@ static void emit(run *r, const char *f, json_t *value) {
     json_decref(op);
 }
 
-static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
-                   size_t bytes) {
-    return fl_agents_call(&((run *)ctx)->agents, node, request, reply, err, bytes);
+/* "{workdir}" in a pidfile or start command stands for each node's own work directory
+ * (DESIGN.md "On a node": <workdir>/<target>/<target>.pid); malloc'd. */
+static char *for_node(const run *r, size_t node, const char *text) {
+    const char *workdir = r->control.nodes->nodes[node].workdir, *at = strstr(text, "{workdir}");
+    size_t n = strlen(text) + (at ? strlen(workdir) : 0) + 1;
+    char *out = malloc(n);
+    if (!out) return NULL;
+    if (!at) memcpy(out, text, n);
+    else snprintf(out, n, "%.*s%s%s", (int)(at - text), text, workdir, at + strlen("{workdir}"));
+    return out;
 }
 
-static int io_run(void *ctx, size_t node, const char *command, char *err, size_t bytes) {
+static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
+                   size_t bytes) {
+    run *r = ctx;
+    const char *pidfile = json_string_value(json_object_get(request, "pidfile"));
+    char *mine = pidfile ? for_node(r, node, pidfile) : NULL;
+    if (mine) json_object_set_new(request, "pidfile", json_string(mine));
+    free(mine);
+    return fl_agents_call(&r->agents, node, request, reply, err, bytes);
+}
+
+static int io_run(void *ctx, size_t node, const char *command_template, char *err, size_t bytes) {
     run *r = ctx;
     fl_exec_result res;
-    if (fl_ssh_exec(r->control.sessions[node], command, 30000, &res, err) != 0) return -1;
+    char *command = for_node(r, node, command_template);
+    if (!command) return snprintf(err, bytes, "out of memory"), -1;
+    int ran = fl_ssh_exec(r->control.sessions[node], command, 30000, &res, err);
+    free(command);
+    if (ran != 0) return -1;
     int rc = res.exit_status == 0 ? 0 : -1;
     if (rc) snprintf(err, bytes, "%s: `%s` exited %d: %s", r->control.nodes->nodes[node].name,
-                     command, res.exit_status, res.err);
+                     command_template, res.exit_status, res.err);
     fl_exec_result_free(&res);
     return rc;
 }
@@ -143,7 +165,7 @@ static int schedule(run *r, double duration_s, double interval_s, int at_once) {
 /* NAME=PIDFILE[:START_CMD] */
 static int parse_process(char *text, fl_nemesis_process *p) {
     char *eq = strchr(text, '=');
-    if (!eq || eq == text || eq[1] != '/') return -1;
+    if (!eq || eq == text || (eq[1] != '/' && strncmp(eq + 1, "{workdir}", 9))) return -1;
     *eq = '\0';
     p->name = text;
     p->pidfile = eq + 1;

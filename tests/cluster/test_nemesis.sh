@@ -24,6 +24,8 @@ on_all() { "$FL" exec --nodes-file "$NODES" -- "$1" 2>&1 | sort; }
 
 "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
 START='sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > /root/sleep.pid'
+# kill:all below names the pidfile through {workdir}: a copy lives in every work dir.
+COPY='cp /root/sleep.pid '"$CDIR"'/nodes/$(hostname)/sleep.pid'
 on_all "$START" >/dev/null
 STATE='ps -o stat= -p "$(cat /root/sleep.pid)" | cut -c1'
 
@@ -42,8 +44,9 @@ grep -q '"f":"pause-start"' "$DIR/pause.jsonl" && grep -q '"f":"pause-stop"' "$D
 
 # kill:all — KILL ends it; the stop runs the start command, so a new sleep runs.
 before=$(on_all 'cat /root/sleep.pid' | tr '\n' ' ')
+on_all "$COPY" >/dev/null
 "$FL" nemesis --nodes-file "$NODES" --nemesis kill:all --duration 1 --interval 1 --seed 1 \
-    --process "sleep=/root/sleep.pid:$START" >"$DIR/kill.jsonl" 2>"$DIR/kill.err"
+    --process "sleep={workdir}/sleep.pid:$START; $COPY" >"$DIR/kill.jsonl" 2>"$DIR/kill.err"
 after=$(on_all 'cat /root/sleep.pid; kill -0 "$(cat /root/sleep.pid)" && echo alive' | tr '\n' ' ')
 [ "$(grep -o alive <<<"$after" | wc -l)" -eq 5 ] && [ "$before" != "$(on_all 'cat /root/sleep.pid' | tr '\n' ' ')" ] \
     && ok "kill: killed and restarted on every node" || bad "kill: before $before after $after $(cat "$DIR/kill.err")"
