@@ -233,6 +233,7 @@ static void remove_files(const char *dir) {
     }
     rmdir(root);
     rmdir(dir); /* only when empty: never anything of the user's */
+    if (!strcmp(dir, FL_CLUSTER_DIR)) rmdir("/var/lib/faultline"); /* up made it; if empty */
 }
 
 int fl_cluster_down(const char *dir, char *err, size_t err_bytes) {
@@ -249,5 +250,6 @@ int fl_cluster_down(const char *dir, char *err, size_t err_bytes) {
     if (fl_cluster_net_down(err, err_bytes) != 0) return FL_EXIT_HARNESS;
     remove_files(dir);
     unlink(OWNER_FILE);
+    rmdir("/run/faultline");
     return 0;
 }
