@@ -17,9 +17,11 @@
 static const char usage_text[] =
     "usage: faultline nemesis --nemesis SPEC [--duration S] [--interval S] [--seed N]\n"
     "                         [--at-once K] [--nodes-file F]\n"
-    "                         [--process NAME=PIDFILE[:START_CMD]]...\n"
-    "  SPEC: kind[:variant],… — partition[:halves|one|majorities-ring|bridge|one-way],\n"
-    "  kill|pause[:one|minority|majority|all], clock[:bump|strobe|reset], netem[:…].\n"
+    "                         [--process NAME=PIDFILE[:START_CMD]]... [--primary-cmd CMD]\n"
+    "  SPEC: kind[:variant],… — partition[:halves|one|majorities-ring|bridge|one-way|primaries],\n"
+    "  kill|pause[:one|minority|majority|all|primaries], clock[:bump|strobe|reset],\n"
+    "  netem[:delay|loss|duplicate|reorder|corrupt].\n"
+    "  --primary-cmd CMD runs on every node; the nodes where it exits 0 are the primaries.\n"
     "  --at-once K keeps up to K faults (of different kinds) in force together.\n"
     "  In --process, {workdir} stands for each node's own work directory.\n"
     "  Prints every fault's start and stop as a nemesis event (JSON Lines).\n";
@@ -34,6 +36,7 @@ typedef struct run {
     struct timespec start;
     long index;
     int watchdog_s;
+    const char *primary_cmd;
 } run;
 
 static int64_t since_start_ns(const run *r) {
@@ -88,6 +91,23 @@ static int io_run(void *ctx, size_t node, const char *command_template, char *er
                      command_template, res.exit_status, res.err);
     fl_exec_result_free(&res);
     return rc;
+}
+
+/* --primary-cmd on every node: the primaries are where it exits 0. */
+static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    run *r = ctx;
+    *nodes = 0;
+    for (size_t i = 0; i < r->control.nodes->count; i++) {
+        fl_exec_result res;
+        char *command = for_node(r, i, r->primary_cmd);
+        if (!command) return snprintf(err, bytes, "out of memory"), -1;
+        int ran = fl_ssh_exec(r->control.sessions[i], command, 10000, &res, err);
+        free(command);
+        if (ran != 0) return -1;
+        if (res.exit_status == 0) *nodes |= 1ULL << i;
+        fl_exec_result_free(&res);
+    }
+    return 0;
 }
 
 /* Sleep ms, heartbeating every agent well inside the watchdog. */
@@ -177,8 +197,10 @@ static int parse_process(char *text, fl_nemesis_process *p) {
 
 static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double duration_s,
                        double interval_s, int at_once, uint64_t seed,
-                       const fl_nemesis_process *processes, size_t process_count) {
+                       const fl_nemesis_process *processes, size_t process_count,
+                       const char *primary_cmd) {
     static run r;
+    r.primary_cmd = primary_cmd;
     fl_nodes nodes;
     char err[FL_NODES_ERR_BYTES];
     int rc = fl_nodes_read(nodes_path, &nodes, err);
@@ -193,7 +215,8 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
              check_spec(&r, spec, err, sizeof err) != 0)
         fprintf(stderr, "faultline nemesis: %s\n", err);
     else {
-        fl_nemesis_io io = {&r, nodes.count, names, addrs, io_call, io_run};
+        fl_nemesis_io io = {&r, nodes.count, names, addrs, io_call, io_run,
+                            primary_cmd ? io_primaries : NULL};
         fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);
         clock_gettime(CLOCK_MONOTONIC, &r.start);
         status = schedule(&r, duration_s, interval_s, at_once);
@@ -209,10 +232,10 @@ int fl_cmd_nemesis(int argc, char **argv) {
         {"nemesis", required_argument, NULL, 'n'},  {"duration", required_argument, NULL, 'd'},
         {"interval", required_argument, NULL, 'i'}, {"seed", required_argument, NULL, 's'},
         {"nodes-file", required_argument, NULL, 'f'}, {"process", required_argument, NULL, 'p'},
-        {"at-once", required_argument, NULL, 'a'},
+        {"at-once", required_argument, NULL, 'a'}, {"primary-cmd", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
-    const char *spec_text = NULL, *nodes_file = NULL;
+    const char *spec_text = NULL, *nodes_file = NULL, *primary_cmd = NULL;
     int at_once = 1;
     double duration_s = 30, interval_s = 5;
     uint64_t seed = (uint64_t)time(NULL);
@@ -225,6 +248,7 @@ int fl_cmd_nemesis(int argc, char **argv) {
         else if (c == 'i') interval_s = atof(optarg);
         else if (c == 's') seed = strtoull(optarg, NULL, 10);
         else if (c == 'f') nodes_file = optarg;
+        else if (c == 'P') primary_cmd = optarg;
         else if (c == 'a' && atoi(optarg) >= 1) at_once = atoi(optarg);
         else if (c == 'p' && process_count < 8 && parse_process(optarg, &processes[process_count]) == 0)
             process_count++;
@@ -244,5 +268,5 @@ int fl_cmd_nemesis(int argc, char **argv) {
     sigaction(SIGTERM, &sa, NULL);
     fprintf(stderr, "faultline nemesis: seed %llu\n", (unsigned long long)seed);
     return run_nemesis(path, &spec, duration_s, interval_s, at_once, seed, processes,
-                       process_count);
+                       process_count, primary_cmd);
 }

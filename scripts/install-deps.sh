@@ -12,6 +12,8 @@ packages=(
   openssh-server openssh-client      # sshd on every local-cluster node; ssh-keygen
   iproute2 util-linux procps         # ip netns / veth / bridge; unshare, nsenter; pkill
   sudo passwd                        # the test of a non-root node user (sudo -n)
+  redis-tools                        # redis-server (as redis-check-rdb) under the clock shim
+  qemu-system-x86 busybox-static cpio  # the VM test: netem and system clock mode
 )
 missing=()
 for p in "${packages[@]}"; do

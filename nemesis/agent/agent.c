@@ -3,6 +3,7 @@
 #include "agent.h"
 
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@ int fl_agent_init(fl_agent *a, const fl_agent_options *o, char *err, size_t err_
      * its kernel, whatever the nodes file says. */
     a->clock_refused = o->clock_system && o->controller_boot_id &&
                        !strcmp(o->controller_boot_id, a->boot_id);
+    a->controller_boot_known = o->controller_boot_id && o->controller_boot_id[0];
     if (!o->clock_system && o->clock_file) {
         char cerr[FL_CLOCK_ERR_BYTES];
         a->clock = fl_clock_offset_open(o->clock_file, true, cerr);
@@ -68,16 +70,79 @@ static json_t *partition(fl_agent *a, const fl_agent_request *r, char *err, size
     return json_pack("{s:o,s:o}", "drop", dropped, "ifaces", ifaces);
 }
 
-static json_t *heal(fl_agent *a, char *err, size_t bytes) {
+static json_t *heal(fl_agent *a, fl_heal_scope only, char *err, size_t bytes) {
     json_t *ifaces = json_array();
     for (size_t i = 0; i < a->iface_count; i++) {
-        if (fl_net_heal(a->net, a->ifaces[i], err, bytes) != 0) {
+        int rc = only == FL_HEAL_PARTITION ? fl_net_partition(a->net, a->ifaces[i], NULL, 0, err, bytes)
+                 : only == FL_HEAL_NETEM ? fl_net_netem(a->net, a->ifaces[i], NULL, NULL, 0, err, bytes)
+                                         : fl_net_heal(a->net, a->ifaces[i], err, bytes);
+        if (rc != 0) {
             json_decref(ifaces);
             return NULL;
         }
         json_array_append_new(ifaces, json_string(a->ifaces[i]));
     }
-    return json_pack("{s:o}", "healed", ifaces);
+    const char *what = only == FL_HEAL_PARTITION ? "partition" : only == FL_HEAL_NETEM ? "netem" : "all";
+    return json_pack("{s:o,s:s}", "healed", ifaces, "only", what);
+}
+
+static json_t *netem(fl_agent *a, const fl_agent_request *r, char *err, size_t bytes) {
+    if (a->netem != 1) {
+        snprintf(err, bytes, "%s%s", a->netem == 0 ? "" : "netem unavailable: ", a->netem_why);
+        return NULL;
+    }
+    const fl_netem_spec *s = &r->netem;
+    fl_net_netem_params p = {
+        .delay_us = (uint32_t)llround(s->delay_ms * 1000), .jitter_us = (uint32_t)llround(s->jitter_ms * 1000),
+        .loss_pct = s->loss_pct, .duplicate_pct = s->duplicate_pct,
+        .reorder_pct = s->reorder_pct, .corrupt_pct = s->corrupt_pct};
+    const char *to[FL_AGENT_DROP_MAX];
+    json_t *peers = json_array(), *ifaces = json_array();
+    for (size_t i = 0; i < r->drop_count; i++) {
+        to[i] = r->drop[i];
+        json_array_append_new(peers, json_string(r->drop[i]));
+    }
+    for (size_t i = 0; i < a->iface_count; i++) {
+        if (fl_net_netem(a->net, a->ifaces[i], &p, to, r->drop_count, err, bytes) != 0) {
+            json_decref(peers);
+            json_decref(ifaces);
+            return NULL;
+        }
+        json_array_append_new(ifaces, json_string(a->ifaces[i]));
+    }
+    return json_pack("{s:o,s:o,s:f,s:f,s:f,s:f,s:f,s:f}", "peers", peers, "ifaces", ifaces,
+                     "delay_ms", s->delay_ms, "jitter_ms", s->jitter_ms, "loss_pct", s->loss_pct,
+                     "duplicate_pct", s->duplicate_pct, "reorder_pct", s->reorder_pct,
+                     "corrupt_pct", s->corrupt_pct);
+}
+
+/* The clock offset in force now (ns): the shim's file, or what system mode has moved
+ * the real clock by. */
+static int64_t clock_offset(fl_agent *a) {
+    return a->clock_system ? atomic_load(&a->system_offset_ns) : fl_clock_offset_get(a->clock);
+}
+
+/* Make the node's realtime clock run ns ahead of true time. In system mode the real
+ * clock moves by the difference from the offset in force (clock_settime). */
+static int clock_offset_set(fl_agent *a, int64_t ns, char *err, size_t bytes) {
+    if (!a->clock_system) {
+        fl_clock_offset_set(a->clock, ns);
+        return 0;
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t t = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec + (ns - atomic_load(&a->system_offset_ns));
+    struct timespec set = {.tv_sec = t / 1000000000, .tv_nsec = t % 1000000000};
+    if (set.tv_nsec < 0) {
+        set.tv_sec -= 1;
+        set.tv_nsec += 1000000000;
+    }
+    if (clock_settime(CLOCK_REALTIME, &set) != 0) {
+        snprintf(err, bytes, "clock_settime(CLOCK_REALTIME): %s", strerror(errno));
+        return -1;
+    }
+    atomic_store(&a->system_offset_ns, ns);
+    return 0;
 }
 
 static void *strobe_loop(void *arg) {
@@ -85,6 +150,7 @@ static void *strobe_loop(void *arg) {
     struct timespec start, now, tick = {0, 0};
     clock_gettime(CLOCK_MONOTONIC, &start);
     bool high = false;
+    char err[256];
     tick.tv_sec = a->strobe_period_ms / 1000;
     tick.tv_nsec = (a->strobe_period_ms % 1000) * MS_NS;
     for (;;) {
@@ -93,10 +159,15 @@ static void *strobe_loop(void *arg) {
                              (now.tv_nsec - start.tv_nsec) / MS_NS;
         if (atomic_load(&a->strobe_stop) || elapsed_ms >= a->strobe_duration_ms) break;
         high = !high;
-        fl_clock_offset_set(a->clock, a->strobe_base_ns + (high ? a->strobe_delta_ns : 0));
+        if (clock_offset_set(a, a->strobe_base_ns + (high ? a->strobe_delta_ns : 0), err,
+                             sizeof err) != 0) {
+            fprintf(stderr, "faultline-agent: strobe stopped: %s\n", err);
+            break;
+        }
         nanosleep(&tick, NULL);
     }
-    fl_clock_offset_set(a->clock, a->strobe_base_ns);
+    if (clock_offset_set(a, a->strobe_base_ns, err, sizeof err) != 0)
+        fprintf(stderr, "faultline-agent: strobe end: %s\n", err);
     return NULL;
 }
 
@@ -107,23 +178,38 @@ static void stop_strobe(fl_agent *a) {
     a->strobe_running = false;
 }
 
+/* NULL when clock faults can be applied here, else why not. */
+static const char *clock_unavailable(const fl_agent *a) {
+    if (a->clock_refused)
+        return "refusing system clock mode: this node runs on the controller's own kernel "
+               "(same boot id), and the controller's clock is never changed";
+    if (a->clock_system && !a->controller_boot_known)
+        return "refusing system clock mode: no --controller-boot-id, so the agent cannot "
+               "tell this node's kernel from the controller's";
+    if (!a->clock_system && !a->clock)
+        return "no clock offset file: start the agent with --clock-file PATH (faketime mode)";
+    return NULL;
+}
+
+static json_t *clock_state(fl_agent *a) {
+    return json_pack("{s:s,s:I,s:b}", "mode", a->clock_system ? "system" : "faketime",
+                     "offset_ms", (json_int_t)(clock_offset(a) / MS_NS), "strobing",
+                     a->strobe_running);
+}
+
 static json_t *clock_fault(fl_agent *a, const fl_agent_request *r, char *err, size_t bytes) {
-    if (a->clock_refused) {
-        snprintf(err, bytes, "refusing system clock mode: this node runs on the controller's "
-                 "own kernel (same boot id), and the controller's clock is never changed");
-        return NULL;
-    }
-    if (a->clock_system || !a->clock) {
-        snprintf(err, bytes, "system clock mode is not available yet (needs a VM); use the "
-                 "clock shim (faketime mode with --clock-file)");
+    const char *why = clock_unavailable(a);
+    if (why) {
+        snprintf(err, bytes, "%s", why);
         return NULL;
     }
     stop_strobe(a);
-    if (r->clock_op == FL_CLOCK_RESET) fl_clock_offset_set(a->clock, 0);
+    int rc = 0;
+    if (r->clock_op == FL_CLOCK_RESET) rc = clock_offset_set(a, 0, err, bytes);
     if (r->clock_op == FL_CLOCK_BUMP)
-        fl_clock_offset_set(a->clock, fl_clock_offset_get(a->clock) + r->delta_ms * MS_NS);
+        rc = clock_offset_set(a, clock_offset(a) + r->delta_ms * MS_NS, err, bytes);
     if (r->clock_op == FL_CLOCK_STROBE) {
-        a->strobe_base_ns = fl_clock_offset_get(a->clock);
+        a->strobe_base_ns = clock_offset(a);
         a->strobe_delta_ns = r->delta_ms * MS_NS;
         a->strobe_period_ms = r->period_ms;
         a->strobe_duration_ms = r->duration_ms;
@@ -134,9 +220,7 @@ static json_t *clock_fault(fl_agent *a, const fl_agent_request *r, char *err, si
         }
         a->strobe_running = true;
     }
-    return json_pack("{s:I,s:b}", "offset_ms",
-                     (json_int_t)(fl_clock_offset_get(a->clock) / MS_NS), "strobing",
-                     a->strobe_running);
+    return rc == 0 ? clock_state(a) : NULL;
 }
 
 static void forget_paused(fl_agent *a, pid_t pid) {
@@ -178,10 +262,7 @@ static json_t *status(fl_agent *a) {
             json_array_append_new(net, json_pack("{s:s,s:s}", "ifname", a->ifaces[i], "error", buf));
     }
     for (size_t i = 0; i < a->paused_count; i++) json_array_append_new(paused, json_integer(a->paused[i]));
-    json_t *clock = a->clock ? json_pack("{s:I,s:b}", "offset_ms",
-                                         (json_int_t)(fl_clock_offset_get(a->clock) / MS_NS),
-                                         "strobing", a->strobe_running)
-                             : json_null();
+    json_t *clock = clock_unavailable(a) ? json_null() : clock_state(a);
     return json_pack("{s:o,s:o,s:o}", "net", net, "clock", clock, "paused", paused);
 }
 
@@ -193,11 +274,8 @@ json_t *fl_agent_handle(fl_agent *a, const fl_agent_request *r, char *err, size_
                          "clock", a->clock_system ? "system" : "faketime");
     case FL_AGENT_HEARTBEAT: return json_object();
     case FL_AGENT_PARTITION: return partition(a, r, err, err_bytes);
-    case FL_AGENT_HEAL: return heal(a, err, err_bytes);
-    case FL_AGENT_NETEM:
-        snprintf(err, err_bytes, "%s", a->netem == 1 ? "netem is not implemented yet"
-                                                     : "netem unsupported by this kernel");
-        return NULL;
+    case FL_AGENT_HEAL: return heal(a, r->heal_only, err, err_bytes);
+    case FL_AGENT_NETEM: return netem(a, r, err, err_bytes);
     case FL_AGENT_CLOCK: return clock_fault(a, r, err, err_bytes);
     case FL_AGENT_SIGNAL: return signal_process(a, r, err, err_bytes);
     case FL_AGENT_STATUS: return status(a);
@@ -210,11 +288,11 @@ json_t *fl_agent_handle(fl_agent *a, const fl_agent_request *r, char *err, size_
 json_t *fl_agent_undo_all(fl_agent *a) {
     char err[512];
     json_t *done = json_object();
-    json_t *healed = heal(a, err, sizeof err);
+    json_t *healed = heal(a, FL_HEAL_ALL, err, sizeof err);
     json_object_set_new(done, "net", healed ? healed : json_string(err));
     stop_strobe(a);
-    if (a->clock) fl_clock_offset_set(a->clock, 0);
-    json_object_set_new(done, "clock_reset", json_boolean(a->clock != NULL));
+    bool reset = !clock_unavailable(a) && clock_offset_set(a, 0, err, sizeof err) == 0;
+    json_object_set_new(done, "clock_reset", reset ? json_true() : json_string(err));
     json_t *resumed = json_array();
     for (size_t i = 0; i < a->paused_count; i++)
         if (kill(a->paused[i], SIGCONT) == 0) json_array_append_new(resumed, json_integer(a->paused[i]));

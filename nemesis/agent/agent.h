@@ -5,7 +5,12 @@
  * Method — every way out ends healed: stdin closed (the controller's channel ended),
  * no request for --watchdog seconds, SIGTERM/SIGINT/SIGHUP, or a `heal` request for the
  * network part. Undoing: the htb root on every interface removed, the clock offset back
- * to 0 (any strobe stopped first), every process paused by STOP sent CONT. */
+ * to 0 (any strobe stopped first), every process paused by STOP sent CONT.
+ *
+ * Clock modes: faketime rewrites the shim's offset file; system moves the node's real
+ * clock with clock_settime and remembers by how much, so reset moves it back. System
+ * mode is refused on the controller's own kernel (same boot id) and when the
+ * controller's boot id is not known. */
 #ifndef FL_AGENT_H
 #define FL_AGENT_H
 
@@ -33,6 +38,8 @@ typedef struct fl_agent {
     char boot_id[64];
     bool clock_system;                    /* --clock system (refused on the controller's kernel) */
     bool clock_refused;                   /* system mode asked on the controller's kernel */
+    bool controller_boot_known;           /* --controller-boot-id was given */
+    atomic_llong system_offset_ns;        /* system mode: how far the real clock was moved */
     struct fl_clock_offset *clock;        /* faketime mode: the shim's offset file */
     pthread_t strobe;
     bool strobe_running;

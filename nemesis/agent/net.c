@@ -29,8 +29,6 @@
 #define HOLE_RATE_BYTES 125000u
 /* Offset of the destination address in an IPv4 header, for u32. */
 #define IPV4_DST_OFFSET 16
-/* Distinct filter priorities read back at most (this layer uses one or two). */
-#define PRIOS_MAX 64
 
 void fl_net_seterr(char *err, size_t bytes, const char *fmt, ...) {
     if (!err || bytes == 0) return;
@@ -71,7 +69,7 @@ void fl_net_close(fl_net *n) {
 }
 
 /* The link named ifname, or NULL with err. */
-static struct rtnl_link *get_link(fl_net *n, const char *ifname, char *err, size_t bytes) {
+struct rtnl_link *fl_net_get_link(fl_net *n, const char *ifname, char *err, size_t bytes) {
     if (!ifname || !ifname[0] || strlen(ifname) >= IFNAMSIZ) {
         fl_net_seterr(err, bytes, "bad interface name \"%s\"", ifname ? ifname : "(null)");
         return NULL;
@@ -85,12 +83,6 @@ static struct rtnl_link *get_link(fl_net *n, const char *ifname, char *err, size
     return link;
 }
 
-/* Everything read back from the kernel for one link. */
-typedef struct snapshot {
-    fl_net_state st;
-    uint16_t prios[PRIOS_MAX]; /* priorities of the filters under 1: (ours only) */
-    size_t prio_count;
-} snapshot;
 
 static int cmp_addr(const void *a, const void *b) {
     uint32_t x = ntohl(((const struct in_addr *)a)->s_addr);
@@ -99,7 +91,7 @@ static int cmp_addr(const void *a, const void *b) {
 }
 
 /* Sorts and drops repeats; returns the new count. */
-static size_t sort_unique(struct in_addr *a, size_t count) {
+size_t fl_net_sort_unique(struct in_addr *a, size_t count) {
     if (count == 0) return 0;
     qsort(a, count, sizeof a[0], cmp_addr);
     size_t k = 1;
@@ -108,13 +100,13 @@ static size_t sort_unique(struct in_addr *a, size_t count) {
     return k;
 }
 
-/* One of our filters: u32 to 1:2 with one key, the whole ip dst. */
-static int filter_addr(struct rtnl_cls *cls, struct in_addr *addr) {
+/* One of our filters: u32 to `to` with one key, the whole ip dst. */
+static int filter_addr(struct rtnl_cls *cls, uint32_t to, struct in_addr *addr) {
     const char *kind = rtnl_tc_get_kind(TC_CAST(cls));
     if (!kind || strcmp(kind, "u32") != 0) return 0;
     if (rtnl_cls_get_protocol(cls) != ETH_P_IP) return 0;
     uint32_t classid = 0;
-    if (rtnl_u32_get_classid(cls, &classid) < 0 || classid != FL_NET_HOLE_CLASS) return 0;
+    if (rtnl_u32_get_classid(cls, &classid) < 0 || classid != to) return 0;
     uint32_t val, mask, val2, mask2;
     int off, offmask, off2, offmask2;
     if (rtnl_u32_get_key(cls, 0, &val, &mask, &off, &offmask) < 0) return 0;
@@ -125,7 +117,7 @@ static int filter_addr(struct rtnl_cls *cls, struct in_addr *addr) {
 }
 
 struct cls_walk {
-    snapshot *s;
+    fl_net_snapshot *s;
     int overflow;
 };
 
@@ -133,19 +125,25 @@ static void walk_cls(struct nl_object *obj, void *arg) {
     struct cls_walk *w = arg;
     struct rtnl_cls *cls = (struct rtnl_cls *)obj;
     uint16_t prio = rtnl_cls_get_prio(cls);
+    struct in_addr a;
+    if (prio >= FL_NET_NETEM_PRIO) {
+        if (filter_addr(cls, FL_NET_NETEM_CLASS, &a) && w->s->st.netem_count < FL_NET_DROP_MAX)
+            w->s->st.netem_to[w->s->st.netem_count++] = a;
+        w->s->netem_filters = true;
+        return;
+    }
     size_t i;
     for (i = 0; i < w->s->prio_count; i++)
         if (w->s->prios[i] == prio) break;
     if (i == w->s->prio_count) {
-        if (w->s->prio_count == PRIOS_MAX) w->overflow = 1;
+        if (w->s->prio_count == FL_NET_PRIOS_MAX) w->overflow = 1;
         else w->s->prios[w->s->prio_count++] = prio;
     }
-    struct in_addr a;
-    if (filter_addr(cls, &a) && w->s->st.drop_count < FL_NET_DROP_MAX)
+    if (filter_addr(cls, FL_NET_HOLE_CLASS, &a) && w->s->st.drop_count < FL_NET_DROP_MAX)
         w->s->st.drop[w->s->st.drop_count++] = a;
 }
 
-static int take_snapshot(fl_net *n, struct rtnl_link *link, snapshot *s, char *err,
+int fl_net_take_snapshot(fl_net *n, struct rtnl_link *link, fl_net_snapshot *s, char *err,
                          size_t bytes) {
     memset(s, 0, sizeof *s);
     const char *ifname = rtnl_link_get_name(link);
@@ -178,6 +176,11 @@ static int take_snapshot(fl_net *n, struct rtnl_link *link, snapshot *s, char *e
             if (s->st.blackhole) s->st.dropped = rtnl_tc_get_stat(TC_CAST(leaf), RTNL_TC_DROPS);
             rtnl_qdisc_put(leaf);
         }
+        leaf = rtnl_qdisc_get_by_parent(qc, s->st.ifindex, FL_NET_NETEM_CLASS);
+        if (leaf) {
+            s->st.netem = fl_net_read_netem(leaf, &s->st.netem_params);
+            rtnl_qdisc_put(leaf);
+        }
     }
     nl_cache_free(qc);
     if (!s->st.installed) return 0;
@@ -194,26 +197,27 @@ static int take_snapshot(fl_net *n, struct rtnl_link *link, snapshot *s, char *e
     nl_cache_free(cc);
     if (w.overflow) {
         fl_net_seterr(err, bytes, "%s: more than %d filter priorities under 1:", s->st.ifname,
-                      PRIOS_MAX);
+                      FL_NET_PRIOS_MAX);
         return -1;
     }
-    s->st.drop_count = sort_unique(s->st.drop, s->st.drop_count);
+    s->st.drop_count = fl_net_sort_unique(s->st.drop, s->st.drop_count);
+    s->st.netem_count = fl_net_sort_unique(s->st.netem_to, s->st.netem_count);
     return 0;
 }
 
 int fl_net_state_get(fl_net *n, const char *ifname, fl_net_state *st, char *err,
                      size_t err_bytes) {
-    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    struct rtnl_link *link = fl_net_get_link(n, ifname, err, err_bytes);
     if (!link) return -1;
-    snapshot s;
-    int rc = take_snapshot(n, link, &s, err, err_bytes);
+    fl_net_snapshot s;
+    int rc = fl_net_take_snapshot(n, link, &s, err, err_bytes);
     rtnl_link_put(link);
     if (rc == 0) *st = s.st;
     return rc;
 }
 
 /* A qdisc/class object on link with the given parent, handle and kind. */
-static int tc_init(struct rtnl_tc *tc, struct rtnl_link *link, uint32_t parent,
+int fl_net_tc_init(struct rtnl_tc *tc, struct rtnl_link *link, uint32_t parent,
                    uint32_t handle, const char *kind) {
     rtnl_tc_set_link(tc, link);
     rtnl_tc_set_parent(tc, parent);
@@ -221,14 +225,14 @@ static int tc_init(struct rtnl_tc *tc, struct rtnl_link *link, uint32_t parent,
     return rtnl_tc_set_kind(tc, kind);
 }
 
-static int delete_root(fl_net *n, struct rtnl_link *link, const char *kind, char *err,
+int fl_net_delete_root(fl_net *n, struct rtnl_link *link, const char *kind, char *err,
                        size_t bytes) {
     struct rtnl_qdisc *q = rtnl_qdisc_alloc();
     if (!q) {
         fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
         return -1;
     }
-    int rc = tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, kind);
+    int rc = fl_net_tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, kind);
     if (rc == 0) rc = rtnl_qdisc_delete(n->sk, q);
     rtnl_qdisc_put(q);
     if (rc < 0) {
@@ -239,13 +243,13 @@ static int delete_root(fl_net *n, struct rtnl_link *link, const char *kind, char
     return 0;
 }
 
-static int add_root(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+int fl_net_add_root(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
     struct rtnl_qdisc *q = rtnl_qdisc_alloc();
     if (!q) {
         fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
         return -1;
     }
-    int rc = tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, "htb");
+    int rc = fl_net_tc_init(TC_CAST(q), link, TC_H_ROOT, FL_NET_ROOT_HANDLE, "htb");
     if (rc == 0) rc = rtnl_htb_set_defcls(q, FL_NET_DEFCLS);
     if (rc == 0) rc = rtnl_qdisc_add(n->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
     rtnl_qdisc_put(q);
@@ -263,7 +267,7 @@ static int add_hole(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) 
         fl_net_seterr(err, bytes, "rtnl_class_alloc: out of memory");
         return -1;
     }
-    int rc = tc_init(TC_CAST(c), link, FL_NET_ROOT_HANDLE, FL_NET_HOLE_CLASS, "htb");
+    int rc = fl_net_tc_init(TC_CAST(c), link, FL_NET_ROOT_HANDLE, FL_NET_HOLE_CLASS, "htb");
     if (rc == 0) rc = rtnl_htb_set_rate(c, HOLE_RATE_BYTES);
     if (rc == 0) rc = rtnl_class_add(n->sk, c, NLM_F_CREATE);
     rtnl_class_put(c);
@@ -277,7 +281,7 @@ static int add_hole(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) 
         fl_net_seterr(err, bytes, "rtnl_qdisc_alloc: out of memory");
         return -1;
     }
-    rc = tc_init(TC_CAST(q), link, FL_NET_HOLE_CLASS, FL_NET_HOLE_LEAF, "pfifo");
+    rc = fl_net_tc_init(TC_CAST(q), link, FL_NET_HOLE_CLASS, FL_NET_HOLE_LEAF, "pfifo");
     if (rc == 0) rc = rtnl_qdisc_fifo_set_limit(q, 0);
     if (rc == 0) rc = rtnl_qdisc_add(n->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
     rtnl_qdisc_put(q);
@@ -303,8 +307,8 @@ static struct rtnl_cls *cls_at(struct rtnl_link *link, uint16_t prio) {
     return cls;
 }
 
-static int add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
-                      char *err, size_t bytes) {
+int fl_net_add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
+                      uint32_t classid, char *err, size_t bytes) {
     char text[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &a, text, sizeof text);
     struct rtnl_cls *cls = cls_at(link, prio);
@@ -314,19 +318,20 @@ static int add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct i
     }
     int rc = rtnl_u32_add_key_uint32(cls, ntohl(a.s_addr), 0xffffffffu, IPV4_DST_OFFSET, 0);
     if (rc == 0) rc = rtnl_u32_set_cls_terminal(cls);
-    if (rc == 0) rc = rtnl_u32_set_classid(cls, FL_NET_HOLE_CLASS);
+    if (rc == 0) rc = rtnl_u32_set_classid(cls, classid);
     if (rc == 0) rc = rtnl_cls_add(n->sk, cls, NLM_F_CREATE | NLM_F_EXCL);
     rtnl_cls_put(cls);
     if (rc < 0) {
-        fl_net_seterr(err, bytes, "rtnl_cls_add(%s parent 1: prio %u u32 ip dst %s/32 -> 1:2): %s",
-                      rtnl_link_get_name(link), (unsigned)prio, text, nl_geterror(rc));
+        fl_net_seterr(err, bytes, "rtnl_cls_add(%s parent 1: prio %u u32 ip dst %s/32 -> 1:%x): %s",
+                      rtnl_link_get_name(link), (unsigned)prio, text,
+                      (unsigned)(classid & 0xffffu), nl_geterror(rc));
         return -1;
     }
     return 0;
 }
 
 /* Deletes every u32 filter of one priority under 1:. */
-static int delete_prio(fl_net *n, struct rtnl_link *link, uint16_t prio, char *err,
+int fl_net_delete_prio(fl_net *n, struct rtnl_link *link, uint16_t prio, char *err,
                        size_t bytes) {
     struct rtnl_cls *cls = cls_at(link, prio);
     if (!cls) {
@@ -343,15 +348,32 @@ static int delete_prio(fl_net *n, struct rtnl_link *link, uint16_t prio, char *e
     return 0;
 }
 
-static int heal_link(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
-    snapshot s;
-    if (take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+int fl_net_drop_root_if_unused(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    fl_net_snapshot s;
+    if (fl_net_take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+    if (!s.st.installed || s.prio_count > 0 || s.netem_filters) return 0;
+    return fl_net_delete_root(n, link, "htb", err, bytes);
+}
+
+/* Lift the partition only: its filters go; a netem in force stays. */
+static int clear_partition(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    fl_net_snapshot s;
+    if (fl_net_take_snapshot(n, link, &s, err, bytes) < 0) return -1;
     if (!s.st.installed) return 0;
-    return delete_root(n, link, "htb", err, bytes);
+    for (size_t i = 0; i < s.prio_count; i++)
+        if (fl_net_delete_prio(n, link, s.prios[i], err, bytes) < 0) return -1;
+    return fl_net_drop_root_if_unused(n, link, err, bytes);
+}
+
+static int heal_link(fl_net *n, struct rtnl_link *link, char *err, size_t bytes) {
+    fl_net_snapshot s;
+    if (fl_net_take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+    if (!s.st.installed) return 0;
+    return fl_net_delete_root(n, link, "htb", err, bytes);
 }
 
 int fl_net_heal(fl_net *n, const char *ifname, char *err, size_t err_bytes) {
-    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    struct rtnl_link *link = fl_net_get_link(n, ifname, err, err_bytes);
     if (!link) return -1;
     int rc = heal_link(n, link, err, err_bytes);
     rtnl_link_put(link);
@@ -360,8 +382,8 @@ int fl_net_heal(fl_net *n, const char *ifname, char *err, size_t err_bytes) {
 
 static int apply(fl_net *n, struct rtnl_link *link, const struct in_addr *want,
                  size_t count, char *err, size_t bytes) {
-    snapshot s;
-    if (take_snapshot(n, link, &s, err, bytes) < 0) return -1;
+    fl_net_snapshot s;
+    if (fl_net_take_snapshot(n, link, &s, err, bytes) < 0) return -1;
 
     if (s.st.installed && s.st.blackhole && s.prio_count == 1 && s.st.drop_count == count &&
         memcmp(s.st.drop, want, count * sizeof want[0]) == 0)
@@ -370,9 +392,9 @@ static int apply(fl_net *n, struct rtnl_link *link, const struct in_addr *want,
     if (!s.st.installed) {
         /* Some other root qdisc with our handle cannot be grafted over: remove it. */
         if (s.st.root_handle == FL_NET_ROOT_HANDLE &&
-            delete_root(n, link, s.st.root_kind, err, bytes) < 0)
+            fl_net_delete_root(n, link, s.st.root_kind, err, bytes) < 0)
             return -1;
-        if (add_root(n, link, err, bytes) < 0) return -1;
+        if (fl_net_add_root(n, link, err, bytes) < 0) return -1;
         s.prio_count = 0;
     }
     if (!s.st.blackhole && add_hole(n, link, err, bytes) < 0) return -1;
@@ -387,36 +409,43 @@ static int apply(fl_net *n, struct rtnl_link *link, const struct in_addr *want,
         prio++;
     }
     for (size_t i = 0; i < count; i++) {
-        if (add_filter(n, link, prio, want[i], err, bytes) < 0) {
+        if (fl_net_add_filter(n, link, prio, want[i], FL_NET_HOLE_CLASS, err, bytes) < 0) {
             char ignored[256];
-            delete_prio(n, link, prio, ignored, sizeof ignored); /* the old set stays */
+            fl_net_delete_prio(n, link, prio, ignored, sizeof ignored); /* the old set stays */
             return -1;
         }
     }
     for (size_t i = 0; i < s.prio_count; i++)
-        if (delete_prio(n, link, s.prios[i], err, bytes) < 0) return -1;
+        if (fl_net_delete_prio(n, link, s.prios[i], err, bytes) < 0) return -1;
+    return 0;
+}
+
+int fl_net_parse_ipv4(const char *what, const char *const *text, size_t count,
+                      struct in_addr *out, size_t *out_count, char *err, size_t bytes) {
+    if (count > FL_NET_DROP_MAX) {
+        fl_net_seterr(err, bytes, "%s: %zu destinations, at most %d", what, count,
+                      FL_NET_DROP_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (!text[i] || inet_pton(AF_INET, text[i], &out[i]) != 1) {
+            fl_net_seterr(err, bytes, "%s: \"%s\" is not an IPv4 address", what,
+                          text[i] ? text[i] : "(null)");
+            return -1;
+        }
+    }
+    *out_count = fl_net_sort_unique(out, count);
     return 0;
 }
 
 int fl_net_partition(fl_net *n, const char *ifname, const char *const *drop_ipv4,
                      size_t count, char *err, size_t err_bytes) {
-    if (count > FL_NET_DROP_MAX) {
-        fl_net_seterr(err, err_bytes, "partition: %zu destinations, at most %d", count,
-                      FL_NET_DROP_MAX);
-        return -1;
-    }
     struct in_addr want[FL_NET_DROP_MAX];
-    for (size_t i = 0; i < count; i++) {
-        if (!drop_ipv4[i] || inet_pton(AF_INET, drop_ipv4[i], &want[i]) != 1) {
-            fl_net_seterr(err, err_bytes, "partition: \"%s\" is not an IPv4 address",
-                          drop_ipv4[i] ? drop_ipv4[i] : "(null)");
-            return -1;
-        }
-    }
-    count = sort_unique(want, count);
-    struct rtnl_link *link = get_link(n, ifname, err, err_bytes);
+    if (fl_net_parse_ipv4("partition", drop_ipv4, count, want, &count, err, err_bytes) < 0)
+        return -1;
+    struct rtnl_link *link = fl_net_get_link(n, ifname, err, err_bytes);
     if (!link) return -1;
-    int rc = count == 0 ? heal_link(n, link, err, err_bytes)
+    int rc = count == 0 ? clear_partition(n, link, err, err_bytes)
                         : apply(n, link, want, count, err, err_bytes);
     rtnl_link_put(link);
     return rc;
@@ -465,8 +494,23 @@ int fl_net_state_json(const fl_net_state *st, char *buf, size_t bytes) {
         inet_ntop(AF_INET, &st->drop[i], text, sizeof text);
         bad |= put_text(buf, bytes, &at, "%s\"%s\"", i ? "," : "", text);
     }
-    bad |= put_text(buf, bytes, &at, "],\"dropped_packets\":%llu}",
+    bad |= put_text(buf, bytes, &at, "],\"dropped_packets\":%llu,\"netem\":",
                     (unsigned long long)st->dropped);
+    const fl_net_netem_params *p = &st->netem_params;
+    if (st->netem)
+        bad |= put_text(buf, bytes, &at, "{\"delay_us\":%u,\"jitter_us\":%u,\"loss_pct\":%.3f,"
+                        "\"duplicate_pct\":%.3f,\"reorder_pct\":%.3f,\"corrupt_pct\":%.3f}",
+                        p->delay_us, p->jitter_us, p->loss_pct, p->duplicate_pct,
+                        p->reorder_pct, p->corrupt_pct);
+    else
+        bad |= put_text(buf, bytes, &at, "null");
+    bad |= put_text(buf, bytes, &at, ",\"netem_to\":[");
+    for (size_t i = 0; i < st->netem_count && !bad; i++) {
+        char text[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &st->netem_to[i], text, sizeof text);
+        bad |= put_text(buf, bytes, &at, "%s\"%s\"", i ? "," : "", text);
+    }
+    bad |= put_text(buf, bytes, &at, "]}");
     if (bad) {
         buf[bytes - 1] = '\0';
         return -1;

@@ -27,6 +27,17 @@ typedef struct fl_net fl_net;
 #define FL_NET_DEFCLS 0xfa11u           /* 1:fa11, a class that never exists */
 #define FL_NET_HOLE_CLASS 0x00010002u   /* 1:2 */
 #define FL_NET_HOLE_LEAF 0x00020000u    /* 2:, pfifo limit 0 */
+#define FL_NET_NETEM_CLASS 0x00010003u  /* 1:3 */
+#define FL_NET_NETEM_LEAF 0x00030000u   /* 3:, netem */
+/* Partition filters use priorities 1, 2, … (make before break); netem's filters sit at
+ * this one, after them, so a dropped destination is dropped, not delayed. */
+#define FL_NET_NETEM_PRIO 0x4000u
+
+/* What a netem leaf does (0 = off). Percentages are of packets. */
+typedef struct fl_net_netem_params {
+    uint32_t delay_us, jitter_us;
+    double loss_pct, duplicate_pct, reorder_pct, corrupt_pct;
+} fl_net_netem_params;
 
 /* What is in force on one link, read back from the kernel. */
 typedef struct fl_net_state {
@@ -39,6 +50,10 @@ typedef struct fl_net_state {
     uint64_t dropped;       /* packets the black hole dropped since it was made */
     size_t drop_count;      /* destinations dropped now (sorted, no repeats) */
     struct in_addr drop[FL_NET_DROP_MAX];
+    bool netem;             /* class 1:3 ends in this layer's netem leaf */
+    fl_net_netem_params netem_params; /* as the kernel reports them */
+    size_t netem_count;     /* destinations sent through netem (sorted, no repeats) */
+    struct in_addr netem_to[FL_NET_DROP_MAX];
 } fl_net_state;
 
 /* A netlink route socket in the calling thread's network namespace. 0, or -1 with err. */
@@ -48,11 +63,22 @@ void fl_net_close(fl_net *n);
 /* Drop this host's outgoing IPv4 packets to these destinations on ifname (dotted quads;
  * repeats are fine). Replaces any earlier partition: the new filters are added before
  * the old ones go, so a destination in both sets is never let through, and a set equal
- * to the one in force changes nothing. An empty set is a heal. Any root qdisc that is
- * not this layer's is replaced (heal then leaves the kernel's default root qdisc).
- * 0, or -1 with err; on failure the earlier partition is still in force. */
+ * to the one in force changes nothing. An empty set lifts the partition (and removes
+ * the root qdisc when no netem is in force either). Any root qdisc that is not this
+ * layer's is replaced (heal then leaves the kernel's default root qdisc). A netem in
+ * force is left as it is. 0, or -1 with err; on failure the earlier partition is still
+ * in force. */
 int fl_net_partition(fl_net *n, const char *ifname, const char *const *drop_ipv4,
                      size_t count, char *err, size_t err_bytes);
+
+/* Send this host's outgoing IPv4 packets to these destinations through a netem qdisc
+ * with these parameters on ifname (class 1:3, leaf 3:, u32 filters at
+ * FL_NET_NETEM_PRIO), replacing any netem in force; a partition in force stays and
+ * still wins. p == NULL or an empty set lifts netem (and removes the root qdisc when no
+ * partition is in force). Needs a kernel with netem (fl_net_probe_netem); the kernel's
+ * refusal is passed on in err. 0, or -1 with err. */
+int fl_net_netem(fl_net *n, const char *ifname, const fl_net_netem_params *p,
+                 const char *const *to_ipv4, size_t count, char *err, size_t err_bytes);
 
 /* Remove everything this layer installed on ifname (its root qdisc, with the class,
  * leaf and filters under it). 0 when nothing of it is there; a root qdisc that is not
@@ -64,7 +90,8 @@ int fl_net_state_get(fl_net *n, const char *ifname, fl_net_state *st, char *err,
                      size_t err_bytes);
 /* The same as one JSON object, e.g.
  * {"ifname":"eth0","root_qdisc":"htb","installed":true,"blackhole":true,
- *  "drop":["10.213.0.12"],"dropped_packets":3}
+ *  "drop":["10.213.0.12"],"dropped_packets":3,"netem":null,"netem_to":[]}
+ * ("netem": {"delay_us":…,"jitter_us":…,"loss_pct":…,…} when one is in force)
  * 0, or -1 with the error message in buf instead. */
 int fl_net_status(fl_net *n, const char *ifname, char *buf, size_t bytes);
 /* Format a state as that JSON object; -1 when buf is too small. */

@@ -19,15 +19,16 @@ static int fail(char *err, size_t bytes, const char *fmt, const char *arg) {
     return -1;
 }
 
-static int parse_addresses(const json_t *list, fl_agent_request *r, char *err, size_t bytes) {
-    if (!json_is_array(list)) return fail(err, bytes, "\"%s\" must be a list of IPv4 addresses", "drop");
+static int parse_addresses(const json_t *list, const char *field, fl_agent_request *r,
+                           char *err, size_t bytes) {
+    if (!json_is_array(list)) return fail(err, bytes, "\"%s\" must be a list of IPv4 addresses", field);
     if (json_array_size(list) > FL_AGENT_DROP_MAX)
-        return fail(err, bytes, "%s: too many addresses (64 at most)", "drop");
+        return fail(err, bytes, "\"%s\": too many addresses (64 at most)", field);
     for (size_t i = 0; i < json_array_size(list); i++) {
         const char *a = json_string_value(json_array_get(list, i));
         struct in_addr ignored;
         if (!a || strlen(a) >= sizeof r->drop[0] || inet_pton(AF_INET, a, &ignored) != 1)
-            return fail(err, bytes, "%s: every entry must be an IPv4 address", "drop");
+            return fail(err, bytes, "\"%s\": every entry must be an IPv4 address", field);
         snprintf(r->drop[r->drop_count++], sizeof r->drop[0], "%s", a);
     }
     return 0;
@@ -54,8 +55,17 @@ static int parse_netem(const json_t *req, fl_agent_request *r, char *err, size_t
         number(req, "reorder_pct", 100, &n->reorder_pct, err, bytes) ||
         number(req, "corrupt_pct", 100, &n->corrupt_pct, err, bytes))
         return -1;
-    const json_t *peers = json_object_get(req, "peers");
-    return peers ? parse_addresses(peers, r, err, bytes) : 0;
+    if (n->delay_ms == 0 && n->loss_pct == 0 && n->duplicate_pct == 0 &&
+        n->reorder_pct == 0 && n->corrupt_pct == 0)
+        return fail(err, bytes, "netem needs at least one of delay_ms, loss_pct, "
+                    "duplicate_pct, reorder_pct, corrupt_pct%s", "");
+    if (n->reorder_pct > 0 && n->delay_ms == 0)
+        return fail(err, bytes, "netem: reorder_pct needs delay_ms (packets not reordered "
+                    "wait the delay)%s", "");
+    /* Named peers only: netem on every destination would slow the controller too. */
+    if (parse_addresses(json_object_get(req, "peers"), "peers", r, err, bytes)) return -1;
+    if (r->drop_count == 0) return fail(err, bytes, "\"%s\" must name at least one peer", "peers");
+    return 0;
 }
 
 static int integer(const json_t *req, const char *name, int64_t lo, int64_t hi, int64_t *out,
@@ -101,6 +111,16 @@ static int parse_signal(const json_t *req, fl_agent_request *r, char *err, size_
     return 0;
 }
 
+static int parse_heal(const json_t *req, fl_agent_request *r, char *err, size_t bytes) {
+    const json_t *only = json_object_get(req, "only");
+    const char *what = json_string_value(only);
+    if (!only) r->heal_only = FL_HEAL_ALL;
+    else if (what && !strcmp(what, "partition")) r->heal_only = FL_HEAL_PARTITION;
+    else if (what && !strcmp(what, "netem")) r->heal_only = FL_HEAL_NETEM;
+    else return fail(err, bytes, "\"only\" must be \"partition\" or \"netem\"%s", "");
+    return 0;
+}
+
 static int parse_fields(const json_t *req, fl_agent_request *r, char *err, size_t bytes) {
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
     int found = -1;
@@ -111,8 +131,10 @@ static int parse_fields(const json_t *req, fl_agent_request *r, char *err, size_
                     "netem, clock, signal, status%s", "");
     r->cmd = (fl_agent_cmd)found;
     switch (r->cmd) {
-    case FL_AGENT_PARTITION: return parse_addresses(json_object_get(req, "drop"), r, err, bytes);
+    case FL_AGENT_PARTITION:
+        return parse_addresses(json_object_get(req, "drop"), "drop", r, err, bytes);
     case FL_AGENT_NETEM: return parse_netem(req, r, err, bytes);
+    case FL_AGENT_HEAL: return parse_heal(req, r, err, bytes);
     case FL_AGENT_CLOCK: return parse_clock(req, r, err, bytes);
     case FL_AGENT_SIGNAL: return parse_signal(req, r, err, bytes);
     default: return 0;

@@ -18,6 +18,8 @@ typedef enum {
 } fl_agent_cmd;
 
 typedef enum { FL_CLOCK_BUMP, FL_CLOCK_STROBE, FL_CLOCK_RESET } fl_clock_op;
+/* heal: everything (the default), or only the partition, or only netem. */
+typedef enum { FL_HEAL_ALL, FL_HEAL_PARTITION, FL_HEAL_NETEM } fl_heal_scope;
 
 typedef struct fl_netem_spec {
     double delay_ms, jitter_ms, loss_pct, duplicate_pct, reorder_pct, corrupt_pct;
@@ -30,6 +32,7 @@ typedef struct fl_agent_request {
     char drop[FL_AGENT_DROP_MAX][16];
     size_t drop_count;
     fl_netem_spec netem;
+    fl_heal_scope heal_only;
     fl_clock_op clock_op;
     int64_t delta_ms;      /* bump: the offset; strobe: the second offset */
     int64_t period_ms;     /* strobe: flip every period */

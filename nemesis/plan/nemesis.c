@@ -8,8 +8,13 @@
  *   pause      start: STOP them on the target nodes. stop: CONT them.
  *   clock      start: bump a random subset by ±0.1–5 s, strobe it (±200 ms every 10 ms),
  *              or reset every node. stop: reset every node.
- *   netem      start: ask every node; where the kernel has no netem the agent says so and
- *              the fault fails (the run refuses such a spec before it starts).
+ *   netem      start: every node sends to every other through netem (delay 50–250 ms
+ *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % behind a
+ *              20 ms delay, corrupt 2–11 %); where the kernel has no netem the agent says
+ *              so and the fault fails (the run refuses such a spec before it starts).
+ *              stop: lift netem only (a partition in force stays).
+ *   primaries  partition:primaries isolates, kill/pause:primaries hit, the nodes the
+ *              target names as primary now (io.primaries).
  * Every request is answered by the agent with the monotonic time it took effect, which
  * goes into the event as applied_ns. */
 #include "nemesis.h"
@@ -65,15 +70,33 @@ static json_t *names_of(const fl_nemesis *n, uint64_t mask) {
     return list;
 }
 
+/* Who is primary now, from the target: a non-empty set of nodes, or -1 with err. */
+static int ask_primaries(fl_nemesis *n, uint64_t *nodes, char *err, size_t bytes) {
+    if (!n->io.primaries) {
+        snprintf(err, bytes, "\"primaries\" needs a target that can say who is primary "
+                 "(or faultline nemesis --primary-cmd)");
+        return -1;
+    }
+    if (n->io.primaries(n->io.ctx, nodes, err, bytes) != 0) return -1;
+    if (*nodes == 0) {
+        snprintf(err, bytes, "no node is primary now, so there is none to single out");
+        return -1;
+    }
+    return 0;
+}
+
 static json_t *partition(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
                          char *err, size_t bytes) {
     int shape = fl_shape_parse(variant);
-    if (shape < 0) {
-        snprintf(err, bytes, "partition:%s needs the target to say who is primary; not yet",
-                 variant);
-        return NULL;
+    fl_grudge g;
+    if (shape >= 0) {
+        g = fl_grudge_make((fl_shape)shape, n->io.node_count, &n->rng);
+    } else {
+        uint64_t primaries;
+        if (ask_primaries(n, &primaries, err, bytes) != 0) return NULL;
+        g = fl_grudge_isolate(n->io.node_count, primaries);
+        json_object_set_new(event, "primaries", names_of(n, primaries));
     }
-    fl_grudge g = fl_grudge_make((fl_shape)shape, n->io.node_count, &n->rng);
     json_t *grudge = json_object();
     for (size_t i = 0; i < n->io.node_count; i++)
         json_object_set_new(grudge, n->io.names[i], names_of(n, g.drops_from[i]));
@@ -95,16 +118,15 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
     size_t count = n->io.node_count;
     size_t want = !strcmp(variant, "one") ? 1 : !strcmp(variant, "minority") ? (count - 1) / 2
                   : !strcmp(variant, "majority") ? count / 2 + 1 : count;
-    if (!strcmp(variant, "primaries")) {
-        snprintf(err, bytes, "%s:primaries needs the target to say who is primary; not yet",
-                 sig);
-        return NULL;
-    }
     if (n->process_count == 0) {
         snprintf(err, bytes, "kill and pause need --process NAME=PIDFILE[:START]");
         return NULL;
     }
-    n->targets = random_nodes(n, want ? want : 1);
+    if (!strcmp(variant, "primaries")) {
+        if (ask_primaries(n, &n->targets, err, bytes) != 0) return NULL;
+    } else {
+        n->targets = random_nodes(n, want ? want : 1);
+    }
     json_t *processes = json_array();
     for (size_t p = 0; p < n->process_count; p++) {
         json_array_append_new(processes, json_string(n->processes[p].name));
@@ -155,14 +177,51 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
     n->process_count = count;
 }
 
-/* A variant for this run of the fault: the spec's, or one at random (a random
- * partition or kill never picks "primaries", which needs a target that names them). */
+/* A variant for this run of the fault: the spec's, or one at random ("primaries" only
+ * when the target can say who is primary). */
 static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     const char *const *variants = fl_fault_variants(c->kind);
     if (c->variant >= 0) return variants[c->variant];
+    const char *usable[16];
     size_t count = 0;
-    while (variants[count] && strcmp(variants[count], "primaries")) count++;
-    return variants[fl_rng_below(&n->rng, count)];
+    for (size_t i = 0; variants[i] && count < 16; i++)
+        if (strcmp(variants[i], "primaries") || n->io.primaries) usable[count++] = variants[i];
+    return usable[fl_rng_below(&n->rng, count)];
+}
+
+/* netem parameters for a variant, drawn from the rng. */
+static json_t *netem_params(fl_nemesis *n, const char *variant) {
+    int64_t pct = 5 + (int64_t)fl_rng_below(&n->rng, 46); /* 5–50 % */
+    if (!strcmp(variant, "delay")) {
+        int64_t ms = 50 + (int64_t)fl_rng_below(&n->rng, 201);
+        return json_pack("{s:I,s:I}", "delay_ms", (json_int_t)ms, "jitter_ms", (json_int_t)(ms / 10));
+    }
+    if (!strcmp(variant, "loss")) return json_pack("{s:I}", "loss_pct", (json_int_t)pct);
+    if (!strcmp(variant, "duplicate")) return json_pack("{s:I}", "duplicate_pct", (json_int_t)pct);
+    if (!strcmp(variant, "reorder"))
+        return json_pack("{s:i,s:I}", "delay_ms", 20, "reorder_pct", (json_int_t)pct);
+    return json_pack("{s:I}", "corrupt_pct", (json_int_t)(1 + pct / 5)); /* corrupt: 2–11 % */
+}
+
+/* Every node sends its packets to every other node through netem. */
+static json_t *netem_fault(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
+                           char *err, size_t bytes) {
+    json_t *params = netem_params(n, variant);
+    json_object_set(event, "params", params);
+    for (size_t i = 0; i < n->io.node_count; i++) {
+        json_t *req = json_deep_copy(params), *peers = json_array();
+        for (size_t j = 0; j < n->io.node_count; j++)
+            if (j != i) json_array_append_new(peers, json_string(n->io.addrs[j]));
+        json_object_set_new(req, "cmd", json_string("netem"));
+        json_object_set_new(req, "peers", peers);
+        if (call(n, i, req, applied, err, bytes) != 0) {
+            json_decref(params);
+            return NULL;
+        }
+    }
+    json_decref(params);
+    json_object_set_new(event, "nodes", names_of(n, all_nodes(n)));
+    return event;
 }
 
 static bool kind_active(const fl_nemesis *n, fl_fault_kind kind) {
@@ -191,10 +250,7 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     case FL_FAULT_KILL: done = signal_fault(n, variant, "KILL", event, applied, err, err_bytes); break;
     case FL_FAULT_PAUSE: done = signal_fault(n, variant, "STOP", event, applied, err, err_bytes); break;
     case FL_FAULT_CLOCK: done = clock_fault(n, variant, event, applied, err, err_bytes); break;
-    default:
-        done = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "netem", "variant",
-                                                     variant), applied, err, err_bytes)
-                   ? NULL : event;
+    default: done = netem_fault(n, variant, event, applied, err, err_bytes);
     }
     /* In force even when only part of it was applied: its stop undoes what was. */
     n->active[n->active_count++] = (fl_active_fault){choice, n->targets};
@@ -218,8 +274,10 @@ json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
     json_t *applied = json_object();
     json_t *event = json_pack("{s:s}", "kind", fl_fault_kind_name(kind));
     int rc = 0;
+    /* Only this fault's part of the network: a partition and a netem may overlap. */
     if (kind == FL_FAULT_PARTITION || kind == FL_FAULT_NETEM)
-        rc = call_nodes(n, all_nodes(n), json_pack("{s:s}", "cmd", "heal"), applied, err, err_bytes);
+        rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "heal", "only",
+                        kind == FL_FAULT_PARTITION ? "partition" : "netem"), applied, err, err_bytes);
     if (kind == FL_FAULT_CLOCK)
         rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                         applied, err, err_bytes);

@@ -28,6 +28,9 @@ typedef struct fl_nemesis_io {
                 size_t err_bytes);
     /* Run a shell command on node i (restarting a killed process). 0, or -1 with err. */
     int (*run)(void *ctx, size_t node, const char *command, char *err, size_t err_bytes);
+    /* Which nodes are primary now (bit i: node i), for the "primaries" variants; NULL
+     * when the target cannot say. 0, or -1 with err. */
+    int (*primaries)(void *ctx, uint64_t *nodes, char *err, size_t err_bytes);
 } fl_nemesis_io;
 
 typedef struct fl_nemesis_process {

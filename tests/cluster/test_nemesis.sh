@@ -51,6 +51,19 @@ after=$(on_all 'cat /root/sleep.pid; kill -0 "$(cat /root/sleep.pid)" && echo al
 [ "$(grep -o alive <<<"$after" | wc -l)" -eq 5 ] && [ "$before" != "$(on_all 'cat /root/sleep.pid' | tr '\n' ' ')" ] \
     && ok "kill: killed and restarted on every node" || bad "kill: before $before after $after $(cat "$DIR/kill.err")"
 
+# partition:primaries — the target says who is primary (here --primary-cmd: n3 has a
+# marker file); n3 must be cut off from all, and nobody else from anybody.
+on_all '[ "$(hostname)" != n3 ] || touch '"$CDIR"'/nodes/n3/primary' >/dev/null
+"$FL" nemesis --nodes-file "$NODES" --nemesis partition:primaries --duration 1 --interval 2 \
+    --seed 1 --primary-cmd 'test -e {workdir}/primary' >"$DIR/prim.jsonl" 2>"$DIR/prim.err" &
+NPID=$!
+for _ in $(seq 100); do grep -q partition-start "$DIR/prim.jsonl" && break; sleep 0.1; done
+filters=$(on_all 'tc filter show dev eth0 | grep -c match' | tr '\n' ' ')
+wait "$NPID"; NPID=""
+[ "$filters" = "n1: 1 n2: 1 n3: 4 n4: 1 n5: 1 " ] && grep -q '"primaries":\["n3"\]' "$DIR/prim.jsonl" \
+    && ok "partition:primaries isolates n3, the node --primary-cmd names" \
+    || bad "primaries: filters $filters; $(cat "$DIR/prim.jsonl" "$DIR/prim.err")"
+
 # SIGKILL the controller while a partition is held: every node heals on its own.
 "$FL" nemesis --nodes-file "$NODES" --nemesis partition:halves --duration 60 --interval 30 \
     --seed 3 >"$DIR/part.jsonl" 2>"$DIR/part.err" &

@@ -43,6 +43,14 @@ static void commands(void **state) {
                            "\"peers\":[\"10.213.0.11\"]}", &r, err), 0);
     assert_true(r.netem.delay_ms == 100 && r.netem.loss_pct == 5 && r.drop_count == 1);
     assert_int_equal(parse("{\"id\":12,\"cmd\":\"heal\"}", &r, err), 0);
+    assert_int_equal(r.heal_only, FL_HEAL_ALL);
+    assert_int_equal(parse("{\"id\":12,\"cmd\":\"heal\",\"only\":\"netem\"}", &r, err), 0);
+    assert_int_equal(r.heal_only, FL_HEAL_NETEM);
+    assert_int_equal(parse("{\"id\":12,\"cmd\":\"heal\",\"only\":\"partition\"}", &r, err), 0);
+    assert_int_equal(r.heal_only, FL_HEAL_PARTITION);
+    assert_int_equal(parse("{\"id\":15,\"cmd\":\"netem\",\"delay_ms\":20,\"reorder_pct\":25,"
+                           "\"peers\":[\"10.213.0.12\",\"10.213.0.13\"]}", &r, err), 0);
+    assert_true(r.netem.reorder_pct == 25 && r.drop_count == 2);
     assert_int_equal(parse("{\"id\":13,\"cmd\":\"status\"}", &r, err), 0);
     assert_int_equal(parse("{\"id\":14,\"cmd\":\"heartbeat\"}", &r, err), 0);
 }
@@ -70,6 +78,12 @@ static void malformed(void **state) {
         {"{\"id\":9,\"cmd\":\"signal\",\"pidfile\":\"x.pid\",\"sig\":\"KILL\"}", 9, "absolute"},
         {"{\"id\":10,\"cmd\":\"signal\",\"pidfile\":\"/x.pid\",\"sig\":\"HUP\"}", 10, "KILL, STOP"},
         {"{\"id\":11,\"cmd\":\"netem\",\"loss_pct\":150}", 11, "loss_pct"},
+        {"{\"id\":12,\"cmd\":\"netem\",\"loss_pct\":10}", 12, "\"peers\" must be a list"},
+        {"{\"id\":13,\"cmd\":\"netem\",\"loss_pct\":10,\"peers\":[]}", 13, "at least one peer"},
+        {"{\"id\":14,\"cmd\":\"netem\",\"peers\":[\"10.213.0.12\"]}", 14, "at least one of"},
+        {"{\"id\":15,\"cmd\":\"netem\",\"reorder_pct\":5,\"peers\":[\"10.213.0.12\"]}", 15,
+         "needs delay_ms"},
+        {"{\"id\":16,\"cmd\":\"heal\",\"only\":\"clock\"}", 16, "\"only\" must be"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fl_agent_request r;

@@ -16,6 +16,7 @@ typedef struct fake {
     json_t *requests[5];   /* per node, every request it got */
     const char *refuse;    /* a cmd every agent refuses */
     int runs;
+    uint64_t primaries;    /* what the target says */
 } fake;
 
 static int fake_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
@@ -37,6 +38,12 @@ static int fake_run(void *ctx, size_t node, const char *command, char *err, size
     return 0;
 }
 
+static int fake_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    (void)err, (void)bytes;
+    *nodes = ((fake *)ctx)->primaries;
+    return 0;
+}
+
 static const char *const names[] = {"n1", "n2", "n3", "n4", "n5"};
 static const char *const addrs[] = {"10.213.0.11", "10.213.0.12", "10.213.0.13", "10.213.0.14",
                                     "10.213.0.15"};
@@ -45,7 +52,7 @@ static void setup_nemesis(fl_nemesis *n, fake *f, const char *spec_text,
                           const fl_nemesis_process *p, size_t count) {
     memset(f, 0, sizeof *f);
     for (int i = 0; i < 5; i++) f->requests[i] = json_array();
-    fl_nemesis_io io = {f, 5, names, addrs, fake_call, fake_run};
+    fl_nemesis_io io = {f, 5, names, addrs, fake_call, fake_run, fake_primaries};
     fl_fault_spec spec;
     char err[256];
     assert_int_equal(fl_fault_spec_parse(spec_text, &spec, err, sizeof err), 0);
@@ -86,9 +93,12 @@ static void partition_requests_match_the_grudge(void **state) {
         json_decref(event);
         event = fl_nemesis_stop(&n, err, sizeof err);
         assert_non_null(event);
-        for (size_t j = 0; j < 5; j++)
-            assert_string_equal(json_string_value(json_object_get(
-                                    json_array_get(f.requests[j], 1), "cmd")), "heal");
+        for (size_t j = 0; j < 5; j++) {
+            const json_t *heal = json_array_get(f.requests[j], 1);
+            assert_string_equal(json_string_value(json_object_get(heal, "cmd")), "heal");
+            /* only the partition: a netem in force at the same time stays */
+            assert_string_equal(json_string_value(json_object_get(heal, "only")), "partition");
+        }
         json_decref(event);
         fake_free(&f);
     }
@@ -140,11 +150,95 @@ static void refusals(void **state) {
     fake_free(&f);
 }
 
+/* Every node sends to all the others through netem, with the parameters the event
+ * names; stop lifts netem only. */
+static void netem_requests(void **state) {
+    (void)state;
+    static const char *const variants[] = {"netem:delay", "netem:loss", "netem:duplicate",
+                                           "netem:reorder", "netem:corrupt"};
+    static const char *const fields[] = {"delay_ms", "loss_pct", "duplicate_pct", "reorder_pct",
+                                         "corrupt_pct"};
+    for (size_t v = 0; v < 5; v++) {
+        fl_nemesis n;
+        fake f;
+        char err[512];
+        setup_nemesis(&n, &f, variants[v], NULL, 0);
+        json_t *event = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(event);
+        const json_t *params = json_object_get(event, "params");
+        double x = json_number_value(json_object_get(params, fields[v]));
+        assert_true(x >= 1 && x <= 250);
+        for (size_t j = 0; j < 5; j++) {
+            const json_t *req = json_array_get(f.requests[j], 0);
+            assert_string_equal(json_string_value(json_object_get(req, "cmd")), "netem");
+            assert_true(json_equal(json_object_get(req, fields[v]), json_object_get(params, fields[v])));
+            const json_t *peers = json_object_get(req, "peers");
+            assert_int_equal(json_array_size(peers), 4);
+            for (size_t i = 0; i < 5; i++) assert_int_equal(has(peers, addrs[i]), i != j);
+        }
+        json_decref(event);
+        event = fl_nemesis_stop(&n, err, sizeof err);
+        assert_non_null(event);
+        for (size_t j = 0; j < 5; j++)
+            assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(f.requests[j], 1), "only")), "netem");
+        json_decref(event);
+        fake_free(&f);
+    }
+}
+
+/* partition:primaries isolates exactly the nodes the target names; kill:primaries hits
+ * them; no primary, or no way to ask, is an error. */
+static void primaries(void **state) {
+    (void)state;
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "partition:primaries", NULL, 0);
+    f.primaries = 1u << 2; /* n3 */
+    json_t *event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_true(has(json_object_get(event, "primaries"), "n3"));
+    for (size_t j = 0; j < 5; j++) {
+        const json_t *drop = json_object_get(json_array_get(f.requests[j], 0), "drop");
+        if (j == 2) assert_int_equal(json_array_size(drop), 4);
+        else assert_true(json_array_size(drop) == 1 && has(drop, addrs[2]));
+    }
+    json_decref(event);
+    fake_free(&f);
+
+    fl_nemesis_process p = {"db", "/w/db.pid", NULL};
+    setup_nemesis(&n, &f, "kill:primaries", &p, 1);
+    f.primaries = 1u << 4;
+    event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_int_equal(json_array_size(json_object_get(event, "nodes")), 1);
+    assert_true(has(json_object_get(event, "nodes"), "n5"));
+    assert_int_equal(json_array_size(f.requests[4]), 1);
+    assert_int_equal(json_array_size(f.requests[0]), 0);
+    json_decref(event);
+    fake_free(&f);
+
+    setup_nemesis(&n, &f, "partition:primaries", NULL, 0);
+    f.primaries = 0;
+    assert_null(fl_nemesis_start(&n, err, sizeof err));
+    assert_non_null(strstr(err, "no node is primary"));
+    fake_free(&f);
+
+    setup_nemesis(&n, &f, "partition:primaries", NULL, 0);
+    n.io.primaries = NULL;
+    assert_null(fl_nemesis_start(&n, err, sizeof err));
+    assert_non_null(strstr(err, "who is primary"));
+    fake_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(partition_requests_match_the_grudge),
         cmocka_unit_test(kill_pause_and_clock),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(netem_requests),
+        cmocka_unit_test(primaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
