@@ -40,7 +40,7 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < nodes.count; i++) names[i] = nodes.nodes[i].name, addrs[i] = nodes.nodes[i].host;
     fl_fault_spec spec;
     fl_fault_spec_parse("partition:halves", &spec, err, sizeof err);
-    fl_nemesis_io io = {NULL, nodes.count, names, addrs, call, NULL, NULL};
+    fl_nemesis_io io = {NULL, nodes.count, names, addrs, call, NULL, NULL, NULL};
     fl_nemesis n;
     fl_nemesis_init(&n, &io, &spec, 1, NULL, 0);
     double *apply = calloc((size_t)rounds, sizeof *apply), *heal = calloc((size_t)rounds, sizeof *heal);

@@ -10,28 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define CALL_TIMEOUT_MS 10000
+#include "libexec.h"
 
-/* Where faultline-agent (and libflclock.so beside it) is: $FAULTLINE_LIBEXEC, else
- * beside this executable. */
-static int agent_binary(char *path, size_t bytes, char *err, size_t err_bytes) {
-    const char *libexec = getenv("FAULTLINE_LIBEXEC");
-    char self[4096];
-    if (libexec) {
-        snprintf(path, bytes, "%s/faultline-agent", libexec);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0) return snprintf(err, err_bytes, "readlink /proc/self/exe: %s", strerror(errno)), -1;
-        self[n] = '\0';
-        snprintf(path, bytes, "%s/faultline-agent", dirname(self));
-    }
-    if (access(path, X_OK) != 0) {
-        snprintf(err, err_bytes, "%s: %s (build it, or point FAULTLINE_LIBEXEC at its folder)",
-                 path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
+#define CALL_TIMEOUT_MS 10000
 
 static void boot_id(char *out, size_t bytes) {
     FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
@@ -76,7 +57,7 @@ int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size
     memset(a, 0, sizeof *a);
     a->control = c;
     char binary[4096], boot[64];
-    if (agent_binary(binary, sizeof binary, err, err_bytes) != 0) return -1;
+    if (fl_libexec_path("faultline-agent", binary, sizeof binary, err, err_bytes) != 0) return -1;
     boot_id(boot, sizeof boot);
     for (size_t i = 0; i < c->nodes->count; i++) {
         if (!c->sessions[i]) {

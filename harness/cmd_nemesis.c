@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "exit_codes.h"
 #include "nemesis.h"
+#include "nemesis_link.h"
 
 static const char usage_text[] =
     "usage: faultline nemesis --nemesis SPEC [--duration S] [--interval S] [--seed N]\n"
@@ -36,7 +37,8 @@ typedef struct run {
     struct timespec start;
     long index;
     int watchdog_s;
-    const char *primary_cmd;
+    int64_t duration_ns;
+    fl_nemesis_link link;
 } run;
 
 static int64_t since_start_ns(const run *r) {
@@ -56,130 +58,14 @@ static void emit(run *r, const char *f, json_t *value) {
     json_decref(op);
 }
 
-/* "{workdir}" in a pidfile or start command stands for each node's own work directory
- * (DESIGN.md "On a node": <workdir>/<target>/<target>.pid); malloc'd. */
-static char *for_node(const run *r, size_t node, const char *text) {
-    const char *workdir = r->control.nodes->nodes[node].workdir, *at = strstr(text, "{workdir}");
-    size_t n = strlen(text) + (at ? strlen(workdir) : 0) + 1;
-    char *out = malloc(n);
-    if (!out) return NULL;
-    if (!at) memcpy(out, text, n);
-    else snprintf(out, n, "%.*s%s%s", (int)(at - text), text, workdir, at + strlen("{workdir}"));
-    return out;
+static void sink_event(void *ctx, const char *f, json_t *value) { emit(ctx, f, value); }
+static void sink_error(void *ctx, const char *message) {
+    (void)ctx;
+    fprintf(stderr, "faultline nemesis: %s\n", message);
 }
-
-static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
-                   size_t bytes) {
+static bool sink_done(void *ctx) {
     run *r = ctx;
-    const char *pidfile = json_string_value(json_object_get(request, "pidfile"));
-    char *mine = pidfile ? for_node(r, node, pidfile) : NULL;
-    if (mine) json_object_set_new(request, "pidfile", json_string(mine));
-    free(mine);
-    return fl_agents_call(&r->agents, node, request, reply, err, bytes);
-}
-
-static int io_run(void *ctx, size_t node, const char *command_template, char *err, size_t bytes) {
-    run *r = ctx;
-    fl_exec_result res;
-    char *command = for_node(r, node, command_template);
-    if (!command) return snprintf(err, bytes, "out of memory"), -1;
-    int ran = fl_ssh_exec(r->control.sessions[node], command, 30000, &res, err);
-    free(command);
-    if (ran != 0) return -1;
-    int rc = res.exit_status == 0 ? 0 : -1;
-    if (rc) snprintf(err, bytes, "%s: `%s` exited %d: %s", r->control.nodes->nodes[node].name,
-                     command_template, res.exit_status, res.err);
-    fl_exec_result_free(&res);
-    return rc;
-}
-
-/* --primary-cmd on every node: the primaries are where it exits 0. */
-static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
-    run *r = ctx;
-    *nodes = 0;
-    for (size_t i = 0; i < r->control.nodes->count; i++) {
-        fl_exec_result res;
-        char *command = for_node(r, i, r->primary_cmd);
-        if (!command) return snprintf(err, bytes, "out of memory"), -1;
-        int ran = fl_ssh_exec(r->control.sessions[i], command, 10000, &res, err);
-        free(command);
-        if (ran != 0) return -1;
-        if (res.exit_status == 0) *nodes |= 1ULL << i;
-        fl_exec_result_free(&res);
-    }
-    return 0;
-}
-
-/* Sleep ms, heartbeating every agent well inside the watchdog. */
-static void hold(run *r, long ms) {
-    for (long left = ms; left > 0 && !interrupted; left -= 100) {
-        struct timespec ts = {0, 100 * 1000000};
-        nanosleep(&ts, NULL);
-        if ((left / 100) % (r->watchdog_s * 3) == 0)
-            for (size_t i = 0; i < r->control.nodes->count; i++) {
-                json_t *reply = NULL, *beat = json_pack("{s:i,s:s}", "id", 0, "cmd", "heartbeat");
-                char err[256];
-                if (fl_agents_call(&r->agents, i, beat, &reply, err, sizeof err) == 0)
-                    json_decref(reply);
-                json_decref(beat);
-            }
-    }
-}
-
-/* Refuse a spec the nodes cannot carry out before anything starts (netem here). */
-static int check_spec(run *r, const fl_fault_spec *spec, char *err, size_t bytes) {
-    bool netem = false;
-    for (size_t i = 0; i < spec->count; i++) netem |= spec->faults[i].kind == FL_FAULT_NETEM;
-    for (size_t i = 0; i < r->control.nodes->count; i++) {
-        json_t *reply = NULL, *hello = json_pack("{s:i,s:s}", "id", 0, "cmd", "hello");
-        int rc = fl_agents_call(&r->agents, i, hello, &reply, err, bytes);
-        json_decref(hello);
-        if (rc != 0) return -1;
-        const json_t *applied = json_object_get(reply, "applied");
-        if (netem && !json_is_true(json_object_get(applied, "netem"))) {
-            snprintf(err, bytes, "%s: the spec asks for netem, but %s",
-                     r->control.nodes->nodes[i].name,
-                     json_string_value(json_object_get(applied, "netem_detail")));
-            json_decref(reply);
-            return -1;
-        }
-        json_decref(reply);
-    }
-    return 0;
-}
-
-/* Print a start or stop event as <kind>-start / <kind>-stop. */
-static void emit_event(run *r, json_t *event, const char *suffix) {
-    char f[64];
-    snprintf(f, sizeof f, "%s-%s", json_string_value(json_object_get(event, "kind")), suffix);
-    emit(r, f, event);
-}
-
-/* Faults until the duration is up or Ctrl-C: start one, hold; once at_once are in
- * force, stop the oldest and wait. Then stop them all and heal. */
-static int schedule(run *r, double duration_s, double interval_s, int at_once) {
-    char err[FL_NEMESIS_ERR_BYTES];
-    int status = FL_EXIT_VALID;
-    while (!interrupted && since_start_ns(r) < (int64_t)(duration_s * 1e9)) {
-        json_t *event = fl_nemesis_start(&r->nemesis, err, sizeof err);
-        if (event) emit_event(r, event, "start");
-        else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
-        hold(r, (long)(interval_s * 1000));
-        if ((int)r->nemesis.active_count < at_once && event) continue;
-        event = fl_nemesis_stop(&r->nemesis, err, sizeof err);
-        if (event) emit_event(r, event, "stop");
-        else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
-        hold(r, (long)(interval_s * 1000));
-    }
-    while (r->nemesis.active_count > 0) {
-        json_t *event = fl_nemesis_stop(&r->nemesis, err, sizeof err);
-        if (event) emit_event(r, event, "stop");
-        else fprintf(stderr, "faultline nemesis: %s\n", err), status = FL_EXIT_HARNESS;
-    }
-    json_t *healed = fl_nemesis_heal_all(&r->nemesis, err, sizeof err);
-    if (healed) emit(r, "heal", healed);
-    else fprintf(stderr, "faultline nemesis: heal: %s\n", err), status = FL_EXIT_HARNESS;
-    return status;
+    return interrupted || since_start_ns(r) >= r->duration_ns;
 }
 
 /* NAME=PIDFILE[:START_CMD] */
@@ -200,26 +86,31 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
                        const fl_nemesis_process *processes, size_t process_count,
                        const char *primary_cmd) {
     static run r;
-    r.primary_cmd = primary_cmd;
     fl_nodes nodes;
     char err[FL_NODES_ERR_BYTES];
     int rc = fl_nodes_read(nodes_path, &nodes, err);
     if (rc != 0) return fprintf(stderr, "faultline nemesis: %s\n", err), rc;
     r.watchdog_s = 10;
+    r.link.primary_cmd = primary_cmd;
     int status = FL_EXIT_HARNESS;
-    const char *names[FL_NODES_MAX], *addrs[FL_NODES_MAX];
-    for (size_t i = 0; i < nodes.count; i++) names[i] = nodes.nodes[i].name, addrs[i] = nodes.nodes[i].host;
-    if (fl_control_open(&r.control, &nodes, false, 5000, err, sizeof err) != 0)
+    fl_nemesis_io io;
+    if (fl_control_open(&r.control, &nodes, false, 5000, err, sizeof err) != 0) {
         fprintf(stderr, "faultline nemesis: %s%s\n", err, r.control.errors[0]);
-    else if (fl_agents_start(&r.agents, &r.control, r.watchdog_s, err, sizeof err) != 0 ||
-             check_spec(&r, spec, err, sizeof err) != 0)
+    } else if (fl_agents_start(&r.agents, &r.control, r.watchdog_s, err, sizeof err) != 0) {
         fprintf(stderr, "faultline nemesis: %s\n", err);
-    else {
-        fl_nemesis_io io = {&r, nodes.count, names, addrs, io_call, io_run,
-                            primary_cmd ? io_primaries : NULL};
-        fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);
-        clock_gettime(CLOCK_MONOTONIC, &r.start);
-        status = schedule(&r, duration_s, interval_s, at_once);
+    } else {
+        fl_nemesis_link_init(&r.link, &r.control, &r.agents, &io);
+        if (fl_nemesis_link_check_spec(&r.link, spec, err, sizeof err) != 0) {
+            fprintf(stderr, "faultline nemesis: %s\n", err);
+        } else {
+            fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);
+            clock_gettime(CLOCK_MONOTONIC, &r.start);
+            r.duration_ns = (int64_t)(duration_s * 1e9);
+            fl_nemesis_sink sink = {&r, sink_event, sink_error, sink_done};
+            status = fl_nemesis_schedule(&r.nemesis, &r.link, interval_s, at_once, &sink) == 0
+                         ? FL_EXIT_VALID : FL_EXIT_HARNESS;
+        }
+        fl_nemesis_link_free(&r.link);
     }
     fl_agents_stop(&r.agents);
     fl_control_close(&r.control);

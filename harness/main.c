@@ -11,6 +11,8 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"test", fl_cmd_test, "run a test: clients and faults against a target, then check the history"},
+    {"targets", fl_cmd_targets, "list the targets, their options and seeded bugs"},
     {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
     {"convert", fl_cmd_convert, "convert a history between JSON Lines and Jepsen EDN"},
     {"cluster", fl_cmd_cluster, "bring the local cluster of namespace nodes up, down, or check it"},

@@ -3,8 +3,8 @@
  * Method — each fault kind and what start and stop do:
  *   partition  start: a grudge of the variant's shape; every node drops its packets to the
  *              nodes whose grudge names it. stop: heal every node.
- *   kill       start: KILL the processes on the target nodes. stop: run their start
- *              commands there.
+ *   kill       start: KILL the processes on the target nodes. stop: restart them there
+ *              (the target's start hook, else the process's start command).
  *   pause      start: STOP them on the target nodes. stop: CONT them.
  *   clock      start: bump a random subset by ±0.1–5 s, strobe it (±200 ms every 10 ms),
  *              or reset every node. stop: reset every node.
@@ -286,7 +286,9 @@ json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
                         n->processes[p].pidfile, "sig", "CONT"), applied, err, err_bytes);
     for (size_t i = 0; rc == 0 && kind == FL_FAULT_KILL && i < n->io.node_count; i++)
         for (size_t p = 0; rc == 0 && (f.nodes >> i & 1) && p < n->process_count; p++)
-            if (n->processes[p].start_command)
+            if (n->io.restart)
+                rc = n->io.restart(n->io.ctx, i, p, err, err_bytes);
+            else if (n->processes[p].start_command)
                 rc = n->io.run(n->io.ctx, i, n->processes[p].start_command, err, err_bytes);
     if (kind == FL_FAULT_KILL || kind == FL_FAULT_PAUSE)
         json_object_set_new(event, "nodes", names_of(n, f.nodes));

@@ -31,6 +31,9 @@ typedef struct fl_nemesis_io {
     /* Which nodes are primary now (bit i: node i), for the "primaries" variants; NULL
      * when the target cannot say. 0, or -1 with err. */
     int (*primaries)(void *ctx, uint64_t *nodes, char *err, size_t err_bytes);
+    /* Restart process p on node i after a kill (the target's start hook); NULL: run the
+     * process's start_command instead. 0, or -1 with err. */
+    int (*restart)(void *ctx, size_t node, size_t process, char *err, size_t err_bytes);
 } fl_nemesis_io;
 
 typedef struct fl_nemesis_process {

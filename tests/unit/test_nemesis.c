@@ -52,7 +52,7 @@ static void setup_nemesis(fl_nemesis *n, fake *f, const char *spec_text,
                           const fl_nemesis_process *p, size_t count) {
     memset(f, 0, sizeof *f);
     for (int i = 0; i < 5; i++) f->requests[i] = json_array();
-    fl_nemesis_io io = {f, 5, names, addrs, fake_call, fake_run, fake_primaries};
+    fl_nemesis_io io = {f, 5, names, addrs, fake_call, fake_run, fake_primaries, NULL};
     fl_fault_spec spec;
     char err[256];
     assert_int_equal(fl_fault_spec_parse(spec_text, &spec, err, sizeof err), 0);

@@ -1,0 +1,30 @@
+/* `faultline targets`: every target with its ops, options and seeded bugs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "target.h"
+
+int fl_cmd_targets(int argc, char **argv) {
+    (void)argv;
+    if (argc > 1) {
+        fputs("usage: faultline targets\n", stderr);
+        return 64;
+    }
+    for (size_t i = 0; fl_targets[i]; i++) {
+        const fl_target *t = fl_targets[i];
+        printf("%s — %s\n  ops:", t->name, t->summary);
+        for (size_t k = 0; t->ops[k]; k++) printf(" %s", t->ops[k]);
+        printf("\n  options (--target-opt NAME=VALUE):\n");
+        for (size_t k = 0; t->options[k].name; k++)
+            printf("    %-12s %s%s%s%s\n", t->options[k].name, t->options[k].help,
+                   t->options[k].default_value ? " [" : "",
+                   t->options[k].default_value ? t->options[k].default_value : "",
+                   t->options[k].default_value ? "]" : "");
+        printf("  seeded bugs (--bug NAME):\n");
+        for (size_t k = 0; t->bugs[k].name; k++)
+            printf("    %-15s %s\n", t->bugs[k].name, t->bugs[k].help);
+        if (fl_targets[i + 1]) putchar('\n');
+    }
+    return 0;
+}

@@ -1,0 +1,181 @@
+/* The callbacks nemesis/ needs, filled by the harness (see nemesis_link.h). */
+#include "nemesis_link.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* "{workdir}" in a pidfile or command stands for node's own work directory (DESIGN.md
+ * "On a node"); malloc'd. */
+static char *for_node(const fl_nemesis_link *l, size_t node, const char *text) {
+    const char *workdir = l->control->nodes->nodes[node].workdir, *at = strstr(text, "{workdir}");
+    size_t n = strlen(text) + (at ? strlen(workdir) : 0) + 1;
+    char *out = malloc(n);
+    if (!out) return NULL;
+    if (!at) memcpy(out, text, n);
+    else snprintf(out, n, "%.*s%s%s", (int)(at - text), text, workdir, at + strlen("{workdir}"));
+    return out;
+}
+
+static int call_agent(fl_nemesis_link *l, size_t node, json_t *request, json_t **reply,
+                      char *err, size_t bytes) {
+    pthread_mutex_lock(&l->agents_mu);
+    int rc = fl_agents_call(l->agents, node, request, reply, err, bytes);
+    pthread_mutex_unlock(&l->agents_mu);
+    return rc;
+}
+
+static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
+                   size_t bytes) {
+    fl_nemesis_link *l = ctx;
+    const char *pidfile = json_string_value(json_object_get(request, "pidfile"));
+    char *mine = pidfile ? for_node(l, node, pidfile) : NULL;
+    if (mine) json_object_set_new(request, "pidfile", json_string(mine));
+    free(mine);
+    return call_agent(l, node, request, reply, err, bytes);
+}
+
+/* Run a command on node: 0 when it exited 0; *status gets the exit status. */
+static int run_on(fl_nemesis_link *l, size_t node, const char *template, int *status,
+                  char *err, size_t bytes) {
+    fl_exec_result res;
+    char *command = for_node(l, node, template);
+    if (!command) return snprintf(err, bytes, "out of memory"), -1;
+    char why[FL_SSH_ERR_BYTES];
+    int ran = fl_ssh_exec(l->control->sessions[node], command, 30000, &res, why);
+    free(command);
+    if (ran != 0) return snprintf(err, bytes, "%s", why), -1;
+    *status = res.exit_status;
+    if (res.exit_status != 0)
+        snprintf(err, bytes, "%s: `%s` exited %d: %s", l->control->nodes->nodes[node].name,
+                 template, res.exit_status, res.err);
+    fl_exec_result_free(&res);
+    return 0;
+}
+
+static int io_run(void *ctx, size_t node, const char *command, char *err, size_t bytes) {
+    int status = 0;
+    if (run_on(ctx, node, command, &status, err, bytes) != 0) return -1;
+    return status == 0 ? 0 : -1;
+}
+
+static int io_restart(void *ctx, size_t node, size_t process, char *err, size_t bytes) {
+    fl_nemesis_link *l = ctx;
+    (void)process; /* a target has one process per node */
+    return l->target->start(l->target_ctx, node, err, bytes);
+}
+
+static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    fl_nemesis_link *l = ctx;
+    if (l->target && l->target->primaries)
+        return l->target->primaries(l->target_ctx, nodes, err, bytes);
+    *nodes = 0;
+    for (size_t i = 0; i < l->control->nodes->count; i++) {
+        int status = 0;
+        if (run_on(l, i, l->primary_cmd, &status, err, bytes) != 0) return -1;
+        if (status == 0) *nodes |= 1ULL << i;
+    }
+    return 0;
+}
+
+void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_nemesis_io *io) {
+    l->control = c;
+    l->agents = a;
+    pthread_mutex_init(&l->agents_mu, NULL);
+    for (size_t i = 0; i < c->nodes->count; i++) {
+        l->names[i] = c->nodes->nodes[i].name;
+        l->addrs[i] = c->nodes->nodes[i].host;
+    }
+    *io = (fl_nemesis_io){
+        .ctx = l,
+        .node_count = c->nodes->count,
+        .names = l->names,
+        .addrs = l->addrs,
+        .call = io_call,
+        .run = io_run,
+        .primaries = (l->target && l->target->primaries) || l->primary_cmd ? io_primaries : NULL,
+        .restart = l->target ? io_restart : NULL,
+    };
+}
+
+void fl_nemesis_link_heartbeat(fl_nemesis_link *l) {
+    for (size_t i = 0; i < l->control->nodes->count; i++) {
+        json_t *reply = NULL, *beat = json_pack("{s:i,s:s}", "id", 0, "cmd", "heartbeat");
+        char err[FL_SSH_ERR_BYTES];
+        if (call_agent(l, i, beat, &reply, err, sizeof err) == 0) json_decref(reply);
+        json_decref(beat);
+    }
+}
+
+int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, char *err,
+                               size_t bytes) {
+    bool netem = false;
+    for (size_t i = 0; i < spec->count; i++) netem |= spec->faults[i].kind == FL_FAULT_NETEM;
+    for (size_t i = 0; i < l->control->nodes->count; i++) {
+        json_t *reply = NULL, *hello = json_pack("{s:i,s:s}", "id", 0, "cmd", "hello");
+        int rc = call_agent(l, i, hello, &reply, err, bytes);
+        json_decref(hello);
+        if (rc != 0) return -1;
+        const json_t *applied = json_object_get(reply, "applied");
+        if (netem && !json_is_true(json_object_get(applied, "netem"))) {
+            snprintf(err, bytes, "%s: the spec asks for netem, but %s",
+                     l->control->nodes->nodes[i].name,
+                     json_string_value(json_object_get(applied, "netem_detail")));
+            json_decref(reply);
+            return -1;
+        }
+        json_decref(reply);
+    }
+    return 0;
+}
+
+void fl_nemesis_link_free(fl_nemesis_link *l) { pthread_mutex_destroy(&l->agents_mu); }
+
+#define HOLD_TICK_MS 100
+#define HEARTBEAT_EVERY_MS 3000
+
+/* Sleep ms (or until done), with a heartbeat to every agent every few seconds. */
+static void hold(fl_nemesis_link *l, const fl_nemesis_sink *sink, long ms) {
+    long since_beat = 0;
+    for (long left = ms; left > 0 && !sink->done(sink->ctx); left -= HOLD_TICK_MS) {
+        struct timespec ts = {0, HOLD_TICK_MS * 1000000L};
+        nanosleep(&ts, NULL);
+        if ((since_beat += HOLD_TICK_MS) >= HEARTBEAT_EVERY_MS) {
+            fl_nemesis_link_heartbeat(l);
+            since_beat = 0;
+        }
+    }
+}
+
+static int report(const fl_nemesis_sink *sink, json_t *event, const char *suffix,
+                  const char *err) {
+    if (!event) {
+        sink->error(sink->ctx, err);
+        return -1;
+    }
+    char f[64];
+    snprintf(f, sizeof f, "%s-%s", json_string_value(json_object_get(event, "kind")), suffix);
+    sink->event(sink->ctx, f, event);
+    return 0;
+}
+
+int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, int at_once,
+                        const fl_nemesis_sink *sink) {
+    char err[FL_NEMESIS_ERR_BYTES];
+    int rc = 0;
+    long hold_ms = (long)(interval_s * 1000);
+    while (!sink->done(sink->ctx)) {
+        json_t *event = fl_nemesis_start(n, err, sizeof err);
+        rc |= report(sink, event, "start", err);
+        hold(l, sink, hold_ms);
+        if ((int)n->active_count < at_once && event) continue;
+        if (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
+        hold(l, sink, hold_ms);
+    }
+    while (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
+    json_t *healed = fl_nemesis_heal_all(n, err, sizeof err);
+    if (healed) sink->event(sink->ctx, "heal", healed);
+    else sink->error(sink->ctx, err), rc = -1;
+    return rc;
+}

@@ -1,0 +1,93 @@
+/* A system under test as the controller sees it (DESIGN.md "Targets"): how to deploy,
+ * start, stop and kill it on a node, a client for its ops, and optionally who is
+ * primary. Each target's adapter.c fills one of these; targets/registry.c lists them. */
+#ifndef FL_TARGET_H
+#define FL_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "control.h"
+#include "nodes.h"
+
+#define FL_TARGET_ERR_BYTES 512
+
+typedef struct fl_target_option {
+    const char *name;
+    const char *default_value;  /* NULL: depends on other settings (the help says how) */
+    const char *help;
+} fl_target_option;
+
+typedef struct fl_target_bug {
+    const char *name;
+    const char *help;
+} fl_target_bug;
+
+/* What an adapter gets from the run: the nodes and their SSH sessions, the run
+ * directory, the seeded bug and the resolved options. */
+typedef struct fl_target_ctx {
+    const fl_nodes *nodes;
+    fl_control *control;
+    const char *run_dir;
+    const char *bug;            /* NULL: correct mode */
+    json_t *options;            /* every option of the target, name -> string */
+    FILE *log;                  /* the run's faultline.log */
+    void *state;                /* the adapter's own */
+} fl_target_ctx;
+
+/* One client request: the op as the target sees it. */
+typedef struct fl_request {
+    const char *f;
+    json_t *key;                /* borrowed; NULL when the op has none */
+    json_t *value;              /* borrowed; NULL when the op has none */
+} fl_request;
+
+typedef enum { FL_REPLY_OK, FL_REPLY_FAIL, FL_REPLY_INFO } fl_reply_type;
+
+typedef struct fl_reply {
+    fl_reply_type type;         /* fail: certainly no effect; info: unknown */
+    json_t *value;              /* new reference or NULL */
+    char error[200];
+} fl_reply;
+
+typedef struct fl_client fl_client;
+
+typedef struct fl_target {
+    const char *name;
+    const char *summary;
+    const char *const *ops;             /* the ops it serves, NULL-terminated */
+    const fl_target_bug *bugs;          /* {NULL}-terminated */
+    const fl_target_option *options;    /* {NULL}-terminated */
+    const char *pidfile;                /* "{workdir}/…/x.pid": what kill and pause hit */
+    /* Upload binaries to every node and wipe old data. 0, or -1 with err. */
+    int (*setup)(fl_target_ctx *t, char *err, size_t bytes);
+    /* Start on one node and wait until it answers. 0, or -1 with err. */
+    int (*start)(fl_target_ctx *t, size_t node, char *err, size_t bytes);
+    /* Stop on one node (gracefully, then by KILL). 0, or -1 with err. */
+    int (*stop)(fl_target_ctx *t, size_t node, char *err, size_t bytes);
+    /* Copy the node's logs into dir. 0, or -1 with err. */
+    int (*fetch_logs)(fl_target_ctx *t, size_t node, const char *dir, char *err, size_t bytes);
+    void (*teardown)(fl_target_ctx *t);
+    /* A client connected to node; NULL with err. */
+    fl_client *(*client_open)(fl_target_ctx *t, size_t node, int timeout_ms, char *err,
+                              size_t bytes);
+    /* One op; the reply says what happened (a broken connection is info). */
+    void (*client_invoke)(fl_client *c, const fl_request *req, int timeout_ms, fl_reply *out);
+    void (*client_close)(fl_client *c);
+    /* Optional: which nodes are primary now (bit i: node i). */
+    int (*primaries)(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes);
+} fl_target;
+
+/* Every target faultline knows, NULL-terminated (targets/registry.c). */
+extern const fl_target *const fl_targets[];
+const fl_target *fl_target_find(const char *name);
+bool fl_target_has_op(const fl_target *t, const char *f);
+bool fl_target_has_bug(const fl_target *t, const char *bug);
+/* An option's value for this run (never NULL for a declared option). */
+const char *fl_target_option_get(const fl_target_ctx *t, const char *name);
+
+#endif

@@ -1,0 +1,241 @@
+/* `faultline test` flags and --config files (see test_config.h). */
+#include "test_config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exit_codes.h"
+
+const char fl_test_usage[] =
+    "usage: faultline test [OPTIONS]\n"
+    "  Runs a test: brings the nodes' target up, drives concurrent clients against it while\n"
+    "  a nemesis injects faults, records every op in history.jsonl, heals, checks the\n"
+    "  history and prints the verdict and the run directory.\n"
+    "  --target T              system under test (default quorumkv; see `faultline targets`)\n"
+    "  --bug NAME              run the target with this seeded bug (default: correct mode)\n"
+    "  --target-opt K=V        a target option (repeatable; see `faultline targets`)\n"
+    "  --workload W            register (default) or set\n"
+    "  --nemesis SPEC          faults, e.g. partition,kill,pause,clock,netem or\n"
+    "                          partition:majorities-ring,clock:bump (default: none)\n"
+    "  --nemesis-interval S    hold each fault S seconds, then S seconds of calm (default 5)\n"
+    "  --at-once K             up to K faults of different kinds in force together (default 1)\n"
+    "  --nodes-file F          the nodes (default: the local cluster, brought up if needed)\n"
+    "  --concurrency N         client workers, spread over the nodes (default 10)\n"
+    "  --rate R                total ops per second, 0 for as fast as they go (default 100)\n"
+    "  --time-limit S          length of the main phase (default 60)\n"
+    "  --seed X                seed of every random choice (default: from the clock; saved)\n"
+    "  --test-count K          run K tests (seeds X, X+1, …) and summarise (default 1)\n"
+    "  --store DIR             where runs go: DIR/<name>/<time>/ (default ./store)\n"
+    "  --name NAME             test name (default <target>-<workload>[-<bug>])\n"
+    "  --ops-per-key N         register: ops on one key before the next (default 200)\n"
+    "  --op-timeout S          an op without a reply after S seconds is info (default 5)\n"
+    "  --recovery-time S       wait after the heal before final reads (default 5)\n"
+    "  --check-time-limit S    a check still undecided after S seconds is unknown (default 120)\n"
+    "  --config FILE           settings as JSON, names as the flags ({\"time-limit\": 30})\n"
+    "exit: 0 valid, 1 anomaly, 2 unknown, 3 harness error, 64 usage, 65 bad config file\n";
+
+enum {
+    O_TARGET = 1, O_BUG, O_TARGET_OPT, O_WORKLOAD, O_NEMESIS, O_INTERVAL, O_AT_ONCE,
+    O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_NAME, O_OPK,
+    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP,
+};
+
+static const struct option options[] = {
+    {"target", required_argument, NULL, O_TARGET},
+    {"bug", required_argument, NULL, O_BUG},
+    {"target-opt", required_argument, NULL, O_TARGET_OPT},
+    {"workload", required_argument, NULL, O_WORKLOAD},
+    {"nemesis", required_argument, NULL, O_NEMESIS},
+    {"nemesis-interval", required_argument, NULL, O_INTERVAL},
+    {"at-once", required_argument, NULL, O_AT_ONCE},
+    {"nodes-file", required_argument, NULL, O_NODES},
+    {"concurrency", required_argument, NULL, O_CONCURRENCY},
+    {"rate", required_argument, NULL, O_RATE},
+    {"time-limit", required_argument, NULL, O_TIME},
+    {"seed", required_argument, NULL, O_SEED},
+    {"test-count", required_argument, NULL, O_COUNT},
+    {"store", required_argument, NULL, O_STORE},
+    {"name", required_argument, NULL, O_NAME},
+    {"ops-per-key", required_argument, NULL, O_OPK},
+    {"op-timeout", required_argument, NULL, O_OP_TIMEOUT},
+    {"recovery-time", required_argument, NULL, O_RECOVERY},
+    {"check-time-limit", required_argument, NULL, O_CHECK_TIME},
+    {"config", required_argument, NULL, O_CONFIG},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int number(const char *flag, const char *text, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || end == text || *end || v < lo || v > hi) {
+        fprintf(stderr, "faultline test: --%s %s: want a number from %g to %g\n", flag, text, lo, hi);
+        return FL_EXIT_USAGE;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A copy of text that lives as long as the config. */
+static const char *keep(fl_test_config *c, const char *text) {
+    json_t *s = json_string(text ? text : "");
+    json_array_append_new(c->file, s);
+    return json_string_value(s);
+}
+
+/* One setting by its option id; text from a flag or the config file. */
+static int set(fl_test_config *c, int id, const char *name, const char *text) {
+    double v;
+    int rc = 0;
+    switch (id) {
+    case O_TARGET: c->target = text; break;
+    case O_BUG: c->bug = text; break;
+    case O_TARGET_OPT: {
+        const char *eq = strchr(text, '=');
+        if (!eq || eq == text || c->opt_count == FL_TEST_OPTS_MAX) {
+            fprintf(stderr, "faultline test: --target-opt %s: want NAME=VALUE\n", text);
+            return FL_EXIT_USAGE;
+        }
+        char *name_copy = strndup(text, (size_t)(eq - text));
+        c->opt_names[c->opt_count] = keep(c, name_copy);
+        free(name_copy);
+        c->opt_values[c->opt_count++] = eq + 1;
+        break;
+    }
+    case O_WORKLOAD: c->workload = text; break;
+    case O_NEMESIS: c->nemesis = text[0] ? text : NULL; break;
+    case O_INTERVAL: rc = number(name, text, 0.1, 86400, &c->nemesis_interval_s); break;
+    case O_AT_ONCE: rc = number(name, text, 1, 5, &v), c->at_once = (int)v; break;
+    case O_NODES: c->nodes_file = text; break;
+    case O_CONCURRENCY: rc = number(name, text, 1, 1024, &v), c->concurrency = (int)v; break;
+    case O_RATE: rc = number(name, text, 0, 1e7, &c->rate); break;
+    case O_TIME: rc = number(name, text, 0.1, 7 * 86400, &c->time_limit_s); break;
+    case O_SEED: rc = number(name, text, 0, 1.8e19, &v), c->seed = strtoull(text, NULL, 10), c->seed_given = true; break;
+    case O_COUNT: rc = number(name, text, 1, 100000, &v), c->test_count = (int)v; break;
+    case O_STORE: c->store = text; break;
+    case O_NAME: c->name = text; break;
+    case O_OPK: rc = number(name, text, 1, 1e9, &v), c->ops_per_key = (long)v; break;
+    case O_OP_TIMEOUT: rc = number(name, text, 0.01, 3600, &c->op_timeout_s); break;
+    case O_RECOVERY: rc = number(name, text, 0, 3600, &c->recovery_s); break;
+    case O_CHECK_TIME: rc = number(name, text, 0, 86400 * 7, &c->check_time_limit_s); break;
+    default: rc = FL_EXIT_USAGE;
+    }
+    return rc;
+}
+
+/* Settings from a JSON file; flags given later override them. */
+static int read_file(fl_test_config *c, const char *path) {
+    json_error_t e;
+    json_t *f = json_load_file(path, 0, &e);
+    if (!f || !json_is_object(f)) {
+        if (f) fprintf(stderr, "faultline test: %s: want a JSON object of settings\n", path);
+        else fprintf(stderr, "faultline test: %s:%d:%d: %s\n", path, e.line, e.column, e.text);
+        json_decref(f);
+        return FL_EXIT_DATAERR;
+    }
+    json_array_append_new(c->file, f); /* its strings live as long as the config */
+    const char *key;
+    json_t *v;
+    json_object_foreach(f, key, v) {
+        const struct option *o = options;
+        while (o->name && strcmp(o->name, key)) o++;
+        if (!o->name || o->val == O_CONFIG || o->val == O_HELP) {
+            fprintf(stderr, "faultline test: %s: unknown setting \"%s\" (see --help)\n", path, key);
+            return FL_EXIT_DATAERR;
+        }
+        json_t *list = json_is_array(v) && o->val == O_TARGET_OPT ? v : NULL;
+        for (size_t i = 0; i < (list ? json_array_size(list) : 1); i++) {
+            json_t *item = list ? json_array_get(list, i) : v;
+            char text[64];
+            const char *s = json_string_value(item);
+            if (!s && json_is_number(item)) {
+                snprintf(text, sizeof text, json_is_integer(item) ? "%.0f" : "%.17g",
+                         json_number_value(item));
+                s = keep(c, text);
+            }
+            if (!s) {
+                fprintf(stderr, "faultline test: %s: \"%s\" must be a string or a number\n", path, key);
+                return FL_EXIT_DATAERR;
+            }
+            int rc = set(c, o->val, key, s);
+            if (rc) return rc == FL_EXIT_USAGE ? FL_EXIT_DATAERR : rc;
+        }
+    }
+    return 0;
+}
+
+int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
+    memset(c, 0, sizeof *c);
+    *help = false;
+    c->file = json_array();
+    c->target = "quorumkv";
+    c->workload = "register";
+    c->nemesis_interval_s = 5;
+    c->at_once = 1;
+    c->concurrency = 10;
+    c->rate = 100;
+    c->time_limit_s = 60;
+    c->test_count = 1;
+    c->store = "store";
+    c->ops_per_key = 200;
+    c->op_timeout_s = 5;
+    c->recovery_s = 5;
+    c->check_time_limit_s = 120;
+    /* --config first, so that flags override it wherever they stand */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--config")) {
+            int rc = read_file(c, argv[i + 1]);
+            if (rc) return rc;
+        }
+    optind = 1;
+    int id;
+    while ((id = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (id == O_HELP) {
+            *help = true;
+            return 0;
+        }
+        if (id == O_CONFIG) continue;
+        if (id == '?') return fputs(fl_test_usage, stderr), FL_EXIT_USAGE;
+        const struct option *o = options;
+        while (o->val != id) o++;
+        int rc = set(c, id, o->name, optarg);
+        if (rc) return rc;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "faultline test: unexpected argument \"%s\"\n%s", argv[optind], fl_test_usage);
+        return FL_EXIT_USAGE;
+    }
+    if (!c->seed_given) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        c->seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
+    }
+    return 0;
+}
+
+json_t *fl_test_config_json(const fl_test_config *c) {
+    json_t *opts = json_object();
+    for (size_t i = 0; i < c->opt_count; i++)
+        json_object_set_new(opts, c->opt_names[i], json_string(c->opt_values[i]));
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:f,s:f,s:f}",
+                     "target", c->target, "bug", c->bug, "target-opt", opts, "workload",
+                     c->workload, "nemesis", c->nemesis, "nemesis-interval",
+                     c->nemesis_interval_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
+                     "concurrency", c->concurrency, "rate", c->rate, "time-limit",
+                     c->time_limit_s, "seed", seed, "test-count", c->test_count, "store",
+                     c->store, "ops-per-key", (json_int_t)c->ops_per_key, "op-timeout",
+                     c->op_timeout_s, "recovery-time", c->recovery_s, "check-time-limit",
+                     c->check_time_limit_s);
+}
+
+void fl_test_config_free(fl_test_config *c) {
+    json_decref(c->file);
+    c->file = NULL;
+}

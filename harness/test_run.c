@@ -1,0 +1,410 @@
+/* One `faultline test` run, phase by phase (see test_run.h). Whatever fails, the run
+ * heals the nodes, stops the target, keeps the history recorded so far and checks it;
+ * a harness failure is exit 3 and says which node and what to do. */
+#include "test_run.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cluster.h"
+#include "exit_codes.h"
+#include "run_store.h"
+#include "test_run_internal.h"
+
+#define CONNECT_TIMEOUT_MS 5000
+#define WATCHDOG_S 10
+
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void fl_run_log(fl_run *r, bool loud, const char *fmt, ...) {
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+    pthread_mutex_lock(&log_mu);
+    if (r->log) {
+        fprintf(r->log, "%s.%03ld %s\n", stamp, ts.tv_nsec / 1000000, line);
+        fflush(r->log);
+    }
+    if (loud) fprintf(stderr, "%sfaultline test: %s\n", isatty(2) ? "\r\033[K" : "", line);
+    pthread_mutex_unlock(&log_mu);
+}
+
+static double elapsed_s(const fl_run *r) {
+    return fl_hwriter_now_ns(&r->history) / 1e9;
+}
+
+/* ---- nemesis thread ---- */
+
+static void faults_update(fl_run *r, const char *f, const json_t *value) {
+    const char *kind = json_string_value(json_object_get(value, "kind"));
+    const char *variant = json_string_value(json_object_get(value, "variant"));
+    pthread_mutex_lock(&r->faults_mu);
+    char item[64];
+    snprintf(item, sizeof item, " %s%s%s", kind ? kind : "?", variant ? ":" : "", variant ? variant : "");
+    size_t klen = strlen(kind ? kind : "?") + 1;
+    if (strstr(f, "-start")) {
+        if (strlen(r->faults) + strlen(item) < sizeof r->faults) strcat(r->faults, item);
+    } else {
+        /* drop the entry of this kind */
+        char pat[40];
+        snprintf(pat, sizeof pat, " %s", kind ? kind : "?");
+        char *at = strstr(r->faults, pat);
+        if (at && (at[klen] == ':' || at[klen] == ' ' || at[klen] == '\0')) {
+            char *end = strchr(at + 1, ' ');
+            memmove(at, end ? end : at + strlen(at), strlen(end ? end : at + strlen(at)) + 1);
+        }
+        if (!strcmp(f, "heal")) r->faults[0] = '\0';
+    }
+    pthread_mutex_unlock(&r->faults_mu);
+}
+
+static void sink_event(void *ctx, const char *f, json_t *value) {
+    fl_run *r = ctx;
+    fl_hwriter_nemesis(&r->history, f, value);
+    atomic_fetch_add(&r->nemesis_events, 1);
+    faults_update(r, f, value);
+    char *text = json_dumps(value, JSON_COMPACT);
+    fl_run_log(r, false, "nemesis %s %s", f, text ? text : "");
+    free(text);
+    json_decref(value);
+}
+
+static void sink_error(void *ctx, const char *message) {
+    fl_run_log(ctx, true, "nemesis: %s", message);
+}
+
+static bool sink_done(void *ctx) {
+    fl_run *r = ctx;
+    return atomic_load(&r->main_over);
+}
+
+static void *nemesis_main(void *arg) {
+    fl_run *r = arg;
+    fl_nemesis_sink sink = {r, sink_event, sink_error, sink_done};
+    fl_nemesis_schedule(&r->nemesis, &r->link, r->cfg->nemesis_interval_s, r->cfg->at_once, &sink);
+    return NULL;
+}
+
+/* Heartbeats keep the agents (and so the run's network) alive when no nemesis runs. */
+static void *heartbeat_main(void *arg) {
+    fl_run *r = arg;
+    while (!atomic_load(&r->main_over)) {
+        for (int i = 0; i < 30 && !atomic_load(&r->main_over); i++) {
+            struct timespec ts = {0, 100 * 1000000};
+            nanosleep(&ts, NULL);
+        }
+        fl_nemesis_link_heartbeat(&r->link);
+    }
+    return NULL;
+}
+
+/* ---- phases ---- */
+
+static void status_line(fl_run *r, double limit) {
+    static long last_total;
+    static double last_t;
+    double t = elapsed_s(r);
+    long ok = atomic_load(&r->ok), fail = atomic_load(&r->fail), info = atomic_load(&r->info);
+    long total = ok + fail + info;
+    double rate = t > last_t ? (total - last_total) / (t - last_t) : 0;
+    last_total = total;
+    last_t = t;
+    pthread_mutex_lock(&r->faults_mu);
+    char faults[256];
+    snprintf(faults, sizeof faults, "%s", r->faults[0] ? r->faults + 1 : "none");
+    pthread_mutex_unlock(&r->faults_mu);
+    if (isatty(2))
+        fprintf(stderr, "\r\033[K[%5.1f/%.0f s] %6.0f ops/s  ok %ld  fail %ld  info %ld  faults: %s",
+                t, limit, rate, ok, fail, info, faults);
+    else if ((long)t % 10 == 0)
+        fprintf(stderr, "faultline test: %.0f/%.0f s, %.0f ops/s, ok %ld fail %ld info %ld, faults: %s\n",
+                t, limit, rate, ok, fail, info, faults);
+}
+
+static int phase_setup(fl_run *r, char *err, size_t bytes) {
+    const fl_test_config *c = r->cfg;
+    const char *nodes_path = c->nodes_file;
+    if (!nodes_path) {
+        /* The local cluster, brought up if needed (idempotent, fast when it is up). */
+        fl_cluster_options o = {.nodes = 5, .subnet = FL_CLUSTER_SUBNET, .dir = FL_CLUSTER_DIR};
+        bool already = false;
+        int rc = fl_cluster_up(&o, &already, err, bytes);
+        if (rc != 0) return -1;
+        fl_run_log(r, !already, "local cluster %s", already ? "is up" : "brought up");
+        nodes_path = FL_DEFAULT_NODES_FILE;
+    }
+    char nerr[FL_NODES_ERR_BYTES];
+    if (fl_nodes_read(nodes_path, &r->nodes, nerr) != 0) return snprintf(err, bytes, "%s", nerr), -1;
+    r->nodes_read = true;
+    if (r->nodes.count > 64) return snprintf(err, bytes, "%s: at most 64 nodes", nodes_path), -1;
+    int unreachable = fl_control_open(&r->control, &r->nodes, false, CONNECT_TIMEOUT_MS, err, bytes);
+    if (unreachable < 0) return -1;
+    r->control_open = true;
+    if (unreachable > 0) {
+        for (size_t i = 0; i < r->nodes.count; i++)
+            if (!r->control.sessions[i]) {
+                snprintf(err, bytes, "%s", r->control.errors[i]);
+                break;
+            }
+        return -1;
+    }
+    fl_run_log(r, false, "connected to %zu nodes (%s)", r->nodes.count, nodes_path);
+    if (fl_agents_start(&r->agents, &r->control, WATCHDOG_S, err, bytes) != 0) return -1;
+    r->agents_up = true;
+    r->link.target = r->target;
+    r->link.target_ctx = &r->tctx;
+    fl_nemesis_io io;
+    fl_nemesis_link_init(&r->link, &r->control, &r->agents, &io);
+    if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return -1;
+    r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL};
+    fl_nemesis_init(&r->nemesis, &io, &r->spec, r->seed, &r->process, 1);
+
+    r->tctx = (fl_target_ctx){.nodes = &r->nodes, .control = &r->control, .run_dir = r->dir,
+                              .bug = c->bug, .options = r->tctx.options, .log = r->log};
+    if (r->target->setup(&r->tctx, err, bytes) != 0) return -1;
+    r->target_set_up = true;
+    for (size_t i = 0; i < r->nodes.count; i++)
+        if (r->target->start(&r->tctx, i, err, bytes) != 0) return -1;
+    fl_run_log(r, false, "%s%s%s started on every node", r->target->name, c->bug ? " --bug " : "",
+               c->bug ? c->bug : "");
+    return 0;
+}
+
+static void phase_main(fl_run *r) {
+    pthread_t nemesis_thread, beat_thread;
+    bool with_nemesis = r->cfg->nemesis != NULL;
+    char err[512];
+    if (fl_workers_start(r, err, sizeof err) != 0) {
+        fl_run_log(r, true, "%s", err);
+        return;
+    }
+    pthread_create(with_nemesis ? &nemesis_thread : &beat_thread, NULL,
+                   with_nemesis ? nemesis_main : heartbeat_main, r);
+    double limit = r->cfg->time_limit_s;
+    while (elapsed_s(r) < limit && !*r->interrupted) {
+        struct timespec ts = {0, 250 * 1000000};
+        nanosleep(&ts, NULL);
+        static double last;
+        if (elapsed_s(r) - last >= 1) {
+            status_line(r, limit);
+            last = elapsed_s(r);
+        }
+    }
+    if (isatty(2)) fputc('\n', stderr);
+    if (*r->interrupted) fl_run_log(r, true, "interrupted: healing, stopping and checking what was recorded");
+    atomic_store(&r->main_over, true);
+    fl_workers_join(r);
+    pthread_join(with_nemesis ? nemesis_thread : beat_thread, NULL);
+    fl_run_log(r, false, "main phase over at %.1f s: ok %ld fail %ld info %ld", elapsed_s(r),
+               atomic_load(&r->ok), atomic_load(&r->fail), atomic_load(&r->info));
+}
+
+/* Every node healed, the target running everywhere, a pause to recover, final reads. */
+static void phase_recover(fl_run *r) {
+    char err[512];
+    for (size_t i = 0; i < r->nodes.count; i++)
+        if (r->target->start(&r->tctx, i, err, sizeof err) != 0)
+            fl_run_log(r, true, "restarting %s after the faults: %s", r->target->name, err);
+    for (double waited = 0; waited < r->cfg->recovery_s && !*r->interrupted; waited += 0.1) {
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+        if ((int)(waited * 10) % 30 == 29) fl_nemesis_link_heartbeat(&r->link);
+    }
+    fl_final_reads(r);
+}
+
+static void phase_teardown(fl_run *r) {
+    char err[512];
+    if (r->target_set_up) {
+        for (size_t i = 0; i < r->nodes.count; i++) {
+            if (r->target->stop(&r->tctx, i, err, sizeof err) != 0)
+                fl_run_log(r, true, "stopping %s: %s", r->target->name, err);
+            char dir[4352];
+            snprintf(dir, sizeof dir, "%s/nodes/%s", r->dir, r->nodes.nodes[i].name);
+            if (fl_mkdirs(dir, err, sizeof err) != 0 ||
+                r->target->fetch_logs(&r->tctx, i, dir, err, sizeof err) != 0)
+                fl_run_log(r, false, "logs: %s", err);
+        }
+        if (r->target->teardown) r->target->teardown(&r->tctx);
+    }
+    if (r->agents_up) {
+        fl_agents_stop(&r->agents); /* every agent heals what it did and exits */
+        fl_nemesis_link_free(&r->link);
+    }
+    if (r->control_open) fl_control_close(&r->control);
+}
+
+static int verdict_code(const json_t *valid) {
+    return json_is_true(valid) ? FL_EXIT_VALID : json_is_false(valid) ? FL_EXIT_ANOMALY : FL_EXIT_UNKNOWN;
+}
+
+/* Checks the history file as recorded; writes results.json; the verdict's exit code. */
+static int phase_check(fl_run *r, json_t **results_out) {
+    char path[4352], msg[1200];
+    snprintf(path, sizeof path, "%.4000s/history.jsonl", r->dir);
+    fl_read_options ro = {.allow_truncated = false, .independent = 0};
+    fl_history *h = NULL;
+    fl_error e;
+    int rc = fl_history_read_file(path, &ro, &h, &e);
+    if (rc != FL_READ_OK) {
+        fl_error_format(&e, msg, sizeof msg);
+        fl_run_log(r, true, "reading the history back: %s", msg);
+        return FL_EXIT_HARNESS;
+    }
+    json_t *results = r->wdef->check(r->workload, h, &e);
+    fl_history_free(h);
+    if (!results) {
+        fl_error_format(&e, msg, sizeof msg);
+        fl_run_log(r, true, "checking: %s", msg);
+        results = json_pack("{s:s,s:{s:{s:s,s:s}}}", "valid", "unknown", "checkers", "workload",
+                            "valid", "unknown", "error", msg);
+    }
+    json_t *nodes = json_object();
+    for (size_t i = 0; i < r->nodes.count; i++)
+        json_object_set_new(nodes, r->nodes.nodes[i].name, json_integer(atomic_load(&r->node_ok[i])));
+    json_object_set_new(json_object_get(results, "checkers"), "stats",
+                        json_pack("{s:b,s:I,s:I,s:I,s:o,s:I}", "valid", 1, "ok",
+                                  (json_int_t)atomic_load(&r->ok), "fail",
+                                  (json_int_t)atomic_load(&r->fail), "info",
+                                  (json_int_t)atomic_load(&r->info), "ok_by_node", nodes,
+                                  "nemesis_events", (json_int_t)atomic_load(&r->nemesis_events)));
+    snprintf(path, sizeof path, "%.4000s/results.json", r->dir);
+    if (json_dump_file(results, path, JSON_INDENT(1)) != 0)
+        fl_run_log(r, true, "writing %s: %s", path, strerror(errno));
+    *results_out = results;
+    return verdict_code(json_object_get(results, "valid"));
+}
+
+static int prepare(fl_run *r, char *err, size_t bytes) {
+    const fl_test_config *c = r->cfg;
+    r->target = fl_target_find(c->target);
+    if (!r->target) return snprintf(err, bytes, "no target \"%s\" (see `faultline targets`)", c->target), FL_EXIT_USAGE;
+    if (c->bug && !fl_target_has_bug(r->target, c->bug))
+        return snprintf(err, bytes, "%s has no seeded bug \"%s\" (see `faultline targets`)",
+                        c->target, c->bug), FL_EXIT_USAGE;
+    r->tctx.options = json_object();
+    for (size_t i = 0; r->target->options[i].name; i++)
+        json_object_set_new(r->tctx.options, r->target->options[i].name,
+                            json_string(r->target->options[i].default_value
+                                            ? r->target->options[i].default_value : ""));
+    for (size_t i = 0; i < c->opt_count; i++) {
+        if (!json_object_get(r->tctx.options, c->opt_names[i]))
+            return snprintf(err, bytes, "%s has no option \"%s\" (see `faultline targets`)",
+                            c->target, c->opt_names[i]), FL_EXIT_USAGE;
+        json_object_set_new(r->tctx.options, c->opt_names[i], json_string(c->opt_values[i]));
+    }
+    r->wdef = fl_workload_find(c->workload);
+    if (!r->wdef) return snprintf(err, bytes, "no workload \"%s\" (register, set)", c->workload), FL_EXIT_USAGE;
+    fl_workload_options wo = {.seed = r->seed, .ops_per_key = c->ops_per_key,
+                              .target_ops = r->target->ops,
+                              .check_time_limit_s = c->check_time_limit_s};
+    r->workload = r->wdef->create(&wo, err, bytes);
+    if (!r->workload) return FL_EXIT_USAGE;
+    if (c->nemesis && fl_fault_spec_parse(c->nemesis, &r->spec, err, bytes) != 0) return FL_EXIT_USAGE;
+    return 0;
+}
+
+static json_t *test_json(const fl_run *r) {
+    json_t *config = fl_test_config_json(r->cfg);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+    json_object_set_new(config, "seed", json_string(seed));
+    json_object_set(config, "target-opt", r->tctx.options);
+    json_t *nodes = json_array();
+    for (size_t i = 0; r->nodes_read && i < r->nodes.count; i++)
+        json_array_append_new(nodes, json_pack("{s:s,s:s,s:s}", "name", r->nodes.nodes[i].name,
+                                               "host", r->nodes.nodes[i].host, "clock",
+                                               r->nodes.nodes[i].clock == FL_CLOCK_SYSTEM ? "system" : "faketime"));
+    return json_pack("{s:o,s:o,s:s}", "config", config, "nodes", nodes, "faultline", "0.1");
+}
+
+void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *interrupted,
+                 fl_test_outcome *out) {
+    static fl_run run;
+    fl_run *r = &run;
+    memset(r, 0, sizeof *r);
+    memset(out, 0, sizeof *out);
+    r->cfg = c;
+    r->seed = seed;
+    r->interrupted = interrupted;
+    pthread_mutex_init(&r->faults_mu, NULL);
+    char err[2048] = "";
+    int status = prepare(r, err, sizeof err);
+    if (status != 0) {
+        fprintf(stderr, "faultline test: %s\n", err);
+        out->exit_code = status;
+        goto done;
+    }
+    char name[512];
+    snprintf(name, sizeof name, "%s", c->name ? c->name : "");
+    if (!c->name)
+        snprintf(name, sizeof name, "%s-%s%s%s", c->target, c->workload, c->bug ? "-" : "",
+                 c->bug ? c->bug : "");
+    if (fl_run_store_create(c->store, name, r->dir, sizeof r->dir, err, sizeof err) != 0) {
+        fprintf(stderr, "faultline test: run store: %s\n", err);
+        out->exit_code = FL_EXIT_HARNESS;
+        goto done;
+    }
+    snprintf(out->run_dir, sizeof out->run_dir, "%.4000s", r->dir);
+    char path[4352];
+    snprintf(path, sizeof path, "%.4000s/faultline.log", r->dir);
+    r->log = fopen(path, "w");
+    fl_run_log(r, false, "seed %llu, run directory %s", (unsigned long long)seed, r->dir);
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    snprintf(path, sizeof path, "%.4000s/history.jsonl", r->dir);
+    if (fl_hwriter_open(&r->history, path, &start, err, sizeof err) != 0) {
+        fl_run_log(r, true, "%s", err);
+        out->exit_code = FL_EXIT_HARNESS;
+        goto done;
+    }
+    r->history_open = true;
+    int harness_rc = phase_setup(r, err, sizeof err);
+    json_t *tj = test_json(r);
+    snprintf(path, sizeof path, "%.4000s/test.json", r->dir);
+    json_dump_file(tj, path, JSON_INDENT(1));
+    json_decref(tj);
+    if (harness_rc != 0) {
+        fl_run_log(r, true, "setup: %s", err);
+    } else {
+        fl_run_log(r, true, "running %s %s for %.0f s (seed %llu, %s)", c->target,
+                   c->workload, c->time_limit_s, (unsigned long long)seed, r->dir);
+        phase_main(r);
+        phase_recover(r);
+    }
+    phase_teardown(r);
+    if (fl_hwriter_close(&r->history, err, sizeof err) != 0) {
+        fl_run_log(r, true, "%s", err);
+        harness_rc = -1;
+    }
+    r->history_open = false;
+    json_t *results = NULL;
+    int verdict = phase_check(r, &results);
+    out->exit_code = harness_rc != 0 ? FL_EXIT_HARNESS : verdict;
+    out->summary = json_pack("{s:O,s:I,s:I,s:I,s:s}", "valid",
+                             results ? json_object_get(results, "valid") : json_string("unknown"),
+                             "ok", (json_int_t)atomic_load(&r->ok), "fail",
+                             (json_int_t)atomic_load(&r->fail), "info",
+                             (json_int_t)atomic_load(&r->info), "dir", r->dir);
+    json_decref(results);
+done:
+    if (r->history_open) fl_hwriter_close(&r->history, err, sizeof err);
+    if (r->workload) r->wdef->free(r->workload);
+    json_decref(r->tctx.options);
+    if (r->nodes_read) fl_nodes_free(&r->nodes);
+    if (r->log) fclose(r->log);
+    pthread_mutex_destroy(&r->faults_mu);
+}

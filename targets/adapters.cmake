@@ -1,0 +1,6 @@
+# The controller's side of every target (adapters, which may use harness/ headers) and
+# the registry listing them; linked into the faultline binary.
+add_library(fl_targets STATIC
+  ${CMAKE_CURRENT_LIST_DIR}/registry.c
+  ${CMAKE_CURRENT_LIST_DIR}/quorumkv/adapter.c)
+target_link_libraries(fl_targets PUBLIC fl_harness)

@@ -1,0 +1,63 @@
+/* What each op of a test is (its f, key and value) and how the history is checked
+ * (DESIGN.md "Layout": workloads decide what, the harness decides when). A workload
+ * generates only the ops its target serves; every generator call is thread-safe (many
+ * worker threads draw ops from one workload). */
+#ifndef FL_WORKLOAD_H
+#define FL_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "history.h"
+
+typedef struct fl_workload fl_workload;
+
+typedef struct fl_workload_options {
+    uint64_t seed;
+    long ops_per_key;                /* ops on one key before the next key (register) */
+    const char *const *target_ops;   /* what the target serves, NULL-terminated */
+    double check_time_limit_s;       /* 0: none */
+} fl_workload_options;
+
+/* One op: as written to the history, and as sent to the target. All owned. */
+typedef struct fl_gen_op {
+    char f[16];
+    json_t *key, *value;             /* history; NULL when absent */
+    char req_f[16];
+    json_t *req_key, *req_value;     /* request; NULL when absent */
+} fl_gen_op;
+
+void fl_gen_op_clear(fl_gen_op *op);
+
+/* A small per-thread random source (splitmix64). */
+typedef struct fl_wrng {
+    uint64_t s;
+} fl_wrng;
+uint64_t fl_wrng_next(fl_wrng *r);
+uint64_t fl_wrng_below(fl_wrng *r, uint64_t n);
+
+typedef struct fl_workload_def {
+    const char *name;
+    const char *summary;
+    /* The ops it needs from a target (any one of each group, NULL-terminated). */
+    const char *const *needs;
+    fl_workload *(*create)(const fl_workload_options *o, char *err, size_t bytes);
+    /* The next op for a worker. */
+    void (*next)(fl_workload *w, fl_wrng *rng, fl_gen_op *out);
+    /* Final reads, after the faults: a list of [key, element] the harness reads on
+     * every node, recording one read op per node whose value lists the elements whose
+     * key held a value (NULL: none). New reference. */
+    json_t *(*final_reads)(fl_workload *w);
+    /* Check a history: {"valid":…, "checkers":{name: result}} or NULL with err. */
+    json_t *(*check)(fl_workload *w, const fl_history *h, fl_error *err);
+    void (*free)(fl_workload *w);
+} fl_workload_def;
+
+extern const fl_workload_def *const fl_workloads[];
+const fl_workload_def *fl_workload_find(const char *name);
+bool fl_ops_have(const char *const *ops, const char *f);
+
+#endif
