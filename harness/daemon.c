@@ -105,10 +105,12 @@ int fl_daemon_start(fl_target_ctx *t, const fl_daemon *d, size_t node, const cha
                  "LD_PRELOAD=%s/bin/libflclock.so FL_CLOCK_FILE=%s/clock.offset "
                  "ASAN_OPTIONS=verify_asan_link_order=0 ",
                  work_q, work_q);
-    /* Already running (a restart after a kill that did not happen)? Leave it. */
+    /* Already running (a restart after a kill that did not happen)? Leave it. The
+     * daemon alone goes to the background, its output to its log: nothing may keep the
+     * SSH channel's descriptors, or the command would never end. */
     snprintf(cmd, sizeof cmd,
              "p=$(cat %s/%s.pid 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && exit 0; "
-             "rm -f %s/%s.pid; cd %s && env %ssetsid %s/bin/%s %s --pidfile %s/%s.pid "
+             "rm -f %s/%s.pid; cd %s || exit 1; env %ssetsid %s/bin/%s %s --pidfile %s/%s.pid "
              "--data-dir %s/data </dev/null >>%s/%s.log 2>&1 &",
              dir_q, d->name, dir_q, d->name, dir_q, shim, work_q, d->binary, args, dir_q,
              d->name, dir_q, dir_q, d->name);

@@ -134,6 +134,7 @@ static void status_line(fl_run *r, double limit) {
                 t, limit, rate, ok, fail, info, faults);
 }
 
+/* 0, or an exit code with err: 65 for a nodes file that does not parse, else 3. */
 static int phase_setup(fl_run *r, char *err, size_t bytes) {
     const fl_test_config *c = r->cfg;
     const char *nodes_path = c->nodes_file;
@@ -142,16 +143,17 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
         fl_cluster_options o = {.nodes = 5, .subnet = FL_CLUSTER_SUBNET, .dir = FL_CLUSTER_DIR};
         bool already = false;
         int rc = fl_cluster_up(&o, &already, err, bytes);
-        if (rc != 0) return -1;
+        if (rc != 0) return FL_EXIT_HARNESS;
         fl_run_log(r, !already, "local cluster %s", already ? "is up" : "brought up");
         nodes_path = FL_DEFAULT_NODES_FILE;
     }
     char nerr[FL_NODES_ERR_BYTES];
-    if (fl_nodes_read(nodes_path, &r->nodes, nerr) != 0) return snprintf(err, bytes, "%s", nerr), -1;
+    int nodes_rc = fl_nodes_read(nodes_path, &r->nodes, nerr);
+    if (nodes_rc != 0) return snprintf(err, bytes, "%s", nerr), nodes_rc;
     r->nodes_read = true;
-    if (r->nodes.count > 64) return snprintf(err, bytes, "%s: at most 64 nodes", nodes_path), -1;
+    if (r->nodes.count > 64) return snprintf(err, bytes, "%s: at most 64 nodes", nodes_path), FL_EXIT_HARNESS;
     int unreachable = fl_control_open(&r->control, &r->nodes, false, CONNECT_TIMEOUT_MS, err, bytes);
-    if (unreachable < 0) return -1;
+    if (unreachable < 0) return FL_EXIT_HARNESS;
     r->control_open = true;
     if (unreachable > 0) {
         for (size_t i = 0; i < r->nodes.count; i++)
@@ -159,25 +161,25 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
                 snprintf(err, bytes, "%s", r->control.errors[i]);
                 break;
             }
-        return -1;
+        return FL_EXIT_HARNESS;
     }
     fl_run_log(r, false, "connected to %zu nodes (%s)", r->nodes.count, nodes_path);
-    if (fl_agents_start(&r->agents, &r->control, WATCHDOG_S, err, bytes) != 0) return -1;
+    if (fl_agents_start(&r->agents, &r->control, WATCHDOG_S, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->agents_up = true;
     r->link.target = r->target;
     r->link.target_ctx = &r->tctx;
     fl_nemesis_io io;
     fl_nemesis_link_init(&r->link, &r->control, &r->agents, &io);
-    if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return -1;
+    if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL};
     fl_nemesis_init(&r->nemesis, &io, &r->spec, r->seed, &r->process, 1);
 
     r->tctx = (fl_target_ctx){.nodes = &r->nodes, .control = &r->control, .run_dir = r->dir,
                               .bug = c->bug, .options = r->tctx.options, .log = r->log};
-    if (r->target->setup(&r->tctx, err, bytes) != 0) return -1;
+    if (r->target->setup(&r->tctx, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->target_set_up = true;
     for (size_t i = 0; i < r->nodes.count; i++)
-        if (r->target->start(&r->tctx, i, err, bytes) != 0) return -1;
+        if (r->target->start(&r->tctx, i, err, bytes) != 0) return FL_EXIT_HARNESS;
     fl_run_log(r, false, "%s%s%s started on every node", r->target->name, c->bug ? " --bug " : "",
                c->bug ? c->bug : "");
     return 0;
@@ -388,12 +390,14 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     phase_teardown(r);
     if (fl_hwriter_close(&r->history, err, sizeof err) != 0) {
         fl_run_log(r, true, "%s", err);
-        harness_rc = -1;
+        harness_rc = FL_EXIT_HARNESS;
     }
     r->history_open = false;
     json_t *results = NULL;
-    int verdict = phase_check(r, &results);
-    out->exit_code = harness_rc != 0 ? FL_EXIT_HARNESS : verdict;
+    /* A run that failed before recording anything has nothing to check. */
+    bool recorded = atomic_load(&r->history.events) > 0;
+    int verdict = recorded ? phase_check(r, &results) : FL_EXIT_UNKNOWN;
+    out->exit_code = harness_rc != 0 ? harness_rc : verdict;
     out->summary = json_pack("{s:O,s:I,s:I,s:I,s:s}", "valid",
                              results ? json_object_get(results, "valid") : json_string("unknown"),
                              "ok", (json_int_t)atomic_load(&r->ok), "fail",
