@@ -37,7 +37,7 @@ scenario() {
     printf '%-22s %4s %4s %7s %5s %5s %6s %5s %8s %s\n' scenario seed exit ok fail info faults nodes ok@part kinds
     for seed in 1 2 3 4 5; do
         "$FL" test --nodes-file "$NODES" --store "$STORE" --name "$name" --seed "$seed" \
-            --time-limit "$SECS" --rate 200 --concurrency 10 "$@" >/dev/null 2>"$DIR/err"
+            --time-limit "$SECS" --rate 500 --concurrency 10 "$@" >/dev/null 2>"$DIR/err"
         rc=$?
         R=$(readlink -f "$STORE/$name/latest")
         case $rc in 0) valid=$((valid + 1));; 1) invalid=$((invalid + 1));; *) other=$((other + 1)); tail -n 3 "$DIR/err";; esac
