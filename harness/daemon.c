@@ -157,12 +157,18 @@ int fl_daemon_fetch_logs(fl_target_ctx *t, const fl_daemon *d, size_t node, cons
 
 struct fl_client {
     fl_jsonl_client *c;
+    fl_target_ctx *t;
+    const fl_daemon *d;
+    int node;               /* where c is connected now */
 };
 
 fl_client *fl_daemon_client_open(fl_target_ctx *t, const fl_daemon *d, size_t node,
                                  int timeout_ms, char *err, size_t bytes) {
     fl_client *c = calloc(1, sizeof *c);
     if (!c) return snprintf(err, bytes, "out of memory"), NULL;
+    c->t = t;
+    c->d = d;
+    c->node = (int)node;
     c->c = fl_jsonl_client_open(t->nodes->nodes[node].host, d->port, timeout_ms, err, bytes);
     if (!c->c) {
         free(c);
@@ -171,9 +177,34 @@ fl_client *fl_daemon_client_open(fl_target_ctx *t, const fl_daemon *d, size_t no
     return c;
 }
 
+/* The node a follower named as leader, or -1. */
+static int node_named(const fl_target_ctx *t, const char *name) {
+    for (size_t i = 0; name[0] && i < t->nodes->count; i++)
+        if (!strcmp(t->nodes->nodes[i].name, name)) return (int)i;
+    return -1;
+}
+
 void fl_daemon_client_invoke(fl_client *c, const fl_request *req, int timeout_ms,
                              fl_reply *out) {
     fl_jsonl_client_invoke(c->c, req, timeout_ms, out);
+    /* A follower's definite refusal naming the leader: the op did not happen, so the
+     * client follows the hint and sends it there (at most twice), and stays with that
+     * node, so no session is pinned to a deposed leader. */
+    for (int hops = 0; hops < 2 && out->type == FL_REPLY_FAIL && !strcmp(out->error, "not-leader");
+         hops++) {
+        int leader = node_named(c->t, out->leader);
+        if (leader < 0) return;
+        char why[256];
+        fl_jsonl_client *next = fl_jsonl_client_open(c->t->nodes->nodes[leader].host, c->d->port,
+                                                     timeout_ms, why, sizeof why);
+        if (!next) return;
+        fl_jsonl_client_close(c->c);
+        c->c = next;
+        c->node = leader;
+        json_decref(out->value);
+        fl_jsonl_client_invoke(c->c, req, timeout_ms, out);
+    }
+    out->node = c->node;
 }
 
 void fl_daemon_client_close(fl_client *c) {

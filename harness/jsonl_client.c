@@ -144,6 +144,7 @@ static void consume(fl_jsonl_client *c, size_t n) {
 void fl_jsonl_client_invoke(fl_jsonl_client *c, const fl_request *req, int timeout_ms,
                             fl_reply *out) {
     memset(out, 0, sizeof *out);
+    out->node = -1;
     if (c->fd < 0) return broken(c, out, "connection closed");
     int64_t id = c->next_id++, deadline = now_ms() + timeout_ms;
     json_t *msg = json_pack("{s:I,s:s}", "id", (json_int_t)id, "f", req->f);
@@ -181,6 +182,8 @@ void fl_jsonl_client_invoke(fl_jsonl_client *c, const fl_request *req, int timeo
                     : type && !strcmp(type, "fail") ? FL_REPLY_FAIL
                                                     : FL_REPLY_INFO;
         out->value = json_incref(json_object_get(reply, "value"));
+        const char *leader = json_string_value(json_object_get(reply, "leader"));
+        if (leader) snprintf(out->leader, sizeof out->leader, "%s", leader);
         if (error) snprintf(out->error, sizeof out->error, "%s", error);
         else if (!type || out->type == FL_REPLY_INFO)
             snprintf(out->error, sizeof out->error, "%s", type ? "info" : "reply without a type");

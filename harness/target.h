@@ -52,6 +52,9 @@ typedef struct fl_reply {
     fl_reply_type type;         /* fail: certainly no effect; info: unknown */
     json_t *value;              /* new reference or NULL */
     char error[200];
+    char leader[64];            /* a follower's hint: the node it takes for leader, or "" */
+    int node;                   /* the node that answered (after redirects), -1: the one
+                                   the client was opened on */
 } fl_reply;
 
 typedef struct fl_client fl_client;

@@ -32,6 +32,7 @@ const char fl_test_usage[] =
     "  --store DIR             where runs go: DIR/<name>/<time>/ (default ./store)\n"
     "  --name NAME             test name (default <target>-<workload>[-<bug>])\n"
     "  --ops-per-key N         register: ops on one key before the next (default 200)\n"
+    "  --threads-per-key N     register: workers sharing one key at a time (default 10)\n"
     "  --op-timeout S          an op without a reply after S seconds is info (default 5)\n"
     "  --recovery-time S       wait after the heal before final reads (default 5)\n"
     "  --check-time-limit S    a check still undecided after S seconds is unknown (default 120)\n"
@@ -41,7 +42,7 @@ const char fl_test_usage[] =
 enum {
     O_TARGET = 1, O_BUG, O_TARGET_OPT, O_WORKLOAD, O_NEMESIS, O_INTERVAL, O_AT_ONCE,
     O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_NAME, O_OPK,
-    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP,
+    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK,
 };
 
 static const struct option options[] = {
@@ -61,6 +62,7 @@ static const struct option options[] = {
     {"store", required_argument, NULL, O_STORE},
     {"name", required_argument, NULL, O_NAME},
     {"ops-per-key", required_argument, NULL, O_OPK},
+    {"threads-per-key", required_argument, NULL, O_TPK},
     {"op-timeout", required_argument, NULL, O_OP_TIMEOUT},
     {"recovery-time", required_argument, NULL, O_RECOVERY},
     {"check-time-limit", required_argument, NULL, O_CHECK_TIME},
@@ -120,6 +122,7 @@ static int set(fl_test_config *c, int id, const char *name, const char *text) {
     case O_STORE: c->store = text; break;
     case O_NAME: c->name = text; break;
     case O_OPK: rc = number(name, text, 1, 1e9, &v), c->ops_per_key = (long)v; break;
+    case O_TPK: rc = number(name, text, 1, 1024, &v), c->threads_per_key = (int)v; break;
     case O_OP_TIMEOUT: rc = number(name, text, 0.01, 3600, &c->op_timeout_s); break;
     case O_RECOVERY: rc = number(name, text, 0, 3600, &c->recovery_s); break;
     case O_CHECK_TIME: rc = number(name, text, 0, 86400 * 7, &c->check_time_limit_s); break;
@@ -183,6 +186,7 @@ int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
     c->test_count = 1;
     c->store = "store";
     c->ops_per_key = 200;
+    c->threads_per_key = 10;
     c->op_timeout_s = 5;
     c->recovery_s = 5;
     c->check_time_limit_s = 120;
@@ -224,13 +228,14 @@ json_t *fl_test_config_json(const fl_test_config *c) {
         json_object_set_new(opts, c->opt_names[i], json_string(c->opt_values[i]));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:f,s:f,s:f}",
+    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f}",
                      "target", c->target, "bug", c->bug, "target-opt", opts, "workload",
                      c->workload, "nemesis", c->nemesis, "nemesis-interval",
                      c->nemesis_interval_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
                      "concurrency", c->concurrency, "rate", c->rate, "time-limit",
                      c->time_limit_s, "seed", seed, "test-count", c->test_count, "store",
-                     c->store, "ops-per-key", (json_int_t)c->ops_per_key, "op-timeout",
+                     c->store, "ops-per-key", (json_int_t)c->ops_per_key, "threads-per-key",
+                     c->threads_per_key, "op-timeout",
                      c->op_timeout_s, "recovery-time", c->recovery_s, "check-time-limit",
                      c->check_time_limit_s);
 }

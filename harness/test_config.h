@@ -30,6 +30,7 @@ typedef struct fl_test_config {
     const char *store;           /* default ./store */
     const char *name;            /* default <target>-<workload>[-<bug>] */
     long ops_per_key;            /* default 200 */
+    int threads_per_key;         /* default 10 */
     double op_timeout_s;         /* default 5 */
     double recovery_s;           /* after the heal, before final reads; default 5 */
     double check_time_limit_s;   /* default 120 */

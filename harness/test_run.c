@@ -113,15 +113,13 @@ static void *heartbeat_main(void *arg) {
 
 /* ---- phases ---- */
 
-static void status_line(fl_run *r, double limit) {
-    static long last_total;
-    static double last_t;
+static void status_line(fl_run *r, double limit, long *last_total, double *last_t) {
     double t = elapsed_s(r);
     long ok = atomic_load(&r->ok), fail = atomic_load(&r->fail), info = atomic_load(&r->info);
     long total = ok + fail + info;
-    double rate = t > last_t ? (total - last_total) / (t - last_t) : 0;
-    last_total = total;
-    last_t = t;
+    double rate = t > *last_t ? (total - *last_total) / (t - *last_t) : 0;
+    *last_total = total;
+    *last_t = t;
     pthread_mutex_lock(&r->faults_mu);
     char faults[256];
     snprintf(faults, sizeof faults, "%s", r->faults[0] ? r->faults + 1 : "none");
@@ -195,14 +193,14 @@ static void phase_main(fl_run *r) {
     }
     pthread_create(with_nemesis ? &nemesis_thread : &beat_thread, NULL,
                    with_nemesis ? nemesis_main : heartbeat_main, r);
-    double limit = r->cfg->time_limit_s;
+    double limit = r->cfg->time_limit_s, last_t = 0, shown = 0;
+    long last_total = 0;
     while (elapsed_s(r) < limit && !*r->interrupted) {
         struct timespec ts = {0, 250 * 1000000};
         nanosleep(&ts, NULL);
-        static double last;
-        if (elapsed_s(r) - last >= 1) {
-            status_line(r, limit);
-            last = elapsed_s(r);
+        if (elapsed_s(r) - shown >= 1) {
+            status_line(r, limit, &last_total, &last_t);
+            shown = elapsed_s(r);
         }
     }
     if (isatty(2)) fputc('\n', stderr);
@@ -311,6 +309,8 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
     r->wdef = fl_workload_find(c->workload);
     if (!r->wdef) return snprintf(err, bytes, "no workload \"%s\" (register, set)", c->workload), FL_EXIT_USAGE;
     fl_workload_options wo = {.seed = r->seed, .ops_per_key = c->ops_per_key,
+                              .concurrency = c->concurrency,
+                              .threads_per_key = c->threads_per_key,
                               .target_ops = r->target->ops,
                               .check_time_limit_s = c->check_time_limit_s};
     r->workload = r->wdef->create(&wo, err, bytes);

@@ -74,6 +74,10 @@ static void one_op(worker *w, const fl_gen_op *op) {
     fl_request req = {op->req_f, op->req_key, op->req_value};
     fl_hwriter_invoke(&r->history, w->process, op->f, op->key, op->value);
     r->target->client_invoke(w->client, &req, timeout_ms, &reply);
+    if (reply.node >= 0 && (size_t)reply.node < r->nodes.count) {
+        node = (size_t)reply.node; /* redirected to the leader */
+        node_name = r->nodes.nodes[node].name;
+    }
     /* What the history says the op did: a read returns what was read; any other op's
      * value is what it was asked to do. */
     const json_t *value = op->value;
@@ -113,7 +117,7 @@ static void *worker_main(void *arg) {
             if (atomic_load(&r->main_over)) break;
         }
         fl_gen_op op;
-        r->wdef->next(r->workload, &w->rng, &op);
+        r->wdef->next(r->workload, (int)w->index, &w->rng, &op);
         one_op(w, &op);
         fl_gen_op_clear(&op);
     }

@@ -1,8 +1,9 @@
 /* The register workload: reads and writes (and cas where the target has it) of unique
- * values on integer keys that rotate, each key taking --ops-per-key ops, as
- * jepsen.independent does, so that checking stays fast even when kills leave many
- * crashed (info) ops. Checked for linearizability per key (register or cas-register
- * model). */
+ * values on integer keys that rotate, as jepsen.independent does: the workers are split
+ * into groups of --threads-per-key, each group works on its own key until that key has
+ * had --ops-per-key ops, then on a fresh one. Bounding both the ops and the concurrency
+ * per key keeps checking fast even when kills leave many crashed (info) ops. Checked for
+ * linearizability per key (register or cas-register model). */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,15 @@
 #include "model.h"
 #include "workload.h"
 
+#define GROUPS_MAX 1024
+
 struct fl_workload {
     fl_workload_options o;
     bool cas;
-    atomic_long ops;          /* ops handed out so far: key = ops / ops_per_key */
-    atomic_long next_value;   /* every written value is unique */
+    int groups;                    /* groups of workers, one key each at a time */
+    atomic_long ops[GROUPS_MAX];   /* ops a group was handed: its key is
+                                      (ops / ops_per_key) * groups + group */
+    atomic_long next_value;        /* every written value is unique */
 };
 
 static fl_workload *reg_create(const fl_workload_options *o, char *err, size_t bytes) {
@@ -28,15 +33,21 @@ static fl_workload *reg_create(const fl_workload_options *o, char *err, size_t b
     if (!w) return snprintf(err, bytes, "out of memory"), NULL;
     w->o = *o;
     if (w->o.ops_per_key <= 0) w->o.ops_per_key = 200;
+    int per_key = w->o.threads_per_key > 0 ? w->o.threads_per_key : 10;
+    int workers = w->o.concurrency > 0 ? w->o.concurrency : 1;
+    w->groups = (workers + per_key - 1) / per_key;
+    if (w->groups > GROUPS_MAX) w->groups = GROUPS_MAX;
     w->cas = fl_ops_have(o->target_ops, "cas");
     atomic_store(&w->next_value, 1);
     return w;
 }
 
-static void reg_next(fl_workload *w, fl_wrng *rng, fl_gen_op *out) {
+static void reg_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
     memset(out, 0, sizeof *out);
-    long n = atomic_fetch_add(&w->ops, 1);
-    out->key = json_integer(n / w->o.ops_per_key);
+    int per_key = w->o.threads_per_key > 0 ? w->o.threads_per_key : 10;
+    int group = (worker / per_key) % w->groups;
+    long n = atomic_fetch_add(&w->ops[group], 1);
+    out->key = json_integer((n / w->o.ops_per_key) * w->groups + group);
     uint64_t pick = fl_wrng_below(rng, w->cas ? 5 : 2);
     if (pick == 0) {
         snprintf(out->f, sizeof out->f, "read");

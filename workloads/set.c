@@ -32,8 +32,8 @@ static json_t *element_key(long e) {
     return json_string(key);
 }
 
-static void set_next(fl_workload *w, fl_wrng *rng, fl_gen_op *out) {
-    (void)rng;
+static void set_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
+    (void)rng, (void)worker;
     memset(out, 0, sizeof *out);
     long e = atomic_fetch_add(&w->next, 1);
     snprintf(out->f, sizeof out->f, "add");

@@ -18,6 +18,8 @@ typedef struct fl_workload fl_workload;
 typedef struct fl_workload_options {
     uint64_t seed;
     long ops_per_key;                /* ops on one key before the next key (register) */
+    int concurrency;                 /* workers */
+    int threads_per_key;             /* workers sharing one key at a time (register) */
     const char *const *target_ops;   /* what the target serves, NULL-terminated */
     double check_time_limit_s;       /* 0: none */
 } fl_workload_options;
@@ -45,8 +47,8 @@ typedef struct fl_workload_def {
     /* The ops it needs from a target (any one of each group, NULL-terminated). */
     const char *const *needs;
     fl_workload *(*create)(const fl_workload_options *o, char *err, size_t bytes);
-    /* The next op for a worker. */
-    void (*next)(fl_workload *w, fl_wrng *rng, fl_gen_op *out);
+    /* The next op for worker (0 … concurrency-1). */
+    void (*next)(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out);
     /* Final reads, after the faults: a list of [key, element] the harness reads on
      * every node, recording one read op per node whose value lists the elements whose
      * key held a value (NULL: none). New reference. */
