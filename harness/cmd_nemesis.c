@@ -63,6 +63,10 @@ static void sink_error(void *ctx, const char *message) {
     (void)ctx;
     fprintf(stderr, "faultline nemesis: %s\n", message);
 }
+static bool sink_interrupted(void *ctx) {
+    (void)ctx;
+    return interrupted;
+}
 static bool sink_done(void *ctx) {
     run *r = ctx;
     return interrupted || since_start_ns(r) >= r->duration_ns;
@@ -106,7 +110,7 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
             fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);
             clock_gettime(CLOCK_MONOTONIC, &r.start);
             r.duration_ns = (int64_t)(duration_s * 1e9);
-            fl_nemesis_sink sink = {&r, sink_event, sink_error, sink_done};
+            fl_nemesis_sink sink = {&r, sink_event, sink_error, sink_done, sink_interrupted};
             status = fl_nemesis_schedule(&r.nemesis, &r.link, interval_s, at_once, &sink) == 0
                          ? FL_EXIT_VALID : FL_EXIT_HARNESS;
         }

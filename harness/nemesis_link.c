@@ -138,7 +138,8 @@ void fl_nemesis_link_free(fl_nemesis_link *l) { pthread_mutex_destroy(&l->agents
 /* Sleep ms (or until done), with a heartbeat to every agent every few seconds. */
 static void hold(fl_nemesis_link *l, const fl_nemesis_sink *sink, long ms) {
     long since_beat = 0;
-    for (long left = ms; left > 0 && !sink->done(sink->ctx); left -= HOLD_TICK_MS) {
+    bool (*cut)(void *) = sink->cut_hold ? sink->cut_hold : sink->done;
+    for (long left = ms; left > 0 && !cut(sink->ctx); left -= HOLD_TICK_MS) {
         struct timespec ts = {0, HOLD_TICK_MS * 1000000L};
         nanosleep(&ts, NULL);
         if ((since_beat += HOLD_TICK_MS) >= HEARTBEAT_EVERY_MS) {

@@ -40,7 +40,10 @@ typedef struct fl_nemesis_sink {
     /* f is "<kind>-start", "<kind>-stop" or "heal"; value is stolen. */
     void (*event)(void *ctx, const char *f, json_t *value);
     void (*error)(void *ctx, const char *message);
-    bool (*done)(void *ctx);
+    bool (*done)(void *ctx);       /* start no more faults */
+    /* Cut a hold short (NULL: when done). `faultline nemesis` holds a fault it started
+     * for its whole interval even past --duration; a test's main phase ends at once. */
+    bool (*cut_hold)(void *ctx);
 } fl_nemesis_sink;
 
 /* Faults until sink says done: start one, hold interval_s; once at_once are in force,

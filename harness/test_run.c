@@ -93,7 +93,7 @@ static bool sink_done(void *ctx) {
 
 static void *nemesis_main(void *arg) {
     fl_run *r = arg;
-    fl_nemesis_sink sink = {r, sink_event, sink_error, sink_done};
+    fl_nemesis_sink sink = {r, sink_event, sink_error, sink_done, NULL};
     fl_nemesis_schedule(&r->nemesis, &r->link, r->cfg->nemesis_interval_s, r->cfg->at_once, &sink);
     return NULL;
 }
@@ -398,8 +398,8 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     bool recorded = atomic_load(&r->history.events) > 0;
     int verdict = recorded ? phase_check(r, &results) : FL_EXIT_UNKNOWN;
     out->exit_code = harness_rc != 0 ? harness_rc : verdict;
-    out->summary = json_pack("{s:O,s:I,s:I,s:I,s:s}", "valid",
-                             results ? json_object_get(results, "valid") : json_string("unknown"),
+    json_t *valid = results ? json_incref(json_object_get(results, "valid")) : json_string("unknown");
+    out->summary = json_pack("{s:o,s:I,s:I,s:I,s:s}", "valid", valid,
                              "ok", (json_int_t)atomic_load(&r->ok), "fail",
                              (json_int_t)atomic_load(&r->fail), "info",
                              (json_int_t)atomic_load(&r->info), "dir", r->dir);
