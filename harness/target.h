@@ -81,6 +81,9 @@ typedef struct fl_target {
     /* One op; the reply says what happened (a broken connection is info). */
     void (*client_invoke)(fl_client *c, const fl_request *req, int timeout_ms, fl_reply *out);
     void (*client_close)(fl_client *c);
+    /* Optional: wait until the cluster serves (say, a leader is elected), after it was
+     * started and after the faults are healed. 0, or -1 with err. */
+    int (*ready)(fl_target_ctx *t, char *err, size_t bytes);
     /* Optional: which nodes are primary now (bit i: node i). */
     int (*primaries)(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes);
 } fl_target;

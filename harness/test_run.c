@@ -178,6 +178,7 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     r->target_set_up = true;
     for (size_t i = 0; i < r->nodes.count; i++)
         if (r->target->start(&r->tctx, i, err, bytes) != 0) return FL_EXIT_HARNESS;
+    if (r->target->ready && r->target->ready(&r->tctx, err, bytes) != 0) return FL_EXIT_HARNESS;
     fl_run_log(r, false, "%s%s%s started on every node", r->target->name, c->bug ? " --bug " : "",
                c->bug ? c->bug : "");
     return 0;
@@ -218,6 +219,8 @@ static void phase_recover(fl_run *r) {
     for (size_t i = 0; i < r->nodes.count; i++)
         if (r->target->start(&r->tctx, i, err, sizeof err) != 0)
             fl_run_log(r, true, "restarting %s after the faults: %s", r->target->name, err);
+    if (r->target->ready && r->target->ready(&r->tctx, err, sizeof err) != 0)
+        fl_run_log(r, true, "%s after the faults: %s", r->target->name, err);
     for (double waited = 0; waited < r->cfg->recovery_s && !*r->interrupted; waited += 0.1) {
         struct timespec ts = {0, 100 * 1000000};
         nanosleep(&ts, NULL);

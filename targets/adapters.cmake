@@ -2,5 +2,6 @@
 # the registry listing them; linked into the faultline binary.
 add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/registry.c
-  ${CMAKE_CURRENT_LIST_DIR}/quorumkv/adapter.c)
+  ${CMAKE_CURRENT_LIST_DIR}/quorumkv/adapter.c
+  ${CMAKE_CURRENT_LIST_DIR}/raftkv/adapter.c)
 target_link_libraries(fl_targets PUBLIC fl_harness)

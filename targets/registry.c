@@ -4,8 +4,9 @@
 #include "target.h"
 
 extern const fl_target fl_target_quorumkv;
+extern const fl_target fl_target_raftkv;
 
-const fl_target *const fl_targets[] = {&fl_target_quorumkv, NULL};
+const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, NULL};
 
 const fl_target *fl_target_find(const char *name) {
     for (size_t i = 0; fl_targets[i]; i++)

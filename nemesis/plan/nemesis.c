@@ -6,7 +6,8 @@
  *   kill       start: KILL the processes on the target nodes. stop: restart them there
  *              (the target's start hook, else the process's start command).
  *   pause      start: STOP them on the target nodes. stop: CONT them.
- *   clock      start: bump a random subset by ±0.1–5 s, strobe it (±200 ms every 10 ms),
+ *   clock      start: bump a random subset by ±0.1–5 s, strobe it (between +0 and +0.2–2 s
+ *              every 10 ms),
  *              or reset every node. stop: reset every node.
  *   netem      start: every node sends to every other through netem (delay 50–250 ms
  *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % behind a
@@ -155,7 +156,7 @@ static json_t *clock_fault(fl_nemesis *n, const char *variant, json_t *event, js
         int64_t ms = 100 + (int64_t)fl_rng_below(&n->rng, 4900);
         if (fl_rng_below(&n->rng, 2)) ms = -ms;
         bool strobe = !strcmp(variant, "strobe");
-        if (strobe) ms = 200;
+        if (strobe) ms = 200 + (int64_t)fl_rng_below(&n->rng, 1801); /* flips by 0.2–2 s */
         json_t *req = strobe ? json_pack("{s:s,s:s,s:I,s:i,s:i}", "cmd", "clock", "op", "strobe",
                                          "delta_ms", (json_int_t)ms, "period_ms", 10,
                                          "duration_ms", 3600000)

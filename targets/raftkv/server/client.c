@@ -1,0 +1,207 @@
+/* Client requests: writes, cas and appends go through the log (raft_propose) and are
+ * answered when the entry at their ticket's index applies; reads go through ReadIndex
+ * (raft_read_index) and are answered from the state machine when the core reports them
+ * ready; ping and status are answered at once, on any node.
+ *
+ * Outcomes (README.md): the entry applied at the ticket's index has the ticket's term:
+ * ours, and its result is the reply (ok, or fail cas-mismatch / not-a-list: the entry
+ * took effect as a no-op). Another term's entry there: ours can never commit (fail
+ * lost-leadership). A leader that lost its leadership keeps waiting: its entry may still
+ * commit under the next leader. A snapshot from the leader that covers the index hides
+ * the entry's fate: info. */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+void rkv_client_init(rkv_server *s) {
+    s->writes = calloc(RKV_WRITES_MAX, sizeof *s->writes);
+    s->reads = calloc(RKV_READ_SLOTS, sizeof *s->reads);
+    if (!s->writes || !s->reads) abort();
+}
+
+void rkv_client_free(rkv_server *s) {
+    for (size_t i = s->writes_head; s->writes && i < s->n_writes; i++) json_decref(s->writes[i].id);
+    for (size_t i = 0; s->reads && i < RKV_READ_SLOTS; i++) {
+        json_decref(s->reads[i].id);
+        free(s->reads[i].ckey);
+    }
+    free(s->writes);
+    free(s->reads);
+    s->writes = NULL;
+    s->reads = NULL;
+}
+
+/* ---- replies ---- */
+
+void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value) {
+    rkv_conn *c = rkv_conn_lookup(s, to);
+    if (!c || c->doomed) return; /* the client left: nobody to tell */
+    if (rkv_encode_ok(&c->io.out, id, value, NULL) != 0)
+        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
+    else rkv_conn_touch(s, c);
+}
+
+static void reply_error_leader(rkv_server *s, rkv_conn_ref to, const json_t *id,
+                               const char *type, const char *error, const char *detail,
+                               const char *leader) {
+    rkv_conn *c = rkv_conn_lookup(s, to);
+    if (!c || c->doomed) return;
+    if (rkv_encode_error(&c->io.out, id, type, error, detail, leader) != 0)
+        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
+    else rkv_conn_touch(s, c);
+}
+
+void rkv_reply_error(rkv_server *s, rkv_conn_ref to, const json_t *id, const char *type,
+                     const char *error, const char *detail) {
+    reply_error_leader(s, to, id, type, error, detail, NULL);
+}
+
+/* A definite refusal: this node does not lead (the hint names whom it follows, if anyone). */
+static void reply_not_leader(rkv_server *s, rkv_conn_ref to, const json_t *id) {
+    reply_error_leader(s, to, id, "fail", "not-leader", NULL, rkv_leader_name(s));
+}
+
+static void reply_status(rkv_server *s, rkv_conn *c, const json_t *id) {
+    raft_status st;
+    raft_status_get(s->raft, &st);
+    const char *leader = rkv_leader_name(s);
+    json_t *v = json_pack("{s:s, s:s, s:I, s:o, s:I, s:I}", "node", s->opt->id, "role",
+                          raft_role_name(st.role), "term", (json_int_t)st.term, "leader",
+                          leader ? json_string(leader) : json_null(), "commit",
+                          (json_int_t)st.commit, "applied", (json_int_t)s->fsm.applied);
+    if (!v) abort();
+    rkv_reply_ok(s, rkv_conn_ref_of(c), id, v);
+    json_decref(v);
+}
+
+static void reply_ping(rkv_server *s, rkv_conn *c, const json_t *id) {
+    if (rkv_encode_ok(&c->io.out, id, NULL, s->opt->id) != 0)
+        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
+    else rkv_conn_touch(s, c);
+}
+
+/* ---- writes: proposals waiting for their index ---- */
+
+static void writes_insert(rkv_server *s, const rkv_write *w) {
+    if (s->n_writes == RKV_WRITES_MAX) { /* room was checked: reclaim the front */
+        assert(s->writes_head > 0);
+        memmove(s->writes, s->writes + s->writes_head,
+                (s->n_writes - s->writes_head) * sizeof *s->writes);
+        s->n_writes -= s->writes_head;
+        s->writes_head = 0;
+    }
+    size_t i = s->n_writes; /* almost always the end: indices grow */
+    while (i > s->writes_head && s->writes[i - 1].index > w->index) i--;
+    memmove(s->writes + i + 1, s->writes + i, (s->n_writes - i) * sizeof *s->writes);
+    s->writes[i] = *w;
+    s->n_writes++;
+}
+
+static const rkv_cmd_kind cmd_of_f[] = {[RKV_F_WRITE] = RKV_CMD_WRITE, [RKV_F_CAS] = RKV_CMD_CAS,
+                                        [RKV_F_APPEND] = RKV_CMD_APPEND};
+
+static void propose(rkv_server *s, rkv_conn *c, const rkv_line *l) {
+    rkv_conn_ref to = rkv_conn_ref_of(c);
+    if (s->n_writes - s->writes_head >= RKV_WRITES_MAX) {
+        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many writes waiting to apply");
+        return;
+    }
+    size_t len = 0;
+    char *cmd = rkv_command_encode(cmd_of_f[l->f], l->key, l->value, &len);
+    char detail[96];
+    raft_ticket t;
+    int rc = !cmd ? RAFT_EINVAL : len > RAFT_ENTRY_BYTES_MAX ? RAFT_EINVAL
+                                                             : raft_propose(s->raft, cmd, len, &t);
+    free(cmd);
+    switch (rc) {
+    case RAFT_OK: break;
+    case RAFT_ENOTLEADER: reply_not_leader(s, to, l->id); return;
+    case RAFT_EBUSY:
+        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many uncommitted entries");
+        return;
+    default:
+        snprintf(detail, sizeof detail, "the command is %zu bytes as JSON; at most %u",
+                 len, RAFT_ENTRY_BYTES_MAX);
+        rkv_reply_error(s, to, l->id, "fail", "malformed", detail);
+        return;
+    }
+    rkv_write w = {t.index, t.term, to, l->id ? json_incref(l->id) : NULL, l->f};
+    writes_insert(s, &w);
+}
+
+static void write_done(rkv_server *s, rkv_write *w, const char *type, const char *error,
+                       const char *detail) {
+    if (!error) rkv_reply_ok(s, w->client, w->id, NULL);
+    else rkv_reply_error(s, w->client, w->id, type, error, detail);
+    json_decref(w->id);
+    w->id = NULL;
+    if (++s->writes_head == s->n_writes) s->writes_head = s->n_writes = 0;
+}
+
+void rkv_writes_applied(rkv_server *s, const raft_entry *e, rkv_result r) {
+    while (s->writes_head < s->n_writes && s->writes[s->writes_head].index <= e->index) {
+        rkv_write *w = &s->writes[s->writes_head];
+        if (w->index < e->index) /* (only a snapshot skips indices: see writes_skipped) */
+            write_done(s, w, "info", "unknown", "its index was never applied here");
+        else if (w->term != e->term)
+            write_done(s, w, "fail", "lost-leadership",
+                       "another leader's entry took its place in the log");
+        else
+            write_done(s, w, "fail", rkv_result_error(r), NULL);
+    }
+}
+
+void rkv_writes_skipped(rkv_server *s, uint64_t index) {
+    while (s->writes_head < s->n_writes && s->writes[s->writes_head].index <= index)
+        write_done(s, &s->writes[s->writes_head], "info", "unknown",
+                   "a snapshot from the leader covered its index: its fate is unknown here");
+}
+
+/* ---- reads ---- */
+
+static void start_read(rkv_server *s, rkv_conn *c, const rkv_line *l) {
+    rkv_conn_ref to = rkv_conn_ref_of(c);
+    uint64_t rid = ++s->read_seq;
+    rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
+    int rc = slot->rid ? RAFT_EBUSY : raft_read_index(s->raft, rid);
+    if (rc == RAFT_ENOTLEADER) {
+        reply_not_leader(s, to, l->id);
+        return;
+    }
+    if (rc != RAFT_OK) {
+        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many reads waiting");
+        return;
+    }
+    *slot = (rkv_read){rid, to, l->id ? json_incref(l->id) : NULL, strdup(l->ckey)};
+    if (!slot->ckey) abort();
+}
+
+void rkv_read_done(rkv_server *s, uint64_t rid, bool ok) {
+    rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
+    if (slot->rid != rid) return; /* not ours: cannot happen, but never answer twice */
+    if (ok) {
+        const json_t *v = rkv_fsm_get(&s->fsm, slot->ckey);
+        rkv_reply_ok(s, slot->client, slot->id, v ? v : json_null());
+    } else {
+        reply_not_leader(s, slot->client, slot->id);
+    }
+    json_decref(slot->id);
+    free(slot->ckey);
+    *slot = (rkv_read){0};
+}
+
+void rkv_client_request(rkv_server *s, rkv_conn *c, const rkv_line *l) {
+    switch (l->f) {
+    case RKV_F_PING: reply_ping(s, c, l->id); break;
+    case RKV_F_STATUS: reply_status(s, c, l->id); break;
+    case RKV_F_READ: start_read(s, c, l); break;
+    case RKV_F_WRITE:
+    case RKV_F_CAS:
+    case RKV_F_APPEND: propose(s, c, l); break;
+    }
+}

@@ -1,0 +1,161 @@
+/* Parsing and encoding of fl-raftkv's lines (see proto.h). Encoders write the frame by
+ * hand around jansson's compact dumps, which never hold a newline. */
+#include "proto.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "raft_codec.h"
+
+static const char *const f_names[] = {"read", "write", "cas", "append", "ping", "status"};
+
+const char *rkv_f_name(rkv_f f) { return f <= RKV_F_STATUS ? f_names[f] : "?"; }
+
+static int field_key(rkv_line *l, char *err, size_t err_bytes) {
+    l->key = json_object_get(l->root, "key");
+    if (l->key) return rkv_key_text(l->key, l->ckey, err, err_bytes);
+    snprintf(err, err_bytes, "missing key");
+    return -1;
+}
+
+static int field_value(rkv_line *l, char *err, size_t err_bytes) {
+    l->value = json_object_get(l->root, "value");
+    if (!l->value) {
+        snprintf(err, err_bytes, "missing value");
+        return -1;
+    }
+    if (l->f == RKV_F_CAS && json_array_size(l->value) != 2) {
+        snprintf(err, err_bytes, "cas needs value [old, new]");
+        return -1;
+    }
+    return 0;
+}
+
+static rkv_parse_status parse_request(rkv_line *l, char *err, size_t err_bytes) {
+    l->kind = RKV_LINE_REQUEST;
+    l->id = json_object_get(l->root, "id");
+    const char *f = json_string_value(json_object_get(l->root, "f"));
+    if (!f) {
+        snprintf(err, err_bytes, "missing f (a string)");
+        return RKV_PARSE_MALFORMED;
+    }
+    size_t i = 0;
+    while (i < sizeof f_names / sizeof f_names[0] && strcmp(f, f_names[i])) i++;
+    if (i == sizeof f_names / sizeof f_names[0]) {
+        snprintf(err, err_bytes, "unknown f '%.64s'", f);
+        return RKV_PARSE_UNKNOWN_F;
+    }
+    l->f = (rkv_f)i;
+    if (l->f == RKV_F_PING || l->f == RKV_F_STATUS) return RKV_PARSE_OK;
+    if (field_key(l, err, err_bytes) != 0) return RKV_PARSE_MALFORMED;
+    if (l->f == RKV_F_READ) return RKV_PARSE_OK;
+    return field_value(l, err, err_bytes) == 0 ? RKV_PARSE_OK : RKV_PARSE_MALFORMED;
+}
+
+static rkv_parse_status parse_hello(rkv_line *l, const json_t *p, char *err, size_t err_bytes) {
+    l->kind = RKV_LINE_HELLO;
+    const json_t *from = json_object_get(l->root, "from"), *n = json_object_get(l->root, "n");
+    if (!json_is_string(p) || strcmp(json_string_value(p), "hello") || !json_is_string(from) ||
+        !json_is_integer(n) || json_integer_value(n) < 1) {
+        snprintf(err, err_bytes, "expected {\"p\":\"hello\",\"from\":NAME,\"n\":N}");
+        return RKV_PARSE_MALFORMED;
+    }
+    l->from = json_string_value(from);
+    l->peer_count = json_integer_value(n);
+    return RKV_PARSE_OK;
+}
+
+rkv_parse_status rkv_parse_line(const char *line, size_t len, int nodes, rkv_line *l, char *err,
+                                size_t err_bytes) {
+    memset(l, 0, sizeof *l);
+    json_error_t je;
+    l->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!l->root) {
+        snprintf(err, err_bytes, "not JSON: %s (at byte %d)", je.text, je.position);
+        return RKV_PARSE_MALFORMED;
+    }
+    if (!json_is_object(l->root)) {
+        snprintf(err, err_bytes, "expected a JSON object");
+        return RKV_PARSE_MALFORMED;
+    }
+    const json_t *raft = json_object_get(l->root, "raft"), *p = json_object_get(l->root, "p");
+    if (p) return parse_hello(l, p, err, err_bytes);
+    if (!raft) return parse_request(l, err, err_bytes);
+    l->kind = RKV_LINE_RAFT;
+    if (json_object_size(l->root) != 1) {
+        snprintf(err, err_bytes, "a raft line has the one field raft");
+        return RKV_PARSE_MALFORMED;
+    }
+    return raft_msg_from_json(raft, nodes, &l->msg, err, err_bytes) == 0 ? RKV_PARSE_OK
+                                                                         : RKV_PARSE_MALFORMED;
+}
+
+void rkv_line_release(rkv_line *l) {
+    if (l->kind == RKV_LINE_RAFT) raft_msg_free(&l->msg);
+    json_decref(l->root);
+    memset(l, 0, sizeof *l);
+}
+
+/* ---- encoders: each appends a whole line or nothing ---- */
+
+/* A JSON string of text that may not be valid UTF-8 (an error may quote the bytes of a bad
+ * line): bytes past ASCII become '?' when jansson refuses it. */
+static json_t *text_string(const char *text) {
+    json_t *j = json_string(text);
+    if (j) return j;
+    char safe[512];
+    size_t n = 0;
+    for (; text[n] && n < sizeof safe - 1; n++) safe[n] = (unsigned char)text[n] < 0x80 ? text[n] : '?';
+    safe[n] = '\0';
+    return json_string(safe);
+}
+
+static int finish(fl_buf *b, size_t start, int rc) {
+    if (rc == 0 && fl_buf_append(b, "}\n", 2) == 0) return 0;
+    fl_buf_truncate(b, start);
+    return -1;
+}
+
+/* ,"name":"text" */
+static int append_text_field(fl_buf *b, const char *name, const char *text) {
+    json_t *j = text_string(text);
+    int rc = !j || fl_buf_printf(b, ",\"%s\":", name) || fl_buf_append_json(b, j);
+    json_decref(j);
+    return rc ? -1 : 0;
+}
+
+int rkv_encode_hello(fl_buf *b, const char *from, size_t peer_count) {
+    size_t start = fl_buf_len(b);
+    int rc = fl_buf_append(b, "{\"p\":\"hello\"", 12) || append_text_field(b, "from", from) ||
+             fl_buf_printf(b, ",\"n\":%zu", peer_count);
+    return finish(b, start, rc ? -1 : 0);
+}
+
+int rkv_encode_raft(fl_buf *b, const raft_msg *m) {
+    size_t start = fl_buf_len(b);
+    json_t *j = raft_msg_to_json(m);
+    int rc = !j || fl_buf_append(b, "{\"raft\":", 8) || fl_buf_append_json(b, j);
+    json_decref(j);
+    return finish(b, start, rc ? -1 : 0);
+}
+
+int rkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node) {
+    size_t start = fl_buf_len(b);
+    int rc = fl_buf_append(b, "{\"id\":", 6) || fl_buf_append_json(b, id ? id : json_null()) ||
+             fl_buf_append(b, ",\"type\":\"ok\"", 12);
+    if (!rc && value) rc = fl_buf_append(b, ",\"value\":", 9) || fl_buf_append_json(b, value);
+    if (!rc && node) rc = append_text_field(b, "node", node);
+    return finish(b, start, rc ? -1 : 0);
+}
+
+int rkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
+                     const char *detail, const char *leader) {
+    assert(!strcmp(type, "fail") || !strcmp(type, "info"));
+    size_t start = fl_buf_len(b);
+    int rc = fl_buf_append(b, "{\"id\":", 6) || fl_buf_append_json(b, id ? id : json_null()) ||
+             fl_buf_printf(b, ",\"type\":\"%s\"", type) || append_text_field(b, "error", error);
+    if (!rc && detail) rc = append_text_field(b, "detail", detail);
+    if (!rc && leader) rc = append_text_field(b, "leader", leader);
+    return finish(b, start, rc ? -1 : 0);
+}

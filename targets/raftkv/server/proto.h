@@ -1,0 +1,68 @@
+/* fl-raftkv's wire: one JSON object per line, on one port for clients and peers.
+ *
+ * Client (DESIGN.md "Targets"; README.md has every reply):
+ *   {"id":1,"f":"read","key":K}                 -> {"id":1,"type":"ok","value":V}
+ *   {"id":2,"f":"write","key":K,"value":V}      -> {"id":2,"type":"ok"}
+ *   {"id":3,"f":"cas","key":K,"value":[OLD,NEW]} -> ok, or fail "cas-mismatch"
+ *   {"id":4,"f":"append","key":K,"value":E}     -> ok, or fail "not-a-list"
+ *   {"id":5,"f":"ping"}                          -> {"id":5,"type":"ok","node":"n2"}
+ *   {"id":6,"f":"status"}                        -> {"id":6,"type":"ok","value":{…}}
+ *   errors: {"id":…,"type":"fail"|"info","error":CODE[,"detail":…][,"leader":"n3"]}
+ * Peer (on each node's outgoing connection to each other node; never answered on it):
+ *   {"p":"hello","from":"n1","n":3}              first line of the connection
+ *   {"raft":MSG}                                  MSG as raft_codec.h encodes it
+ *
+ * Parsing is total: any bytes give a line or an error, never a crash. */
+#ifndef RKV_PROTO_H
+#define RKV_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "fsm.h"
+#include "raft_msg.h"
+
+typedef enum { RKV_LINE_REQUEST, RKV_LINE_HELLO, RKV_LINE_RAFT } rkv_line_kind;
+typedef enum { RKV_F_READ, RKV_F_WRITE, RKV_F_CAS, RKV_F_APPEND, RKV_F_PING, RKV_F_STATUS } rkv_f;
+
+typedef enum {
+    RKV_PARSE_OK = 0,
+    RKV_PARSE_MALFORMED, /* not an object, a field missing or of the wrong type */
+    RKV_PARSE_UNKNOWN_F, /* a request whose f is none of ours */
+} rkv_parse_status;
+
+typedef struct rkv_line {
+    rkv_line_kind kind;
+    json_t *root;        /* owns the parsed line: the json_t fields below are borrowed */
+    json_t *id;          /* request: the id as sent, NULL when absent */
+    rkv_f f;
+    json_t *key;         /* read, write, cas, append */
+    char ckey[RKV_KEY_BYTES_MAX + 1];
+    json_t *value;       /* write, cas ([old,new]), append */
+    const char *from;    /* hello */
+    int64_t peer_count;  /* hello */
+    raft_msg msg;        /* raft: decoded (owned; released with the line) */
+} rkv_line;
+
+/* nodes: the cluster size (peer messages naming other ids are malformed). Whatever it
+ * returns, release l afterwards; l->kind and l->id are set as far as the line got. */
+rkv_parse_status rkv_parse_line(const char *line, size_t len, int nodes, rkv_line *l, char *err,
+                                size_t err_bytes);
+void rkv_line_release(rkv_line *l);
+const char *rkv_f_name(rkv_f f);
+
+/* Encoders append one whole line, '\n' included, or nothing: 0, or -1 when the buffer's
+ * cap or jansson refused. */
+int rkv_encode_hello(fl_buf *b, const char *from, size_t peer_count);
+int rkv_encode_raft(fl_buf *b, const raft_msg *m);
+/* {"id":…,"type":"ok"} plus "value" when value is not NULL, "node" when node is not NULL. */
+int rkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node);
+/* type "fail" or "info"; detail and leader may be NULL (then absent). */
+int rkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
+                     const char *detail, const char *leader);
+
+#endif

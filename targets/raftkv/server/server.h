@@ -1,0 +1,190 @@
+/* fl-raftkv's state: one event loop, the connections on it (clients, peers in and out),
+ * the Raft core (a pure state machine, ../core/raft.h), its storage and the key-value
+ * state machine, and the client operations waiting on the core.
+ *
+ * Who talks to whom: a client line becomes a proposal (raft_propose) or a read
+ * (raft_read_index) on the leader (client.c); a peer line becomes raft_receive; a timer
+ * feeds raft_tick (node.c). Before each sleep the loop carries out every ready batch the
+ * core produced, in the contract's order (node.c): hard state and entries written, one
+ * fdatasync for all of them (group commit), then the batch's messages queued on the
+ * outgoing peer connections (peers.c), then committed entries applied (each one settles
+ * the proposal waiting on its index) and reads answered, then raft_persisted. Then every
+ * connection with output is flushed (server.c). Nothing is written from inside a line's
+ * handling, and connections are closed only by the loop, never behind a handler's back. */
+#ifndef RKV_SERVER_H
+#define RKV_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conn.h"
+#include "fsm.h"
+#include "loop.h"
+#include "options.h"
+#include "proto.h"
+#include "raft.h"
+#include "storage.h"
+
+/* Any line: a snapshot message (16 MiB as base64 is 22.4 MB) or an append of
+ * RKV_APPEND_ENTRIES_MAX commands of 64 KiB fits. */
+#define RKV_LINE_BYTES_MAX ((size_t)32 << 20)
+#define RKV_OUT_BYTES_MAX ((size_t)128 << 20) /* unsent bytes per connection */
+/* A peer's queue past this drops new Raft messages (the core resends) rather than
+ * growing towards RKV_OUT_BYTES_MAX, which would close the connection. */
+#define RKV_PEER_QUEUE_BYTES_MAX ((size_t)24 << 20)
+#define RKV_APPEND_ENTRIES_MAX 64   /* entries per append message */
+#define RKV_WRITES_MAX 16384        /* proposals waiting for their index to apply */
+#define RKV_READ_SLOTS 8192         /* reads waiting for the core (a power of two) */
+#define RKV_PUMP_ROUNDS_MAX 64      /* ready batches carried out per loop turn, at most */
+#define RKV_FDS_MAX 65536
+/* Unacknowledged data older than this breaks a connection (a partition, a vanished host). */
+#define RKV_USER_TIMEOUT_MS 5000
+
+_Static_assert((RKV_READ_SLOTS & (RKV_READ_SLOTS - 1)) == 0, "a read's slot is id % SLOTS");
+_Static_assert(RKV_READ_SLOTS >= 2 * RAFT_READS_MAX, "the core's reads fit with room to spare");
+_Static_assert(RKV_WRITES_MAX >= 2 * RAFT_UNCOMMITTED_MAX, "a leader's proposals fit, twice");
+_Static_assert(RKV_APPEND_ENTRIES_MAX * (RAFT_ENTRY_BYTES_MAX + 512) * 4 / 3 < RKV_LINE_BYTES_MAX,
+               "a full append message fits in a line");
+_Static_assert(RAFT_SNAPSHOT_BYTES_MAX / 3 * 4 + 4096 < RKV_LINE_BYTES_MAX,
+               "a snapshot message fits in a line");
+_Static_assert(RKV_PEER_QUEUE_BYTES_MAX + RKV_LINE_BYTES_MAX <= RKV_OUT_BYTES_MAX,
+               "a peer queue under its soft cap takes any one line");
+
+typedef struct rkv_server rkv_server;
+typedef struct rkv_conn rkv_conn;
+
+/* Where a reply goes: fd + generation, so a closed connection whose fd was reused is
+ * never mistaken for the new one. */
+typedef struct rkv_conn_ref {
+    int fd;
+    uint64_t gen;
+} rkv_conn_ref;
+
+struct rkv_conn {
+    fl_conn io;
+    rkv_server *server;
+    uint64_t gen;       /* unique per connection in this process */
+    int peer_out;       /* this node's outgoing connection to that peer; -1: accepted */
+    int peer_in;        /* accepted, and the other end said hello as that peer; else -1 */
+    bool connecting;    /* outgoing, connect() not finished: output waits */
+    bool want_out;      /* EPOLLOUT is registered */
+    bool doomed;        /* to be closed by the loop, not by whoever found out */
+    char doom_why[160];
+    size_t peer_errors; /* malformed peer lines seen (the first few are logged) */
+    rkv_conn *touched_prev, *touched_next; /* the "touched" list (output to flush) */
+    bool on_touched;
+};
+
+typedef enum { RKV_PEER_DOWN, RKV_PEER_CONNECTING, RKV_PEER_UP } rkv_peer_state;
+
+typedef struct rkv_peer {
+    rkv_server *server;
+    rkv_conn *conn;     /* outgoing connection, NULL when DOWN */
+    rkv_peer_state state;
+    int backoff_ms;     /* wait before the next connect attempt */
+    bool down_logged;   /* said it is unreachable since it was last up */
+    uint64_t dropped;   /* Raft messages dropped: no connection, or its queue was full */
+    fl_timer timer;     /* DOWN: reconnect; CONNECTING: give up on this connect */
+} rkv_peer;
+
+/* A proposal waiting for the entry at its index to apply: ours iff that entry has term. */
+typedef struct rkv_write {
+    uint64_t index, term;
+    rkv_conn_ref client;
+    json_t *id;         /* reference, or NULL when the request had no id */
+    rkv_f f;
+} rkv_write;
+
+/* A read waiting for the core to report it (ready or failed). rid 0: a free slot. */
+typedef struct rkv_read {
+    uint64_t rid;
+    rkv_conn_ref client;
+    json_t *id;
+    char *ckey;         /* owned */
+} rkv_read;
+
+struct rkv_server {
+    const rkv_options *opt;
+    fl_loop *loop;
+    int listen_fd;
+    fl_timer accept_pause;      /* out of descriptors: listen again later */
+    fl_timer tick;              /* every opt->tick_ms: raft_tick */
+    rkv_conn **conns;           /* by fd */
+    size_t conns_max;
+    uint64_t gen_next;
+    rkv_conn *touched;          /* list head */
+    rkv_peer peers[RKV_PEERS_MAX];
+
+    raft_node *raft;
+    rkv_storage storage;
+    bool storage_open;
+    rkv_fsm fsm;                /* applied up to fsm.applied (== the core's applied between turns) */
+    uint64_t snapshot_index;    /* the newest snapshot's (taken or installed) */
+    raft_role role;             /* as last logged */
+    int leader;
+    uint64_t term;
+    uint64_t compact_at;        /* serialize the state machine once fsm.applied reaches this */
+    char *held_snap;            /* serialized at held_index, not yet compacted (node.c); owned */
+    size_t held_len;
+    uint64_t held_index, held_term;
+    /* volatile-vote: a term/vote change whose batch needs no sync is written this late */
+    bool hs_lazy;
+    raft_hard_state hs_pending;
+    int64_t hs_due_ms;
+
+    rkv_write *writes;          /* RKV_WRITES_MAX; [writes_head, n_writes) sorted by index */
+    size_t writes_head, n_writes;
+    rkv_read *reads;            /* RKV_READ_SLOTS, by rid % RKV_READ_SLOTS */
+    uint64_t read_seq;          /* last rid given out */
+    bool stopping;
+};
+
+/* server.c */
+int rkv_server_open(rkv_server *s, const rkv_options *o, char *err, size_t err_bytes);
+/* Serves until SIGTERM/SIGINT: 0, or 1 when the loop failed. */
+int rkv_server_run(rkv_server *s);
+void rkv_server_close(rkv_server *s);
+rkv_conn *rkv_conn_open(rkv_server *s, int fd, int peer_out, bool connecting);
+void rkv_conn_close(rkv_server *s, rkv_conn *c, const char *why);
+void rkv_conn_doom(rkv_server *s, rkv_conn *c, const char *why);
+void rkv_conn_touch(rkv_server *s, rkv_conn *c); /* c has output: flush it before sleeping */
+rkv_conn *rkv_conn_lookup(const rkv_server *s, rkv_conn_ref ref);
+rkv_conn_ref rkv_conn_ref_of(const rkv_conn *c);
+
+/* peers.c */
+void rkv_peers_start(rkv_server *s);
+void rkv_peers_stop(rkv_server *s);
+/* Queues a Raft message for its destination, or drops it (no connection, queue full). */
+void rkv_peer_send(rkv_server *s, const raft_msg *m);
+void rkv_peer_connect_done(rkv_server *s, rkv_conn *c); /* outgoing c became writable */
+void rkv_peer_lost(rkv_server *s, size_t peer, const char *why); /* called by rkv_conn_close */
+void rkv_peer_hello(rkv_server *s, rkv_conn *c, const rkv_line *l);
+/* The leader's name, or NULL: for not-leader replies and status. */
+const char *rkv_leader_name(const rkv_server *s);
+
+/* client.c */
+void rkv_client_init(rkv_server *s);
+void rkv_client_free(rkv_server *s);
+void rkv_client_request(rkv_server *s, rkv_conn *c, const rkv_line *l);
+void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value);
+void rkv_reply_error(rkv_server *s, rkv_conn_ref to, const json_t *id, const char *type,
+                     const char *error, const char *detail);
+/* The entry at e's index applied with result r: settles the proposals waiting on it (and
+ * any at lower indices, which a snapshot skipped). */
+void rkv_writes_applied(rkv_server *s, const raft_entry *e, rkv_result r);
+/* A snapshot was installed up to index: the proposals at or below it end as info. */
+void rkv_writes_skipped(rkv_server *s, uint64_t index);
+void rkv_read_done(rkv_server *s, uint64_t rid, bool ok);
+
+/* node.c */
+int rkv_node_open(rkv_server *s, char *err, size_t err_bytes);
+void rkv_node_close(rkv_server *s);
+void rkv_node_start_ticks(rkv_server *s);
+/* Carries out the core's ready batches (the contract, raft.h): true if more remain. */
+bool rkv_node_pump(rkv_server *s);
+/* A definite failure to write durably: log and exit(1) (like a crash; nothing of the batch
+ * was acknowledged). */
+_Noreturn void rkv_die_undurable(const char *err);
+
+#endif
