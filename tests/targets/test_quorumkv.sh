@@ -9,100 +9,9 @@ set -euo pipefail
 
 QKV=$1
 CLIENT=$2
-TMP=$(mktemp -d /tmp/fl-qkv-test.XXXXXX)
-declare -A PID=()   # node -> pid of the daemon running as it
-
-cleanup() {
-    local n
-    for n in "${!PID[@]}"; do kill -KILL "${PID[$n]}" 2>/dev/null || true; done
-    for n in "${!PID[@]}"; do wait "${PID[$n]}" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    local log
-    for log in "$TMP"/*/log "$TMP"/*/*/log; do
-        [ -f "$log" ] && { echo "--- $log (last lines)" >&2; tail -n 15 "$log" >&2; }
-    done
-    exit 1
-}
-
-ports=$("$CLIENT" free-ports 4) || fail "no free ports"
-read -r P1 P2 P3 P4 <<<"$(tr '\n' ' ' <<<"$ports")"
-PEERS="n1=127.0.0.1:$P1,n2=127.0.0.1:$P2,n3=127.0.0.1:$P3"
-port() { case $1 in n1) echo "$P1" ;; n2) echo "$P2" ;; n3) echo "$P3" ;; *) echo "$P4" ;; esac; }
-DATA=$TMP   # the cluster's folder: $DATA/<node>/{data,pid,log}
-
-# start NODE [FLAGS...]: in the background; returns once it answers a ping.
-start() {
-    local n=$1
-    shift
-    mkdir -p "$DATA/$n"
-    "$QKV" --id "$n" --listen "127.0.0.1:$(port "$n")" --peers "$PEERS" \
-        --data-dir "$DATA/$n/data" --pidfile "$DATA/$n/pid" "$@" 2>>"$DATA/$n/log" &
-    PID[$n]=$!
-    "$CLIENT" --wait-ms 10000 "127.0.0.1:$(port "$n")" '{"id":0,"f":"ping"}' >/dev/null ||
-        fail "$n did not answer a ping"
-    [ "$(cat "$DATA/$n/pid")" = "${PID[$n]}" ] || fail "$n: the pidfile does not hold its pid"
-}
-
-kill9() {
-    local n
-    for n in "$@"; do
-        kill -KILL "${PID[$n]}"
-        wait "${PID[$n]}" 2>/dev/null || true
-        unset "PID[$n]"
-    done
-}
-
-# stop NODE: SIGTERM must end it with status 0 and remove its pidfile.
-stop() {
-    local n=$1 rc=0
-    kill -TERM "${PID[$n]}"
-    wait "${PID[$n]}" || rc=$?
-    unset "PID[$n]"
-    [ "$rc" = 0 ] || fail "$n exited with $rc after SIGTERM"
-    [ ! -e "$DATA/$n/pid" ] || fail "$n left its pidfile behind"
-    ! grep -q "AddressSanitizer\|runtime error\|LeakSanitizer" "$DATA/$n/log" ||
-        fail "$n: sanitizer report in its log"
-}
-
-# req NODE [--pipeline] LINE...: prints the replies.
-req() {
-    local n=$1 flags=()
-    shift
-    while [[ ${1:-} == --* ]]; do flags+=("$1"); shift; done
-    "$CLIENT" "${flags[@]}" "127.0.0.1:$(port "$n")" "$@"
-}
-
-# expect NODE LINE WANT: the reply to LINE is exactly WANT.
-expect() {
-    local got
-    got=$(req "$1" "$2") || fail "$1: no reply to $2"
-    [ "$got" = "$3" ] || fail "$1: $2: got $got, want $3"
-}
-
-# expect_has NODE LINE TEXT...: the reply to LINE contains every TEXT.
-expect_has() {
-    local got t
-    got=$(req "$1" "$2") || fail "$1: no reply to $2"
-    for t in "${@:3}"; do
-        [[ "$got" == *"$t"* ]] || fail "$1: $2: got $got, want it to contain $t"
-    done
-}
-
-# until_ok NODE LINE: retries LINE (a read or write) until ok, for up to 10 s: peers
-# reconnect with backoff after a start.
-until_ok() {
-    local i
-    for i in $(seq 200); do
-        [[ "$(req "$1" "$2" 2>/dev/null)" == *'"type":"ok"'* ]] && return 0
-        sleep 0.05
-    done
-    fail "$1: $2 never succeeded"
-}
+# TMP, DATA, PID, P1..P4, PEERS, fail, port, start, kill9, stop, req, expect, expect_has,
+# until_ok, run_bad (and the cleanup on exit)
+source "$(dirname "${BASH_SOURCE[0]}")/daemons.sh" "$QKV" "$CLIENT" fl-qkv-test
 
 # wait_connected: every node of a fresh cluster has said its outgoing connection to each
 # other node is up (in stale-quorum mode a phase may pick any replica).
@@ -227,13 +136,6 @@ until_ok n1 '{"id":22,"f":"read","key":"x"}'
 expect n1 '{"id":22,"f":"read","key":"x"}' '{"id":22,"type":"ok","value":8}'
 
 echo "== startup errors: clear message, non-zero exit"
-run_bad() { # run_bad WANT_STATUS WANT_TEXT FLAGS...: a daemon that must not start
-    local want=$1 text=$2 rc=0
-    shift 2
-    timeout 10 "$QKV" "$@" >"$TMP/bad.out" 2>&1 || rc=$?
-    [ "$rc" = "$want" ] || fail "fl-quorumkv $*: exit $rc, want $want: $(cat "$TMP/bad.out")"
-    grep -q -- "$text" "$TMP/bad.out" || fail "fl-quorumkv $*: no '$text' in: $(cat "$TMP/bad.out")"
-}
 ONE="--id n4 --listen 127.0.0.1:$P4 --peers n4=127.0.0.1:$P4"
 run_bad 64 "--id is required" --listen "127.0.0.1:$P4" --peers "$PEERS" --data-dir "$TMP/x"
 run_bad 64 "known bugs are" $ONE --data-dir "$TMP/x" --bug no-such-bug

@@ -1,5 +1,6 @@
 /* Unit tests of targets/common: addresses and peer lists, the capped buffer, line
- * connections over a socketpair, the event loop's timers, fds, hook and signals, pidfiles. */
+ * connections over a socketpair, the event loop's timers, fds, hook and signals, pidfiles,
+ * the servers' common flags. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "conn.h"
 #include "loop.h"
 #include "net.h"
+#include "node_flags.h"
 #include "pidfile.h"
 
 /* ---- addresses ---- */
@@ -309,13 +311,87 @@ static void test_pidfile(void **state) {
     rmdir(dir);
 }
 
+/* ---- the servers' common flags ---- */
+
+typedef struct flags_under_test {
+    const char *id;
+    struct sockaddr_in listen;
+    char listen_text[FL_ADDR_TEXT_BYTES];
+    fl_peer_addr peers[4];
+    size_t peer_count, self;
+    const char *data_dir, *pidfile;
+    long extra;
+} flags_under_test;
+
+static int own_flag(void *arg, int c, const char *value, char *err, size_t err_bytes) {
+    flags_under_test *o = arg;
+    if (c != 'x') return -1;
+    return fl_flag_long("--extra", value, 1, 9, &o->extra, err, err_bytes);
+}
+
+static fl_flags_status parse_flags(flags_under_test *o, char *err, size_t err_bytes, ...) {
+    static const struct option flags[] = {
+        FL_NODE_FLAG_OPTIONS,
+        {"extra", required_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    char *argv[16] = {"server"};
+    int argc = 1;
+    va_list ap;
+    va_start(ap, err_bytes);
+    for (char *a; argc < 15 && (a = va_arg(ap, char *)) != NULL;) argv[argc++] = a;
+    va_end(ap);
+    memset(o, 0, sizeof *o);
+    fl_node_flags f = FL_NODE_FLAGS_OF(o);
+    return fl_node_flags_parse(argc, argv, flags, 'h', &f, own_flag, o, err, err_bytes);
+}
+
+static void test_node_flags(void **state) {
+    (void)state;
+    flags_under_test o;
+    char err[256] = "";
+    /* the peers sorted by name whatever their order: this node's index is its rank */
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--id", "b", "--listen", "127.0.0.1:7002",
+                                 "--peers", "c=127.0.0.1:7003,a=127.0.0.1:7001,b=127.0.0.1:7002",
+                                 "--data-dir", "/d", "--pidfile", "/p", "--extra", "3", NULL),
+                     FL_FLAGS_OK);
+    assert_string_equal(o.id, "b");
+    assert_int_equal(o.peer_count, 3);
+    assert_string_equal(o.peers[0].name, "a");
+    assert_string_equal(o.peers[2].name, "c");
+    assert_int_equal(o.self, 1);
+    assert_string_equal(o.listen_text, "127.0.0.1:7002");
+    assert_string_equal(o.data_dir, "/d");
+    assert_string_equal(o.pidfile, "/p");
+    assert_int_equal(o.extra, 3);
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--help", NULL), FL_FLAGS_HELP);
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--id", "a", "--peers", "a=127.0.0.1:1",
+                                 "--data-dir", "/d", NULL),
+                     FL_FLAGS_BAD);
+    assert_string_equal(err, "--listen is required");
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--id", "z", "--listen", "127.0.0.1:1",
+                                 "--peers", "a=127.0.0.1:1", "--data-dir", "/d", NULL),
+                     FL_FLAGS_BAD);
+    assert_non_null(strstr(err, "--id z is not in --peers"));
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--id", "a", "--listen", "127.0.0.1:1",
+                                 "--peers", "a=127.0.0.1:1,b=127.0.0.1:1", "--data-dir", "/d",
+                                 NULL),
+                     FL_FLAGS_BAD);
+    assert_non_null(strstr(err, "have the same address"));
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--extra", "10", NULL), FL_FLAGS_BAD);
+    assert_non_null(strstr(err, "--extra '10': expected an integer in 1..9"));
+    assert_int_equal(parse_flags(&o, err, sizeof err, "--nope", NULL), FL_FLAGS_BAD);
+    assert_non_null(strstr(err, "unknown flag"));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_addr_parse),       cmocka_unit_test(test_peers_parse),
         cmocka_unit_test(test_buf),              cmocka_unit_test(test_conn_lines),
         cmocka_unit_test(test_conn_eof_and_stop), cmocka_unit_test(test_loop_timers),
         cmocka_unit_test(test_loop_fds_and_hook), cmocka_unit_test(test_loop_signal),
-        cmocka_unit_test(test_pidfile),
+        cmocka_unit_test(test_pidfile),          cmocka_unit_test(test_node_flags),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,7 +42,7 @@ void qkv_coord_init(qkv_server *s) {
 static void op_release(qkv_server *s, qkv_op *op) {
     assert(op->kind != QKV_OP_FREE);
     assert(s->ops_free_count < QKV_OPS_MAX);
-    fl_timer_disarm(s->loop, &op->timer);
+    fl_timer_disarm(s->srv.loop, &op->timer);
     json_decref(op->client_id);
     json_decref(op->value);
     free(op->ckey);
@@ -120,7 +120,7 @@ static void start_phase(qkv_server *s, qkv_op *op, int phase) {
     op->at_best = 0;
     op->need = phase == 1 ? o->r : o->w;
     op->started_ms = fl_mono_ms();
-    int armed = fl_timer_arm(s->loop, &op->timer, op->started_ms + o->timeout_ms);
+    int armed = fl_timer_arm(s->srv.loop, &op->timer, op->started_ms + o->timeout_ms);
     assert(armed == 0); /* the loop has a timer slot per op */
     (void)armed;
     fl_buf_clear(&s->scratch);

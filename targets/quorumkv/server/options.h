@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "node_flags.h"
 
 #define QKV_PEERS_MAX 64 /* a node set is a 64-bit mask */
 #define QKV_TIMEOUT_MS_DEFAULT 1000

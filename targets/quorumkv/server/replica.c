@@ -41,7 +41,7 @@ static void hold_for_self(qkv_server *s, int64_t rid, qkv_kind kind, qkv_version
 /* The connection to answer on, or NULL when it is gone (then nobody is waiting). */
 static qkv_conn *answer_to(qkv_server *s, qkv_conn_ref to) {
     qkv_conn *c = qkv_conn_lookup(s, to);
-    return c && !c->doomed ? c : NULL;
+    return c && !c->base.doomed ? c : NULL;
 }
 
 static void held_or_doom(qkv_server *s, qkv_conn *c, int encoded) {
@@ -98,7 +98,7 @@ void qkv_replica_commit(qkv_server *s) {
     if (qkv_wal_pending(&s->wal) && qkv_wal_commit(&s->wal, err, sizeof err) != 0)
         die_undurable(err);
     qkv_conn *c;
-    for (size_t turn = 0; turn < s->conns_max && (c = qkv_list_held_pop(s)); turn++) {
+    for (size_t turn = 0; turn < s->srv.conns_max && (c = qkv_list_held_pop(s)); turn++) {
         qkv_conn_send(s, c, fl_buf_bytes(&c->held), fl_buf_len(&c->held));
         fl_buf_clear(&c->held);
     }

@@ -3,10 +3,11 @@
  *
  * Who talks to whom: a client line reaches the coordinator of the node it connected to
  * (coordinator.c), which sends each phase's request to the replicas over this node's
- * outgoing peer connections (peers.c) and to its own replica by a local call. A replica
+ * outgoing peer connections (qkv_peer_send) and to its own replica by a local call. A replica
  * (replica.c) answers on the connection the request came on, or by a local call, but only
  * after the group commit of the loop iteration that handled it: nothing that depends on a
- * put leaves the node before the put is durable. server.c owns the connections and runs,
+ * put leaves the node before the put is durable. fl_srv (../../common/srv.h) owns the
+ * connections and keeps the outgoing ones up; server.c dispatches their lines and runs,
  * before each sleep: flush, commit, release the held replies, flush again. */
 #ifndef QKV_SERVER_H
 #define QKV_SERVER_H
@@ -20,6 +21,7 @@
 #include "loop.h"
 #include "message.h"
 #include "options.h"
+#include "srv.h"
 #include "store.h"
 #include "wal.h"
 
@@ -36,6 +38,7 @@
 
 _Static_assert((QKV_OPS_MAX & (QKV_OPS_MAX - 1)) == 0, "a request id is seq * OPS_MAX + slot");
 _Static_assert(QKV_PEERS_MAX <= 64, "node sets are 64-bit masks");
+_Static_assert(QKV_PEERS_MAX <= FL_SRV_PEERS_MAX, "the peers fit in fl_srv");
 _Static_assert(QKV_LINE_BYTES_MAX < QKV_OUT_BYTES_MAX, "any one line fits in a send queue");
 _Static_assert(QKV_KEY_BYTES_MAX + QKV_PUT_FRAME_BYTES < QKV_LINE_BYTES_MAX,
                "a key and a put's framing leave room for a value");
@@ -43,41 +46,19 @@ _Static_assert(QKV_KEY_BYTES_MAX + QKV_PUT_FRAME_BYTES < QKV_LINE_BYTES_MAX,
 typedef struct qkv_server qkv_server;
 typedef struct qkv_conn qkv_conn;
 
-/* Where a reply goes: a connection (fd + generation, so a closed connection whose fd was
- * reused is never mistaken for the new one), or this node itself (fd < 0). */
-typedef struct qkv_conn_ref {
-    int fd;
-    uint64_t gen;
-} qkv_conn_ref;
+/* Where a reply goes: a connection (fl_srv_ref: fd + generation, so a closed connection
+ * whose fd was reused is never mistaken for the new one), or this node itself (fd < 0). */
+typedef fl_srv_ref qkv_conn_ref;
 #define QKV_TO_SELF ((qkv_conn_ref){-1, 0})
 
+/* A connection: fl_srv's (clients, peers in and out: ../../common/srv.h), and what the
+ * replica holds for it until the commit. */
 struct qkv_conn {
-    fl_conn io;
-    qkv_server *server;
-    uint64_t gen;       /* unique per connection in this process */
-    int peer_out;       /* this node's outgoing connection to that peer index; -1: accepted */
-    int peer_in;        /* accepted, and the other end said hello as that peer; else -1 */
-    bool connecting;    /* outgoing, connect() not finished: output waits */
-    bool want_out;      /* EPOLLOUT is registered */
-    bool doomed;        /* to be closed by the loop, not by whoever found out */
-    char doom_why[160];
+    fl_srv_conn base;   /* first */
     fl_buf held;        /* replica replies waiting for this iteration's commit */
-    size_t peer_errors; /* malformed peer lines seen (the first few are logged) */
-    /* the "touched" list (output to flush) and the "held" list; each at most once */
-    qkv_conn *touched_prev, *touched_next, *held_prev, *held_next;
-    bool on_touched, on_held;
+    qkv_conn *held_prev, *held_next; /* the "held" list; each at most once */
+    bool on_held;
 };
-
-typedef enum { QKV_PEER_DOWN, QKV_PEER_CONNECTING, QKV_PEER_UP } qkv_peer_state;
-
-typedef struct qkv_peer {
-    qkv_server *server;
-    qkv_conn *conn;     /* outgoing connection, NULL when DOWN */
-    qkv_peer_state state;
-    int backoff_ms;     /* wait before the next connect attempt */
-    bool down_logged;   /* said it is unreachable since it was last up */
-    fl_timer timer;     /* DOWN: reconnect; CONNECTING: give up on this connect */
-} qkv_peer;
 
 typedef enum { QKV_OP_FREE, QKV_OP_READ, QKV_OP_WRITE } qkv_op_kind;
 
@@ -111,14 +92,8 @@ typedef struct qkv_self_reply {
 
 struct qkv_server {
     const qkv_options *opt;
-    fl_loop *loop;
-    int listen_fd;
-    fl_timer accept_pause;      /* out of descriptors: listen again later */
-    qkv_conn **conns;           /* by fd */
-    size_t conns_max;
-    uint64_t gen_next;
-    qkv_conn *touched, *held;   /* list heads */
-    qkv_peer peers[QKV_PEERS_MAX];
+    fl_srv srv;                 /* the loop, the connections, the peers */
+    qkv_conn *held;             /* list head */
     qkv_store store;
     qkv_wal wal;
     bool wal_open;
@@ -131,7 +106,6 @@ struct qkv_server {
     int64_t op_seq;
     fl_buf scratch;             /* one phase's request line */
     uint64_t rng;
-    bool stopping;
 };
 
 /* server.c */
@@ -139,30 +113,27 @@ int qkv_server_open(qkv_server *s, const qkv_options *o, char *err, size_t err_b
 /* Serves until SIGTERM/SIGINT: 0, or 1 when the loop failed. */
 int qkv_server_run(qkv_server *s);
 void qkv_server_close(qkv_server *s);
-qkv_conn *qkv_conn_open(qkv_server *s, int fd, int peer_out, bool connecting);
-void qkv_conn_close(qkv_server *s, qkv_conn *c, const char *why);
-void qkv_conn_doom(qkv_server *s, qkv_conn *c, const char *why);
+static inline qkv_conn *qkv_conn_lookup(const qkv_server *s, qkv_conn_ref ref) {
+    return (qkv_conn *)fl_srv_lookup(&s->srv, ref);
+}
+static inline qkv_conn_ref qkv_conn_ref_of(const qkv_conn *c) { return fl_srv_ref_of(&c->base); }
+static inline void qkv_conn_doom(qkv_server *s, qkv_conn *c, const char *why) {
+    fl_srv_doom(&s->srv, &c->base, why);
+}
 /* c has new output: flush it before the loop sleeps. */
-void qkv_conn_touch(qkv_server *s, qkv_conn *c);
+static inline void qkv_conn_touch(qkv_server *s, qkv_conn *c) { fl_srv_touch(&s->srv, &c->base); }
 /* Queues bytes on c (dooming it when its queue is full): 0 or -1. */
-int qkv_conn_send(qkv_server *s, qkv_conn *c, const void *bytes, size_t n);
-qkv_conn *qkv_conn_lookup(const qkv_server *s, qkv_conn_ref ref);
-qkv_conn_ref qkv_conn_ref_of(const qkv_conn *c);
+static inline int qkv_conn_send(qkv_server *s, qkv_conn *c, const void *bytes, size_t n) {
+    return fl_srv_send(&s->srv, &c->base, bytes, n);
+}
+/* Queues a request to a peer: 0, or -1 when there is no connection to it. */
+static inline int qkv_peer_send(qkv_server *s, size_t peer, const void *bytes, size_t n) {
+    fl_srv_conn *c = s->srv.peer[peer].conn;
+    return c ? fl_srv_send(&s->srv, c, bytes, n) : -1;
+}
 void qkv_reply_ok(qkv_server *s, qkv_conn_ref to, const json_t *id, const json_t *value);
 void qkv_reply_error(qkv_server *s, qkv_conn_ref to, const json_t *id, const char *type,
                      const char *error, const char *detail);
-
-/* peers.c */
-void qkv_peers_start(qkv_server *s);
-void qkv_peers_stop(qkv_server *s);
-/* Queues a request to a peer: 0, or -1 when there is no connection to it. */
-int qkv_peer_send(qkv_server *s, size_t peer, const void *bytes, size_t n);
-/* The outgoing connection c became writable while connecting. */
-void qkv_peer_connect_done(qkv_server *s, qkv_conn *c);
-/* The outgoing connection to peer closed (called by qkv_conn_close). */
-void qkv_peer_lost(qkv_server *s, size_t peer, const char *why);
-/* An accepted connection said hello. */
-void qkv_peer_hello(qkv_server *s, qkv_conn *c, const qkv_msg *m);
 
 /* coordinator.c */
 void qkv_coord_init(qkv_server *s);

@@ -39,21 +39,21 @@ void rkv_client_free(rkv_server *s) {
 /* ---- replies ---- */
 
 void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value) {
-    rkv_conn *c = rkv_conn_lookup(s, to);
+    rkv_conn *c = fl_srv_lookup(&s->srv, to);
     if (!c || c->doomed) return; /* the client left: nobody to tell */
     if (rkv_encode_ok(&c->io.out, id, value, NULL) != 0)
-        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
-    else rkv_conn_touch(s, c);
+        fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
+    else fl_srv_touch(&s->srv, c);
 }
 
 static void reply_error_leader(rkv_server *s, rkv_conn_ref to, const json_t *id,
                                const char *type, const char *error, const char *detail,
                                const char *leader) {
-    rkv_conn *c = rkv_conn_lookup(s, to);
+    rkv_conn *c = fl_srv_lookup(&s->srv, to);
     if (!c || c->doomed) return;
     if (rkv_encode_error(&c->io.out, id, type, error, detail, leader) != 0)
-        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
-    else rkv_conn_touch(s, c);
+        fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
+    else fl_srv_touch(&s->srv, c);
 }
 
 void rkv_reply_error(rkv_server *s, rkv_conn_ref to, const json_t *id, const char *type,
@@ -75,14 +75,14 @@ static void reply_status(rkv_server *s, rkv_conn *c, const json_t *id) {
                           leader ? json_string(leader) : json_null(), "commit",
                           (json_int_t)st.commit, "applied", (json_int_t)s->fsm.applied);
     if (!v) abort();
-    rkv_reply_ok(s, rkv_conn_ref_of(c), id, v);
+    rkv_reply_ok(s, fl_srv_ref_of(c), id, v);
     json_decref(v);
 }
 
 static void reply_ping(rkv_server *s, rkv_conn *c, const json_t *id) {
     if (rkv_encode_ok(&c->io.out, id, NULL, s->opt->id) != 0)
-        rkv_conn_doom(s, c, "send queue full: the client stopped reading");
-    else rkv_conn_touch(s, c);
+        fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
+    else fl_srv_touch(&s->srv, c);
 }
 
 /* ---- writes: proposals waiting for their index ---- */
@@ -106,7 +106,7 @@ static const rkv_cmd_kind cmd_of_f[] = {[RKV_F_WRITE] = RKV_CMD_WRITE, [RKV_F_CA
                                         [RKV_F_APPEND] = RKV_CMD_APPEND};
 
 static void propose(rkv_server *s, rkv_conn *c, const rkv_line *l) {
-    rkv_conn_ref to = rkv_conn_ref_of(c);
+    rkv_conn_ref to = fl_srv_ref_of(c);
     if (s->n_writes - s->writes_head >= RKV_WRITES_MAX) {
         rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many writes waiting to apply");
         return;
@@ -165,7 +165,7 @@ void rkv_writes_skipped(rkv_server *s, uint64_t index) {
 /* ---- reads ---- */
 
 static void start_read(rkv_server *s, rkv_conn *c, const rkv_line *l) {
-    rkv_conn_ref to = rkv_conn_ref_of(c);
+    rkv_conn_ref to = fl_srv_ref_of(c);
     uint64_t rid = ++s->read_seq;
     rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
     int rc = slot->rid ? RAFT_EBUSY : raft_read_index(s->raft, rid);

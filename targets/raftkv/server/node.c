@@ -156,7 +156,7 @@ static void on_tick(fl_loop *l, fl_timer *t) {
 
 void rkv_node_start_ticks(rkv_server *s) {
     fl_timer_init(&s->tick, on_tick, s);
-    fl_timer_arm(s->loop, &s->tick, fl_mono_ms() + s->opt->tick_ms);
+    fl_timer_arm(s->srv.loop, &s->tick, fl_mono_ms() + s->opt->tick_ms);
 }
 
 /* ---- carrying out a ready batch ---- */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "node_flags.h"
 #include "raft_msg.h"
 
 #define RKV_PEERS_MAX RAFT_NODES_MAX

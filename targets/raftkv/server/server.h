@@ -24,6 +24,7 @@
 #include "options.h"
 #include "proto.h"
 #include "raft.h"
+#include "srv.h"
 #include "storage.h"
 
 /* Any line: a snapshot message (16 MiB as base64 is 22.4 MB) or an append of
@@ -48,45 +49,15 @@ _Static_assert(RKV_APPEND_ENTRIES_MAX * (RAFT_ENTRY_BYTES_MAX + 512) * 4 / 3 < R
                "a full append message fits in a line");
 _Static_assert(RAFT_SNAPSHOT_BYTES_MAX / 3 * 4 + 4096 < RKV_LINE_BYTES_MAX,
                "a snapshot message fits in a line");
+_Static_assert(RKV_PEERS_MAX <= FL_SRV_PEERS_MAX, "the peers fit in fl_srv");
 _Static_assert(RKV_PEER_QUEUE_BYTES_MAX + RKV_LINE_BYTES_MAX <= RKV_OUT_BYTES_MAX,
                "a peer queue under its soft cap takes any one line");
 
 typedef struct rkv_server rkv_server;
-typedef struct rkv_conn rkv_conn;
 
-/* Where a reply goes: fd + generation, so a closed connection whose fd was reused is
- * never mistaken for the new one. */
-typedef struct rkv_conn_ref {
-    int fd;
-    uint64_t gen;
-} rkv_conn_ref;
-
-struct rkv_conn {
-    fl_conn io;
-    rkv_server *server;
-    uint64_t gen;       /* unique per connection in this process */
-    int peer_out;       /* this node's outgoing connection to that peer; -1: accepted */
-    int peer_in;        /* accepted, and the other end said hello as that peer; else -1 */
-    bool connecting;    /* outgoing, connect() not finished: output waits */
-    bool want_out;      /* EPOLLOUT is registered */
-    bool doomed;        /* to be closed by the loop, not by whoever found out */
-    char doom_why[160];
-    size_t peer_errors; /* malformed peer lines seen (the first few are logged) */
-    rkv_conn *touched_prev, *touched_next; /* the "touched" list (output to flush) */
-    bool on_touched;
-};
-
-typedef enum { RKV_PEER_DOWN, RKV_PEER_CONNECTING, RKV_PEER_UP } rkv_peer_state;
-
-typedef struct rkv_peer {
-    rkv_server *server;
-    rkv_conn *conn;     /* outgoing connection, NULL when DOWN */
-    rkv_peer_state state;
-    int backoff_ms;     /* wait before the next connect attempt */
-    bool down_logged;   /* said it is unreachable since it was last up */
-    uint64_t dropped;   /* Raft messages dropped: no connection, or its queue was full */
-    fl_timer timer;     /* DOWN: reconnect; CONNECTING: give up on this connect */
-} rkv_peer;
+/* Where a reply goes (fl_srv_ref: fd + generation). A connection is the common one. */
+typedef fl_srv_ref rkv_conn_ref;
+typedef fl_srv_conn rkv_conn;
 
 /* A proposal waiting for the entry at its index to apply: ours iff that entry has term. */
 typedef struct rkv_write {
@@ -106,15 +77,9 @@ typedef struct rkv_read {
 
 struct rkv_server {
     const rkv_options *opt;
-    fl_loop *loop;
-    int listen_fd;
-    fl_timer accept_pause;      /* out of descriptors: listen again later */
+    fl_srv srv;                 /* the loop, the connections, the peers (peer[i].dropped:
+                                   Raft messages dropped: no connection, or queue full) */
     fl_timer tick;              /* every opt->tick_ms: raft_tick */
-    rkv_conn **conns;           /* by fd */
-    size_t conns_max;
-    uint64_t gen_next;
-    rkv_conn *touched;          /* list head */
-    rkv_peer peers[RKV_PEERS_MAX];
 
     raft_node *raft;
     rkv_storage storage;
@@ -137,7 +102,6 @@ struct rkv_server {
     size_t writes_head, n_writes;
     rkv_read *reads;            /* RKV_READ_SLOTS, by rid % RKV_READ_SLOTS */
     uint64_t read_seq;          /* last rid given out */
-    bool stopping;
 };
 
 /* server.c */
@@ -145,21 +109,10 @@ int rkv_server_open(rkv_server *s, const rkv_options *o, char *err, size_t err_b
 /* Serves until SIGTERM/SIGINT: 0, or 1 when the loop failed. */
 int rkv_server_run(rkv_server *s);
 void rkv_server_close(rkv_server *s);
-rkv_conn *rkv_conn_open(rkv_server *s, int fd, int peer_out, bool connecting);
-void rkv_conn_close(rkv_server *s, rkv_conn *c, const char *why);
-void rkv_conn_doom(rkv_server *s, rkv_conn *c, const char *why);
-void rkv_conn_touch(rkv_server *s, rkv_conn *c); /* c has output: flush it before sleeping */
-rkv_conn *rkv_conn_lookup(const rkv_server *s, rkv_conn_ref ref);
-rkv_conn_ref rkv_conn_ref_of(const rkv_conn *c);
 
 /* peers.c */
-void rkv_peers_start(rkv_server *s);
-void rkv_peers_stop(rkv_server *s);
 /* Queues a Raft message for its destination, or drops it (no connection, queue full). */
 void rkv_peer_send(rkv_server *s, const raft_msg *m);
-void rkv_peer_connect_done(rkv_server *s, rkv_conn *c); /* outgoing c became writable */
-void rkv_peer_lost(rkv_server *s, size_t peer, const char *why); /* called by rkv_conn_close */
-void rkv_peer_hello(rkv_server *s, rkv_conn *c, const rkv_line *l);
 /* The leader's name, or NULL: for not-leader replies and status. */
 const char *rkv_leader_name(const rkv_server *s);
 

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# quorumkv's throughput through the whole harness on the local cluster: `faultline test`
+# A target's throughput through the whole harness on the local cluster: `faultline test`
 # with --rate 0 (as fast as the workers go), no faults, concurrency 10 and 50; prints
-# ok ops/s and op latency (p50, p99, from the history). Needs root; brings a cluster up
-# in a temporary folder and takes it down. Compare with bench_harness (the null client's
-# ceiling) to see what limits it.
+# ok ops/s and op latency (p50, p99, from the history), and the check. Needs root;
+# brings a cluster of NODES up in a temporary folder and takes it down. Compare with
+# bench_harness (the null client's ceiling) to see what limits it.
 #
-# usage: bench/bench_quorumkv.sh build/harness/faultline [SECONDS]
+# usage: bench/bench_target.sh build/harness/faultline [SECONDS] [TARGET] [NODES]
 set -u
-FL=$1 SECS=${2:-15}
-DIR=$(mktemp -d /tmp/fl-bench-qkv.XXXXXX)
+FL=$1 SECS=${2:-15} TARGET=${3:-quorumkv} NODES=${4:-5}
+DIR=$(mktemp -d /tmp/fl-bench-target.XXXXXX)
 trap '"$FL" cluster down --dir "$DIR/cluster" >/dev/null 2>&1; rm -rf "$DIR"' EXIT
-"$FL" cluster up --dir "$DIR/cluster" >/dev/null || exit 1
+"$FL" cluster up --nodes "$NODES" --dir "$DIR/cluster" >/dev/null || exit 1
+echo "$TARGET on $NODES nodes, $SECS s per row"
 printf '%-12s %-8s %10s %10s %9s %9s %8s %8s\n' workload conc "ok ops" "ok/s" "p50 ms" "p99 ms" verdict "check s"
 for workload in register; do
     for c in 10 50; do
-        "$FL" test --nodes-file "$DIR/cluster/nodes.json" --store "$DIR/store" --name b$c \
+        "$FL" test --target "$TARGET" --nodes-file "$DIR/cluster/nodes.json" --store "$DIR/store" --name b$c \
             --workload $workload --rate 0 --concurrency $c --time-limit "$SECS" \
             --recovery-time 0 --seed 1 >/dev/null 2>&1
         H=$DIR/store/b$c/latest/history.jsonl
