@@ -18,22 +18,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static bool same_msg(const raft_msg *a, const raft_msg *b) {
-    if (a->type != b->type || a->from != b->from || a->to != b->to || a->term != b->term ||
-        a->index != b->index || a->log_term != b->log_term || a->commit != b->commit ||
-        a->hint != b->hint || a->read_seq != b->read_seq || a->ok != b->ok ||
-        a->n_entries != b->n_entries || a->len != b->len ||
-        (a->len && memcmp(a->data, b->data, a->len)))
-        return false;
-    for (uint32_t i = 0; i < a->n_entries; i++) {
-        const raft_entry *x = &a->entries[i], *y = &b->entries[i];
-        if (x->index != y->index || x->term != y->term || x->type != y->type || x->len != y->len ||
-            (x->len && memcmp(x->data, y->data, x->len)))
-            return false;
-    }
-    return true;
-}
-
 /* Encoded text of m (malloc'd), or abort: the encoder never fails on a struct. */
 static char *encode(const raft_msg *m) {
     json_t *j = raft_msg_to_json(m);
@@ -54,7 +38,7 @@ static void check_text(const char *text, size_t len) {
     if (raft_msg_check(&m, NODES, err, sizeof err) != 0) abort();
     char *out = encode(&m);
     if (raft_msg_decode(out, strlen(out), NODES, &again, err, sizeof err) != 0 ||
-        !same_msg(&m, &again))
+        !raft_msg_equal(&m, &again))
         abort();
     raft_msg_free(&again);
     raft_msg_free(&m);
@@ -128,7 +112,7 @@ static void check_struct(cursor *c) {
     char *text = encode(&m);
     int rc = raft_msg_decode(text, strlen(text), NODES, &back, err, sizeof err);
     if (valid != (rc == 0)) abort();
-    if (rc == 0 && !same_msg(&m, &back)) abort();
+    if (rc == 0 && !raft_msg_equal(&m, &back)) abort();
     if (rc == 0) raft_msg_free(&back);
     /* Way 3: one byte of the text replaced. */
     size_t len = strlen(text);

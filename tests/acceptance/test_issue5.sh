@@ -12,22 +12,7 @@
 #      the same clock faults valid in 5 of 5.
 #
 # usage: test_issue5.sh FAULTLINE [SECONDS]
-set -u
-FL=$1 SECS=${2:-60}
-HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=$(mktemp -d /tmp/fl-issue5.XXXXXX)
-CDIR=$DIR/cluster
-NODES=$CDIR/nodes.json
-STORE=${FL_ACCEPTANCE_STORE:-$DIR/store}
-pass=0 fail=0
-cleanup() {
-    "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
-    rm -rf "$DIR" # the runs stay when FL_ACCEPTANCE_STORE put them elsewhere
-}
-trap cleanup EXIT
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-"$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+source "$(dirname "$0")/cluster_lib.sh"
 
 # scenario name, flags… ; prints one table row per seed, sets $valid $invalid
 scenario() {

@@ -8,22 +8,7 @@
 #      recorded; seconds to the first anomaly.
 #
 # usage: test_issue6.sh FAULTLINE [SECONDS]
-set -u
-FL=$1 SECS=${2:-60}
-HERE=$(cd "$(dirname "$0")" && pwd)
-DIR=$(mktemp -d /tmp/fl-issue6.XXXXXX)
-CDIR=$DIR/cluster
-NODES=$CDIR/nodes.json
-STORE=${FL_ACCEPTANCE_STORE:-$DIR/store}
-pass=0 fail=0
-cleanup() {
-    "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
-    rm -rf "$DIR" # the runs stay when FL_ACCEPTANCE_STORE put them elsewhere
-}
-trap cleanup EXIT
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-"$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+source "$(dirname "$0")/cluster_lib.sh"
 
 # The time (s) of the first failing op of the run in $1, or "-".
 first_anomaly() {

@@ -159,3 +159,19 @@ int raft_msg_check(const raft_msg *m, int nodes, char *err, size_t err_bytes) {
     }
     FAIL("unknown message type %d", (int)m->type);
 }
+
+bool raft_msg_equal(const raft_msg *a, const raft_msg *b) {
+    if (a->type != b->type || a->from != b->from || a->to != b->to || a->term != b->term ||
+        a->index != b->index || a->log_term != b->log_term || a->commit != b->commit ||
+        a->hint != b->hint || a->read_seq != b->read_seq || a->ok != b->ok ||
+        a->n_entries != b->n_entries || a->len != b->len ||
+        (a->len && memcmp(a->data, b->data, a->len)))
+        return false;
+    for (uint32_t i = 0; i < a->n_entries; i++) {
+        const raft_entry *x = &a->entries[i], *y = &b->entries[i];
+        if (x->index != y->index || x->term != y->term || x->type != y->type || x->len != y->len ||
+            (x->len && memcmp(x->data, y->data, x->len)))
+            return false;
+    }
+    return true;
+}

@@ -81,6 +81,8 @@ void raft_entry_free(raft_entry *e);
 void raft_msg_copy(raft_msg *dst, const raft_msg *src);
 void raft_msg_move(raft_msg *dst, raft_msg *src);
 void raft_msg_free(raft_msg *m);
+/* Every field, entry and byte the same (a round trip through the codec must give this). */
+bool raft_msg_equal(const raft_msg *a, const raft_msg *b);
 /* A malloc that aborts instead of failing: the core has no way to go on without memory. */
 void *raft_xmalloc(size_t bytes);
 void *raft_xrealloc(void *p, size_t bytes);

@@ -119,22 +119,6 @@ static void observe(sim *s, sim_node *n, const raft_ready *rd) {
 
 /* ---- carrying batches out ---- */
 
-static bool msg_equal(const raft_msg *a, const raft_msg *b) {
-    if (a->type != b->type || a->from != b->from || a->to != b->to || a->term != b->term ||
-        a->index != b->index || a->log_term != b->log_term || a->commit != b->commit ||
-        a->hint != b->hint || a->read_seq != b->read_seq || a->ok != b->ok ||
-        a->n_entries != b->n_entries || a->len != b->len ||
-        (a->len && memcmp(a->data, b->data, a->len)))
-        return false;
-    for (uint32_t i = 0; i < a->n_entries; i++) {
-        const raft_entry *x = &a->entries[i], *y = &b->entries[i];
-        if (x->index != y->index || x->term != y->term || x->type != y->type || x->len != y->len ||
-            (x->len && memcmp(x->data, y->data, x->len)))
-            return false;
-    }
-    return true;
-}
-
 /* --wire: the message as the daemon would send it, decoded on the other side. */
 static void through_wire(sim *s, raft_msg *m) {
     json_t *j = raft_msg_to_json(m);
@@ -142,7 +126,7 @@ static void through_wire(sim *s, raft_msg *m) {
     raft_msg back;
     char err[RAFT_CODEC_ERR_BYTES];
     if (!text || raft_msg_decode(text, strlen(text), s->p.nodes, &back, err, sizeof err) != 0 ||
-        !msg_equal(m, &back)) {
+        !raft_msg_equal(m, &back)) {
         fprintf(stderr, "raft-sim: codec round trip failed (%s): %s\n", text ? err : "encode",
                 text ? text : "");
         abort();
