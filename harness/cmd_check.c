@@ -1,5 +1,6 @@
-/* `faultline check`: check history files offline and report verdicts, as text or as
- * results.json (DESIGN.md "Conventions"), with the exit codes of DESIGN.md. */
+/* `faultline check`: check histories (or run directories) offline with any checker of
+ * the registry (checkers/registry) or a workload's checks, and report verdicts as text
+ * or as results.json (DESIGN.md "Conventions"), with the exit codes of DESIGN.md. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -7,17 +8,30 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "check.h"
+#include <sys/stat.h>
+
+#include "checkers.h"
 #include "commands.h"
 #include "exit_codes.h"
 #include "history.h"
+#include "session.h"
+#include "workload.h"
 
 static const char usage_text[] =
-    "usage: faultline check [OPTIONS] HISTORY...\n"
-    "  Checks each history (JSON Lines or Jepsen history.edn) for linearizability, per key.\n"
-    "  --model M               register, cas-register, kv, list-append, set, counter,\n"
-    "                          fifo-queue, mutex (default: inferred from the ops)\n"
-    "  --certify               re-check every verdict's certificate with the separate verifier\n"
+    "usage: faultline check [OPTIONS] HISTORY|RUN_DIR...\n"
+    "  Checks each history (JSON Lines or Jepsen history.edn; for a run directory, its\n"
+    "  history.jsonl and its nodes' logs) with the checkers named (default: linearizable).\n"
+    "  --checker C[,C…]        linearizable, session, set, set-full, counter, perf, log-pattern\n"
+    "                          (repeatable; `--checker list` describes them)\n"
+    "  --workload W            the checks `faultline test` runs for workload W (register,\n"
+    "                          set, list-append), plus any --checker\n"
+    "  --model M               linearizable: register, cas-register, kv, list-append, set,\n"
+    "                          counter, fifo-queue, mutex (default: inferred from the ops)\n"
+    "  --guarantees G          session: a subset of ryw,mr,mw,wfr (default: all four)\n"
+    "  --linearizable          set-full: the store claims linearizability (stale = anomaly)\n"
+    "  --log-pattern NAME=RE   log-pattern: one more pcre2 pattern (repeatable)\n"
+    "  --only-log-patterns     log-pattern: only the patterns given, not the defaults\n"
+    "  --certify               re-check every linearizability certificate with the verifier\n"
     "  --check-time-limit S    give up (verdict unknown) after S seconds\n"
     "  --check-memory-limit MB give up (verdict unknown) past MB MiB of search state\n"
     "                          (default: half of physical memory)\n"
@@ -31,11 +45,18 @@ static const char usage_text[] =
     "exit: 0 valid, 1 anomaly, 2 unknown, 3 a certificate did not verify, 64 usage,\n"
     "      65 a history that does not parse or does not fit the model\n";
 
+#define CHECKERS_MAX 16
+#define LOG_PATTERNS_MAX 64
+
 typedef struct check_args {
     const char *model;
+    const char *workload;
     const char *out_path;
     bool json;
-    fl_lin_options lin;
+    const fl_checker_def *checkers[CHECKERS_MAX];
+    size_t checker_count;
+    const char *log_patterns[LOG_PATTERNS_MAX];
+    fl_checker_options opt;
     fl_read_options read;
 } check_args;
 
@@ -54,6 +75,32 @@ static int parse_number(const char *s, double *out) {
     return errno || end == s || *end || *out < 0 ? -1 : 0;
 }
 
+static void list_checkers(FILE *out) {
+    for (size_t i = 0; fl_checker_defs[i]; i++)
+        fprintf(out, "  %-13s %s\n", fl_checker_defs[i]->name, fl_checker_defs[i]->summary);
+}
+
+/* "a,b,c" → the checkers named; -1 after saying which name is unknown. */
+static int add_checkers(check_args *a, const char *list) {
+    char names[256];
+    snprintf(names, sizeof names, "%s", list);
+    for (char *save = NULL, *name = strtok_r(names, ",", &save); name;
+         name = strtok_r(NULL, ",", &save)) {
+        const fl_checker_def *def = fl_checker_find(name);
+        if (!def) {
+            fprintf(stderr, "faultline check: unknown checker '%s'; checkers:\n", name);
+            list_checkers(stderr);
+            return -1;
+        }
+        bool seen = false;
+        for (size_t i = 0; i < a->checker_count; i++) seen |= a->checkers[i] == def;
+        if (seen) continue;
+        if (a->checker_count == CHECKERS_MAX) return -1;
+        a->checkers[a->checker_count++] = def;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, check_args *a) {
     static const struct option options[] = {
         {"model", required_argument, NULL, 'm'},   {"certify", no_argument, NULL, 'c'},
@@ -62,25 +109,32 @@ static int parse_args(int argc, char **argv, check_args *a) {
         {"threads", required_argument, NULL, 'j'}, {"allow-truncated", no_argument, NULL, 'a'},
         {"independent", required_argument, NULL, 'i'}, {"json", no_argument, NULL, 'J'},
         {"out", required_argument, NULL, 'o'},     {"brief", no_argument, NULL, 'b'},
-        {"all-keys", no_argument, NULL, 'A'},
+        {"all-keys", no_argument, NULL, 'A'},      {"checker", required_argument, NULL, 'C'},
+        {"workload", required_argument, NULL, 'w'},
+        {"guarantees", required_argument, NULL, 'g'},
+        {"linearizable", no_argument, NULL, 'L'},
+        {"log-pattern", required_argument, NULL, 'p'},
+        {"only-log-patterns", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int c;
     double number;
+    char why[256];
+    fl_lin_options *lin = &a->opt.lin;
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 'm': a->model = optarg; break;
-        case 'c': a->lin.certify = true; break;
+        case 'c': lin->certify = true; break;
         case 't':
-            if (parse_number(optarg, &a->lin.time_limit_s)) goto bad;
+            if (parse_number(optarg, &lin->time_limit_s)) goto bad;
             break;
         case 'M':
             if (parse_number(optarg, &number)) goto bad;
-            a->lin.memory_limit_bytes = (size_t)(number * 1048576.0);
+            lin->memory_limit_bytes = (size_t)(number * 1048576.0);
             break;
         case 'j':
             if (parse_number(optarg, &number) || number < 1) goto bad;
-            a->lin.threads = (int)number;
+            lin->threads = (int)number;
             break;
         case 'a': a->read.allow_truncated = true; break;
         case 'i':
@@ -88,14 +142,43 @@ static int parse_args(int argc, char **argv, check_args *a) {
             break;
         case 'J': a->json = true; break;
         case 'o': a->out_path = optarg; break;
-        case 'b': a->lin.full_certificates = false; break;
-        case 'A': a->lin.all_keys = true; break;
+        case 'b': lin->full_certificates = false; break;
+        case 'A': lin->all_keys = true; break;
+        case 'C':
+            if (!strcmp(optarg, "list")) {
+                list_checkers(stdout);
+                return 1;
+            }
+            if (add_checkers(a, optarg) != 0) return -1;
+            break;
+        case 'w':
+            if (!fl_workload_find(optarg)) {
+                fprintf(stderr, "faultline check: unknown workload '%s'; workloads:", optarg);
+                for (size_t i = 0; fl_workloads[i]; i++) fprintf(stderr, " %s", fl_workloads[i]->name);
+                fputc('\n', stderr);
+                return -1;
+            }
+            a->workload = optarg;
+            break;
+        case 'g':
+            if (fl_session_guarantees_parse(optarg, &a->opt.guarantees, why, sizeof why) != 0) {
+                fprintf(stderr, "faultline check: --guarantees: %s\n", why);
+                return -1;
+            }
+            break;
+        case 'L': a->opt.set_full.linearizable = true; break;
+        case 'p':
+            if (a->opt.logs.pattern_count == LOG_PATTERNS_MAX) goto bad;
+            a->log_patterns[a->opt.logs.pattern_count++] = optarg;
+            break;
+        case 'P': a->opt.logs.replace_defaults = true; break;
         case 'h': printf("%s", usage_text); return 1;
         default: fputs(usage_text, stderr); return -1;
         }
     }
+    a->opt.logs.patterns = a->log_patterns;
     if (optind >= argc) {
-        fputs("faultline check: name at least one history file\n", stderr);
+        fputs("faultline check: name at least one history file or run directory\n", stderr);
         return -1;
     }
     if (a->model && !fl_model_find(a->model)) {
@@ -104,11 +187,18 @@ static int parse_args(int argc, char **argv, check_args *a) {
         fputc('\n', stderr);
         return -1;
     }
+    lin->model = a->model ? fl_model_find(a->model) : NULL;
+    char err[512];
+    if (fl_log_patterns_validate(&a->opt.logs, err, sizeof err) != 0) {
+        fprintf(stderr, "faultline check: %s\n", err);
+        return -1;
+    }
+    if (a->checker_count == 0 && !a->workload) add_checkers(a, "linearizable");
     return 0;
 bad:
     fprintf(stderr, "faultline check: bad value '%s' for --%s\n", optarg,
             c == 't' ? "check-time-limit" : c == 'M' ? "check-memory-limit"
-            : c == 'j' ? "threads" : "independent");
+            : c == 'j' ? "threads" : c == 'p' ? "log-pattern (too many)" : "independent");
     return -1;
 }
 
@@ -121,8 +211,8 @@ static const char *verdict_word(const json_t *valid) {
     return json_is_true(valid) ? "valid" : json_is_false(valid) ? "INVALID" : "unknown";
 }
 
-/* Human-readable lines for one history's result. */
-static void print_summary(const char *path, const json_t *r) {
+/* Human-readable lines for the linearizability checker's result. */
+static void print_linearizable(const char *path, const json_t *r) {
     const json_t *certified = json_object_get(r, "certified");
     printf("%s: %s (%s; %lld ops, %lld keys: %lld valid, %zu invalid, %zu unknown; %.3f s)%s\n",
            path, verdict_word(json_object_get(r, "valid")),
@@ -158,39 +248,136 @@ static void print_summary(const char *path, const json_t *r) {
         printf("  warning: %s\n", json_string_value(json_object_get(r, "warning")));
 }
 
-/* Check one file: its exit code, and its results.json object in *out (or NULL). */
-static int check_one(const char *path, check_args *a, json_t **out) {
+/* The first "explanation" or "reason" string anywhere in a result: a one-line why. */
+static const char *first_why(const json_t *v, int depth) {
+    if (depth > 6) return NULL;
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *x;
+        const json_t *s = json_object_get(v, "explanation");
+        if (json_is_string(s)) return json_string_value(s);
+        s = json_object_get(v, "reason");
+        if (json_is_string(s)) return json_string_value(s);
+        json_object_foreach((json_t *)v, k, x) {
+            const char *w = first_why(x, depth + 1);
+            if (w) return w;
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        const json_t *x;
+        json_array_foreach(v, i, x) {
+            const char *w = first_why(x, depth + 1);
+            if (w) return w;
+        }
+    }
+    return NULL;
+}
+
+static void print_summary(const char *path, const json_t *results) {
+    const char *name;
+    json_t *r;
+    json_object_foreach(json_object_get(results, "checkers"), name, r) {
+        if (!strcmp(name, "linearizable")) {
+            print_linearizable(path, r);
+            continue;
+        }
+        const json_t *valid = json_object_get(r, "valid");
+        const char *why = json_is_true(valid) ? NULL : first_why(r, 0);
+        printf("%s: %s: %s%s%s\n", path, name, verdict_word(valid), why ? ": " : "", why ? why : "");
+    }
+}
+
+/* A run directory stands for its history.jsonl (and its nodes' logs). */
+static void resolve(const char *arg, char *history, size_t hbytes, char *run_dir, size_t rbytes) {
+    struct stat st;
+    if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(history, hbytes, "%s/history.jsonl", arg);
+        snprintf(run_dir, rbytes, "%s", arg);
+        return;
+    }
+    snprintf(history, hbytes, "%s", arg);
+    const char *slash = strrchr(arg, '/');
+    if (slash) snprintf(run_dir, rbytes, "%.*s", (int)(slash - arg), arg);
+    else snprintf(run_dir, rbytes, ".");
+}
+
+/* The workload's own checks (what `faultline test` would run) into results. */
+static int check_workload(const check_args *a, const fl_history *h, json_t *results, fl_error *err) {
+    static const char *const all_ops[] = {"read", "write", "cas", "append", NULL};
+    const fl_workload_def *def = fl_workload_find(a->workload);
+    fl_workload_options wo = {.seed = 1, .concurrency = 1, .target_ops = all_ops,
+                              .lin = &a->opt.lin, .guarantees = a->opt.guarantees};
+    char msg[256];
+    fl_workload *w = def->create(&wo, msg, sizeof msg);
+    if (!w) {
+        fl_error_set(err, h->source, 0, 0, "workload %s: %s", a->workload, msg);
+        return -1;
+    }
+    json_t *r = def->check(w, h, err);
+    def->free(w);
+    if (!r) return -1;
+    json_object_update(json_object_get(results, "checkers"), json_object_get(r, "checkers"));
+    json_object_set_new(results, "valid", fl_verdict_worst(json_object_get(results, "valid"),
+                                                           json_object_get(r, "valid")));
+    json_decref(r);
+    return 0;
+}
+
+/* Check one history or run directory: its exit code, and its results object in *out. */
+static int check_one(const char *arg, check_args *a, json_t **out) {
     *out = NULL;
-    fl_history *h;
+    char path[4096], run_dir[4096], msg[1200];
+    if (access(arg, F_OK) != 0) {
+        fprintf(stderr, "faultline check: %s: %s\n", arg, strerror(errno));
+        return FL_EXIT_HARNESS; /* as for any history that cannot be read */
+    }
+    resolve(arg, path, sizeof path, run_dir, sizeof run_dir);
+    bool needs_history = a->workload != NULL;
+    for (size_t i = 0; i < a->checker_count; i++) needs_history |= !a->checkers[i]->reads_logs;
+    fl_history *h = NULL;
     fl_error err;
-    char msg[1200];
-    int rc = fl_history_read_file(path, &a->read, &h, &err);
-    if (rc != FL_READ_OK) {
+    if (needs_history) {
+        int rc = fl_history_read_file(path, &a->read, &h, &err);
+        if (rc != FL_READ_OK) {
+            fl_error_format(&err, msg, sizeof msg);
+            fprintf(stderr, "faultline check: %s\n", msg);
+            return rc == FL_READ_MALFORMED ? FL_EXIT_DATAERR : FL_EXIT_HARNESS;
+        }
+    }
+    json_t *results = json_pack("{s:b,s:{}}", "valid", 1, "checkers");
+    fl_checker_options opt = a->opt;
+    opt.run_dir = run_dir;
+    /* A checker that refuses the input (an op that does not fit it) is recorded as
+     * unknown with its error; the other checkers' verdicts stand. */
+    size_t refused = 0, ran = 0;
+    int refusal = FL_EXIT_DATAERR;
+    for (size_t i = 0; i < a->checker_count + (a->workload ? 1 : 0); i++) {
+        const fl_checker_def *def = i < a->checker_count ? a->checkers[i] : NULL;
+        int rc = def ? fl_checker_run_into(def, h, &opt, results, &err)
+                     : check_workload(a, h, results, &err);
+        ran++;
+        if (rc == 0) continue;
+        refused++;
         fl_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, "faultline check: %s\n", msg);
-        return rc == FL_READ_MALFORMED ? FL_EXIT_DATAERR : FL_EXIT_HARNESS;
+        fprintf(stderr, "faultline check: %s: %s\n", def ? def->name : a->workload, msg);
+        if (strstr(msg, "name one with --model")) refusal = FL_EXIT_USAGE;
+        json_object_set_new(json_object_get(results, "checkers"), def ? def->name : "workload",
+                            json_pack("{s:s,s:s}", "valid", "unknown", "error", msg));
+        json_t *unknown = json_string("unknown");
+        json_object_set_new(results, "valid",
+                            fl_verdict_worst(json_object_get(results, "valid"), unknown));
+        json_decref(unknown);
     }
-    fl_lin_options lin = a->lin;
-    lin.model = a->model ? fl_model_find(a->model) : fl_model_infer(h);
-    if (!lin.model) {
-        fprintf(stderr, "faultline check: %s: cannot tell which model fits these ops; "
-                        "name one with --model\n", path);
-        fl_history_free(h);
-        return FL_EXIT_USAGE;
-    }
-    json_t *r = fl_check_linearizable(h, &lin, &err);
     fl_history_free(h);
-    if (!r) {
-        fl_error_format(&err, msg, sizeof msg);
-        fprintf(stderr, "faultline check: %s\n", msg);
-        return FL_EXIT_DATAERR;
+    if (refused == ran) {
+        json_decref(results);
+        return refusal;
     }
-    if (!a->json) print_summary(path, r);
-    int status = verdict_exit(json_object_get(r, "valid"));
-    if (json_is_false(json_object_get(r, "certified"))) status = FL_EXIT_HARNESS;
-    *out = json_object();
-    json_object_set(*out, "valid", json_object_get(r, "valid"));
-    json_object_set_new(*out, "checkers", json_pack("{s:o}", "linearizable", r));
+    if (!a->json) print_summary(arg, results);
+    int status = verdict_exit(json_object_get(results, "valid"));
+    json_t *lin = json_object_get(json_object_get(results, "checkers"), "linearizable");
+    if (json_is_false(json_object_get(lin, "certified"))) status = FL_EXIT_HARNESS;
+    *out = results;
     return status;
 }
 
@@ -206,11 +393,11 @@ static int write_results(const check_args *a, json_t *all) {
 
 int fl_cmd_check(int argc, char **argv) {
     check_args a = {.read = {.allow_truncated = false, .independent = -1},
-                    .lin = {.full_certificates = true}};
+                    .opt = {.lin = {.full_certificates = true}}};
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0) return parsed > 0 ? FL_EXIT_VALID : FL_EXIT_USAGE;
-    if (!a.lin.memory_limit_bytes) /* an unbounded search must not take the machine down */
-        a.lin.memory_limit_bytes =
+    if (!a.opt.lin.memory_limit_bytes) /* an unbounded search must not take the machine down */
+        a.opt.lin.memory_limit_bytes =
             (size_t)sysconf(_SC_PHYS_PAGES) / 2 * (size_t)sysconf(_SC_PAGESIZE);
     int status = FL_EXIT_VALID;
     bool malformed = false, usage = false;

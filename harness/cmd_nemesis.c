@@ -21,6 +21,7 @@ static const char usage_text[] =
     "                         [--process NAME=PIDFILE[:START_CMD]]... [--primary-cmd CMD]\n"
     "  SPEC: kind[:variant],… — partition[:halves|one|majorities-ring|bridge|one-way|primaries],\n"
     "  kill|pause[:one|minority|majority|all|primaries], clock[:bump|strobe|reset],\n"
+    "  clock:bump|strobe:one|minority|majority|all|primaries (default: a random subset),\n"
     "  netem[:delay|loss|duplicate|reorder|corrupt].\n"
     "  --primary-cmd CMD runs on every node; the nodes where it exits 0 are the primaries.\n"
     "  --at-once K keeps up to K faults (of different kinds) in force together.\n"

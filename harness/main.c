@@ -14,6 +14,8 @@ static const struct {
     {"test", fl_cmd_test, "run a test: clients and faults against a target, then check the history"},
     {"targets", fl_cmd_targets, "list the targets, their options and seeded bugs"},
     {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
+    {"report", fl_cmd_report, "write a run's self-contained HTML report (report.html)"},
+    {"serve", fl_cmd_serve, "serve a store's runs and reports over HTTP (loopback by default)"},
     {"convert", fl_cmd_convert, "convert a history between JSON Lines and Jepsen EDN"},
     {"cluster", fl_cmd_cluster, "bring the local cluster of namespace nodes up, down, or check it"},
     {"exec", fl_cmd_exec, "run a command on every node in parallel"},

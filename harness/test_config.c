@@ -30,6 +30,8 @@ const char fl_test_usage[] =
     "  --seed X                seed of every random choice (default: from the clock; saved)\n"
     "  --test-count K          run K tests (seeds X, X+1, …) and summarise (default 1)\n"
     "  --store DIR             where runs go: DIR/<name>/<time>/ (default ./store)\n"
+    "  --junit FILE            also write every run's checks to FILE as JUnit XML (each run\n"
+    "                          has its own junit.xml anyway)\n"
     "  --name NAME             test name (default <target>-<workload>[-<bug>])\n"
     "  --ops-per-key N         register: ops on one key before the next (default 200)\n"
     "  --threads-per-key N     register: workers sharing one key at a time (default 10)\n"
@@ -41,7 +43,7 @@ const char fl_test_usage[] =
 
 enum {
     O_TARGET = 1, O_BUG, O_TARGET_OPT, O_WORKLOAD, O_NEMESIS, O_INTERVAL, O_AT_ONCE,
-    O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_NAME, O_OPK,
+    O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_JUNIT, O_NAME, O_OPK,
     O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK,
 };
 
@@ -60,6 +62,7 @@ static const struct option options[] = {
     {"seed", required_argument, NULL, O_SEED},
     {"test-count", required_argument, NULL, O_COUNT},
     {"store", required_argument, NULL, O_STORE},
+    {"junit", required_argument, NULL, O_JUNIT},
     {"name", required_argument, NULL, O_NAME},
     {"ops-per-key", required_argument, NULL, O_OPK},
     {"threads-per-key", required_argument, NULL, O_TPK},
@@ -120,6 +123,7 @@ static int set(fl_test_config *c, int id, const char *name, const char *text) {
     case O_SEED: rc = number(name, text, 0, 1.8e19, &v), c->seed = strtoull(text, NULL, 10), c->seed_given = true; break;
     case O_COUNT: rc = number(name, text, 1, 100000, &v), c->test_count = (int)v; break;
     case O_STORE: c->store = text; break;
+    case O_JUNIT: c->junit = text; break;
     case O_NAME: c->name = text; break;
     case O_OPK: rc = number(name, text, 1, 1e9, &v), c->ops_per_key = (long)v; break;
     case O_TPK: rc = number(name, text, 1, 1024, &v), c->threads_per_key = (int)v; break;

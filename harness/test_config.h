@@ -28,6 +28,7 @@ typedef struct fl_test_config {
     bool seed_given;
     int test_count;              /* default 1 */
     const char *store;           /* default ./store */
+    const char *junit;           /* --junit FILE: every run's checks in one JUnit file */
     const char *name;            /* default <target>-<workload>[-<bug>] */
     long ops_per_key;            /* default 200 */
     int threads_per_key;         /* default 10 */

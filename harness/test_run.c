@@ -11,9 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checkers.h"
 #include "cluster.h"
 #include "exit_codes.h"
+#include "junit.h"
+#include "report.h"
 #include "run_store.h"
+#include "store_index.h"
 #include "test_run_internal.h"
 
 #define CONNECT_TIMEOUT_MS 5000
@@ -254,6 +258,26 @@ static int verdict_code(const json_t *valid) {
     return json_is_true(valid) ? FL_EXIT_VALID : json_is_false(valid) ? FL_EXIT_ANOMALY : FL_EXIT_UNKNOWN;
 }
 
+/* The checks every run gets whatever its workload: perf (an f that never succeeded makes
+ * the run unknown) and log-pattern over the fetched node logs (a match makes it invalid;
+ * logs that could not be read are reported but do not make a run unknown). */
+static void check_every_run(fl_run *r, const fl_history *h, json_t *results) {
+    fl_checker_options opt = {.run_dir = r->dir};
+    char msg[1200];
+    fl_error e;
+    if (fl_checker_run_into(fl_checker_find("perf"), h, &opt, results, &e) != 0) {
+        fl_error_format(&e, msg, sizeof msg);
+        fl_run_log(r, true, "perf: %s", msg);
+    }
+    json_t *logs = fl_check_log_patterns(r->dir, NULL, msg, sizeof msg);
+    if (!logs) {
+        fl_run_log(r, true, "log-pattern: %s", msg);
+        return;
+    }
+    if (json_is_false(json_object_get(logs, "valid"))) json_object_set(results, "valid", json_false());
+    json_object_set_new(json_object_get(results, "checkers"), "log-pattern", logs);
+}
+
 /* Checks the history file as recorded; writes results.json; the verdict's exit code. */
 static int phase_check(fl_run *r, json_t **results_out) {
     char path[4352], msg[1200];
@@ -268,13 +292,14 @@ static int phase_check(fl_run *r, json_t **results_out) {
         return FL_EXIT_HARNESS;
     }
     json_t *results = r->wdef->check(r->workload, h, &e);
-    fl_history_free(h);
     if (!results) {
         fl_error_format(&e, msg, sizeof msg);
         fl_run_log(r, true, "checking: %s", msg);
         results = json_pack("{s:s,s:{s:{s:s,s:s}}}", "valid", "unknown", "checkers", "workload",
                             "valid", "unknown", "error", msg);
     }
+    check_every_run(r, h, results);
+    fl_history_free(h);
     json_t *nodes = json_object();
     for (size_t i = 0; i < r->nodes.count; i++)
         json_object_set_new(nodes, r->nodes.nodes[i].name, json_integer(atomic_load(&r->node_ok[i])));
@@ -289,6 +314,24 @@ static int phase_check(fl_run *r, json_t **results_out) {
         fl_run_log(r, true, "writing %s: %s", path, strerror(errno));
     *results_out = results;
     return verdict_code(json_object_get(results, "valid"));
+}
+
+/* What people and CI read besides results.json: junit.xml (always, so a CI job sees a
+ * run that crashed as skipped), report.html (when there is a history) and the store's
+ * index.html. A failure here is logged; the verdict stands. */
+static void write_reports(fl_run *r, const json_t *results, bool recorded) {
+    char path[4352], err[1024];
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double seconds = (double)(now.tv_sec - r->started.tv_sec) +
+                     (double)(now.tv_nsec - r->started.tv_nsec) / 1e9;
+    snprintf(path, sizeof path, "%.4000s/junit.xml", r->dir);
+    if (fl_junit_write_run(path, r->name, results, seconds, err, sizeof err) != 0)
+        fl_run_log(r, true, "junit: %s", err);
+    if (recorded && fl_report_write(r->dir, NULL, err, sizeof err) != FL_REPORT_OK)
+        fl_run_log(r, true, "report: %s", err);
+    if (fl_store_index_write(r->cfg->store, err, sizeof err) != 0)
+        fl_run_log(r, true, "store index: %s", err);
 }
 
 static int prepare(fl_run *r, char *err, size_t bytes) {
@@ -353,10 +396,11 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
         out->exit_code = status;
         goto done;
     }
-    char name[512];
-    snprintf(name, sizeof name, "%s", c->name ? c->name : "");
+    clock_gettime(CLOCK_MONOTONIC, &r->started);
+    char *name = r->name;
+    snprintf(name, sizeof r->name, "%s", c->name ? c->name : "");
     if (!c->name)
-        snprintf(name, sizeof name, "%s-%s%s%s", c->target, c->workload, c->bug ? "-" : "",
+        snprintf(name, sizeof r->name, "%s-%s%s%s", c->target, c->workload, c->bug ? "-" : "",
                  c->bug ? c->bug : "");
     if (fl_run_store_create(c->store, name, r->dir, sizeof r->dir, err, sizeof err) != 0) {
         fprintf(stderr, "faultline test: run store: %s\n", err);
@@ -400,6 +444,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     /* A run that failed before recording anything has nothing to check. */
     bool recorded = atomic_load(&r->history.events) > 0;
     int verdict = recorded ? phase_check(r, &results) : FL_EXIT_UNKNOWN;
+    write_reports(r, results, recorded);
     out->exit_code = harness_rc != 0 ? harness_rc : verdict;
     json_t *valid = results ? json_incref(json_object_get(results, "valid")) : json_string("unknown");
     out->summary = json_pack("{s:o,s:I,s:I,s:I,s:s}", "valid", valid,

@@ -22,6 +22,8 @@ typedef struct fl_run {
     const fl_test_config *cfg;
     uint64_t seed;
     char dir[4096];
+    char name[512];                 /* the test's name in the store */
+    struct timespec started;        /* CLOCK_MONOTONIC, for junit.xml's times */
     FILE *log;
     fl_nodes nodes;
     bool nodes_read;

@@ -15,6 +15,9 @@ packages=(
   redis-tools                        # redis-server (as redis-check-rdb) under the clock shim
   jq                                 # the integration tests read results.json and histories
   qemu-system-x86 busybox-static cpio  # the VM test: netem and system clock mode
+  libmicrohttpd-dev                  # faultline serve
+  chromium                           # the report's browser tests (headless)
+  libxml2-utils curl                 # junit.xml against its XSD (xmllint); serve's test
 )
 missing=()
 for p in "${packages[@]}"; do

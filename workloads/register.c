@@ -1,9 +1,8 @@
 /* The register workload: reads and writes (and cas where the target has it) of unique
- * values on integer keys that rotate, as jepsen.independent does: the workers are split
- * into groups of --threads-per-key, each group works on its own key until that key has
- * had --ops-per-key ops, then on a fresh one. Bounding both the ops and the concurrency
- * per key keeps checking fast even when kills leave many crashed (info) ops. Checked for
- * linearizability per key (register or cas-register model). */
+ * values on integer keys that rotate (fl_key_rotation: --threads-per-key workers per
+ * key, --ops-per-key ops each). Checked for linearizability per key (register or
+ * cas-register model) and for the session guarantees that can be judged on registers
+ * without the replicas' version order (checkers/session). */
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,14 +12,10 @@
 #include "model.h"
 #include "workload.h"
 
-#define GROUPS_MAX 1024
-
 struct fl_workload {
     fl_workload_options o;
     bool cas;
-    int groups;                    /* groups of workers, one key each at a time */
-    atomic_long ops[GROUPS_MAX];   /* ops a group was handed: its key is
-                                      (ops / ops_per_key) * groups + group */
+    fl_key_rotation keys;
     atomic_long next_value;        /* every written value is unique */
 };
 
@@ -32,11 +27,7 @@ static fl_workload *reg_create(const fl_workload_options *o, char *err, size_t b
     fl_workload *w = calloc(1, sizeof *w);
     if (!w) return snprintf(err, bytes, "out of memory"), NULL;
     w->o = *o;
-    if (w->o.ops_per_key <= 0) w->o.ops_per_key = 200;
-    int per_key = w->o.threads_per_key > 0 ? w->o.threads_per_key : 10;
-    int workers = w->o.concurrency > 0 ? w->o.concurrency : 1;
-    w->groups = (workers + per_key - 1) / per_key;
-    if (w->groups > GROUPS_MAX) w->groups = GROUPS_MAX;
+    fl_key_rotation_init(&w->keys, o);
     w->cas = fl_ops_have(o->target_ops, "cas");
     atomic_store(&w->next_value, 1);
     return w;
@@ -44,10 +35,7 @@ static fl_workload *reg_create(const fl_workload_options *o, char *err, size_t b
 
 static void reg_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
     memset(out, 0, sizeof *out);
-    int per_key = w->o.threads_per_key > 0 ? w->o.threads_per_key : 10;
-    int group = (worker / per_key) % w->groups;
-    long n = atomic_fetch_add(&w->ops[group], 1);
-    out->key = json_integer((n / w->o.ops_per_key) * w->groups + group);
+    out->key = fl_key_rotation_next(&w->keys, worker);
     uint64_t pick = fl_wrng_below(rng, w->cas ? 5 : 2);
     if (pick == 0) {
         snprintf(out->f, sizeof out->f, "read");
@@ -70,14 +58,14 @@ static void reg_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
 }
 
 static json_t *reg_check(fl_workload *w, const fl_history *h, fl_error *err) {
-    fl_lin_options lin = {0};
-    lin.model = fl_model_find(w->cas ? "cas-register" : "register");
-    lin.time_limit_s = w->o.check_time_limit_s;
+    fl_lin_options lin =
+        fl_workload_lin_options(&w->o, fl_model_find(w->cas ? "cas-register" : "register"));
     json_t *r = fl_check_linearizable(h, &lin, err);
     if (!r) return NULL;
-    json_t *all = json_pack("{s:O,s:{s:o}}", "valid", json_object_get(r, "valid"), "checkers",
-                            "linearizable", r);
-    return all;
+    json_t *session = fl_workload_session(&w->o, h);
+    json_t *valid = fl_verdict_worst(json_object_get(r, "valid"), json_object_get(session, "valid"));
+    return json_pack("{s:o,s:{s:o,s:o}}", "valid", valid, "checkers", "linearizable", r,
+                     "session", session);
 }
 
 static void reg_free(fl_workload *w) { free(w); }

@@ -2,11 +2,16 @@
 #include "workload.h"
 
 #include <string.h>
+#include <unistd.h>
+
+#include "session.h"
 
 extern const fl_workload_def fl_workload_register;
 extern const fl_workload_def fl_workload_set;
+extern const fl_workload_def fl_workload_list_append;
 
-const fl_workload_def *const fl_workloads[] = {&fl_workload_register, &fl_workload_set, NULL};
+const fl_workload_def *const fl_workloads[] = {&fl_workload_register, &fl_workload_set,
+                                               &fl_workload_list_append, NULL};
 
 const fl_workload_def *fl_workload_find(const char *name) {
     for (size_t i = 0; fl_workloads[i]; i++)
@@ -36,3 +41,40 @@ uint64_t fl_wrng_next(fl_wrng *r) {
 }
 
 uint64_t fl_wrng_below(fl_wrng *r, uint64_t n) { return n ? fl_wrng_next(r) % n : 0; }
+
+void fl_key_rotation_init(fl_key_rotation *r, const fl_workload_options *o) {
+    memset(r, 0, sizeof *r);
+    r->ops_per_key = o->ops_per_key > 0 ? o->ops_per_key : 200;
+    r->per_key = o->threads_per_key > 0 ? o->threads_per_key : 10;
+    int workers = o->concurrency > 0 ? o->concurrency : 1;
+    r->groups = (workers + r->per_key - 1) / r->per_key;
+    if (r->groups > FL_KEY_GROUPS_MAX) r->groups = FL_KEY_GROUPS_MAX;
+}
+
+json_t *fl_key_rotation_next(fl_key_rotation *r, int worker) {
+    int group = (worker / r->per_key) % r->groups;
+    long n = atomic_fetch_add(&r->ops[group], 1);
+    return json_integer((n / r->ops_per_key) * r->groups + group);
+}
+
+fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_model *model) {
+    fl_lin_options lin = {0};
+    if (o->lin) {
+        lin = *o->lin;
+        if (!lin.model) lin.model = model;
+        return lin;
+    }
+    lin.model = model;
+    lin.time_limit_s = o->check_time_limit_s;
+    lin.memory_limit_bytes = (size_t)sysconf(_SC_PHYS_PAGES) / 2 * (size_t)sysconf(_SC_PAGESIZE);
+    return lin;
+}
+
+json_t *fl_workload_session(const fl_workload_options *o, const fl_history *h) {
+    fl_error e;
+    json_t *r = fl_check_session(h, o->guarantees ? o->guarantees : FL_SESSION_ALL, &e);
+    if (r) return r;
+    char msg[1200];
+    fl_error_format(&e, msg, sizeof msg);
+    return json_pack("{s:s,s:s}", "valid", "unknown", "error", msg);
+}

@@ -5,12 +5,14 @@
 #ifndef FL_WORKLOAD_H
 #define FL_WORKLOAD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
+#include "check.h"
 #include "history.h"
 
 typedef struct fl_workload fl_workload;
@@ -22,6 +24,8 @@ typedef struct fl_workload_options {
     int threads_per_key;             /* workers sharing one key at a time (register) */
     const char *const *target_ops;   /* what the target serves, NULL-terminated */
     double check_time_limit_s;       /* 0: none */
+    const fl_lin_options *lin;       /* faultline check's linearizability options, or NULL */
+    unsigned guarantees;             /* session guarantees claimed, 0: all four */
 } fl_workload_options;
 
 /* One op: as written to the history, and as sent to the target. All owned. */
@@ -57,6 +61,29 @@ typedef struct fl_workload_def {
     json_t *(*check)(fl_workload *w, const fl_history *h, fl_error *err);
     void (*free)(fl_workload *w);
 } fl_workload_def;
+
+/* Keys that rotate as jepsen.independent's do: the workers are split into groups of
+ * threads_per_key, each group works on its own key until that key has had ops_per_key
+ * ops, then on a fresh one. Bounding both the ops and the concurrency per key keeps
+ * checking fast even when kills leave many crashed (info) ops. */
+#define FL_KEY_GROUPS_MAX 1024
+typedef struct fl_key_rotation {
+    int groups, per_key;
+    long ops_per_key;
+    atomic_long ops[FL_KEY_GROUPS_MAX]; /* ops a group was handed: its key is
+                                           (ops / ops_per_key) * groups + group */
+} fl_key_rotation;
+void fl_key_rotation_init(fl_key_rotation *r, const fl_workload_options *o);
+/* The key for worker's next op (new reference). */
+json_t *fl_key_rotation_next(fl_key_rotation *r, int worker);
+
+/* The linearizability options a workload checks with: the caller's when given (a model
+ * named there wins over model), else model, the time limit and a memory cap of half the
+ * machine's memory, so that an undecided search ends as unknown, not out of memory. */
+fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_model *model);
+/* The session checker's result, or {"valid":"unknown","error":…} when it refuses the
+ * history's shape, so that the workload's other verdicts still stand (new reference). */
+json_t *fl_workload_session(const fl_workload_options *o, const fl_history *h);
 
 extern const fl_workload_def *const fl_workloads[];
 const fl_workload_def *fl_workload_find(const char *name);

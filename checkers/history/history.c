@@ -33,6 +33,17 @@ fl_history *fl_history_new(const char *source) {
     return h;
 }
 
+int fl_grow(void **p, size_t *cap, size_t need, size_t size) {
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, n * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
 void fl_history_free(fl_history *h) {
     if (!h) return;
     for (size_t i = 0; i < h->count; i++) {

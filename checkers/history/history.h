@@ -83,6 +83,9 @@ const char *fl_op_type_name(int type);
 int fl_op_type_parse(const char *name); /* -1 when unknown */
 int32_t fl_history_intern_key(fl_history *h, json_t *key); /* -1 on bad key */
 fl_op *fl_history_append(fl_history *h);
+/* Make room for need elements of size bytes in the array *p of capacity *cap (doubling,
+ * from 64): 0, or -1 when out of memory (the array is left as it was). */
+int fl_grow(void **p, size_t *cap, size_t need, size_t size);
 void fl_error_set(fl_error *e, const char *file, uint32_t line, uint32_t column,
                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* "file:line:col: message" */

@@ -1,6 +1,6 @@
 /* The set / durability checker (see set.h). Elements are identified per set by
- * (key, canonical JSON text) in one hash map; every element read by a final read gets
- * an entry too (unattempted when no add named it). All elements are sorted once, so
+ * (key, canonical JSON text) through set_common.c; every element read by a final read
+ * gets an entry too (unattempted when no add named it). All elements are sorted once, so
  * each read's lists come out sorted by walking its set's elements in that order. */
 #include "set.h"
 
@@ -8,16 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_MAX 100   /* elements shown per list */
+#include "set_common.h"
+
 #define DETAIL_MAX 10  /* lost / failed-but-present elements shown with their ops */
 
 enum { EL_UNATTEMPTED = 0, EL_ACKNOWLEDGED, EL_INDETERMINATE, EL_FAILED };
 
 typedef struct element {
-    json_t *value;       /* borrowed from the history */
-    const char *text;    /* canonical JSON text, owned by the map */
-    size_t text_len;
-    int64_t group;       /* the op's key + 1: 0 is the set of ops without a key */
+    fl_set_value v;      /* the value, its canonical text and its set */
     int64_t ok_pos;      /* position of the first add invocation with each outcome, or -1 */
     int64_t indet_pos;
     int64_t fail_pos;
@@ -29,11 +27,8 @@ typedef struct element {
     int32_t detail;      /* slot in the details shown with ops, or -1 */
 } element;
 
-typedef struct group {
-    int64_t last_add_end; /* position where the last add of the set ended, or -1 */
-    size_t adds, ok_reads, final_reads;
-    size_t start, end;    /* the set's elements: order[start..end) */
-} group;
+/* A set; start..end are its elements in order[]. */
+typedef fl_set_group group;
 
 typedef struct final_read {
     int64_t pos;          /* the ok completion */
@@ -50,7 +45,7 @@ typedef struct detail {
 typedef struct checker {
     const fl_history *h;
     fl_error *err;
-    fl_strmap *map;       /* group (8 bytes) + canonical text -> element id */
+    fl_set_ids ids_of;    /* (group, canonical text) -> element id */
     element *el;
     size_t n_el, cap_el;
     group *groups;
@@ -62,63 +57,20 @@ typedef struct checker {
     size_t *ids;          /* element ids of every final read, in read order */
     size_t n_ids, cap_ids;
     element **order;      /* all elements, sorted */
-    char *buf;            /* scratch for map keys */
-    size_t buf_cap;
 } checker;
-
-static int grow(void **p, size_t *cap, size_t need, size_t size) {
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 64;
-    while (n < need) n *= 2;
-    void *q = realloc(*p, n * size);
-    if (!q) return -1;
-    *p = q;
-    *cap = n;
-    return 0;
-}
-
-static int64_t op_key(const fl_history *h, const fl_op *op) {
-    if (op->key != FL_NO_KEY || op->pair == FL_NO_PAIR) return op->key;
-    return h->ops[op->pair].key;
-}
 
 /* The element id of value in group, adding an unattempted element when new; -1 on OOM. */
 static int64_t element_id(checker *c, int64_t group, json_t *value) {
-    char number[32];
-    char *dumped = NULL;
-    const char *text;
-    size_t len;
-    if (json_is_integer(value)) {
-        len = (size_t)snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT,
-                               json_integer_value(value));
-        text = number;
-    } else {
-        dumped = json_dumps(value, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        if (!dumped) return -1;
-        text = dumped;
-        len = strlen(dumped);
-    }
-    if (grow((void **)&c->buf, &c->buf_cap, len + 8, 1) != 0) {
-        free(dumped);
-        return -1;
-    }
-    memcpy(c->buf, &group, 8);
-    memcpy(c->buf + 8, text, len);
-    free(dumped);
-    if (grow((void **)&c->el, &c->cap_el, c->n_el + 1, sizeof *c->el) != 0) return -1;
-    const char *stored;
-    int64_t id = fl_strmap_put_copy(c->map, c->buf, len + 8, (int64_t)c->n_el, &stored);
-    if (id < 0) return -1;
-    if ((size_t)id == c->n_el) {
-        element *e = &c->el[c->n_el++];
-        memset(e, 0, sizeof *e);
-        e->value = value;
-        e->text = stored + 8;
-        e->text_len = len;
-        e->group = group;
-        e->ok_pos = e->indet_pos = e->fail_pos = -1;
-        e->detail = -1;
-    }
+    fl_set_value v;
+    bool is_new;
+    int64_t id = fl_set_ids_get(&c->ids_of, group, value, &v, &is_new);
+    if (id < 0 || !is_new) return id;
+    if (fl_grow((void **)&c->el, &c->cap_el, c->n_el + 1, sizeof *c->el) != 0) return -1;
+    element *e = &c->el[c->n_el++];
+    memset(e, 0, sizeof *e);
+    e->v = v;
+    e->ok_pos = e->indet_pos = e->fail_pos = -1;
+    e->detail = -1;
     return id;
 }
 
@@ -129,62 +81,13 @@ static int status(const element *e) {
     return EL_UNATTEMPTED;
 }
 
-/* null < booleans < numbers (numerically) < strings (bytes) < arrays < objects; ties
- * and other values by canonical text. Equal texts are the same element. */
-static int type_rank(const json_t *v) {
-    switch (json_typeof(v)) {
-    case JSON_NULL: return 0;
-    case JSON_FALSE:
-    case JSON_TRUE: return 1;
-    case JSON_INTEGER:
-    case JSON_REAL: return 2;
-    case JSON_STRING: return 3;
-    case JSON_ARRAY: return 4;
-    default: return 5;
-    }
-}
-
-static int compare_bytes(const char *a, size_t alen, const char *b, size_t blen) {
-    int d = memcmp(a, b, alen < blen ? alen : blen);
-    if (d) return d < 0 ? -1 : 1;
-    return alen < blen ? -1 : alen > blen;
-}
-
 static int compare_elements(const void *pa, const void *pb) {
     const element *a = *(element *const *)pa, *b = *(element *const *)pb;
-    if (a->group != b->group) return a->group < b->group ? -1 : 1;
-    int ra = type_rank(a->value), rb = type_rank(b->value);
-    if (ra != rb) return ra < rb ? -1 : 1;
-    if (ra == 1 && json_is_true(a->value) != json_is_true(b->value))
-        return json_is_true(a->value) ? 1 : -1;
-    if (ra == 2) {
-        if (json_is_integer(a->value) && json_is_integer(b->value)) {
-            json_int_t x = json_integer_value(a->value), y = json_integer_value(b->value);
-            if (x != y) return x < y ? -1 : 1;
-        } else {
-            double x = json_number_value(a->value), y = json_number_value(b->value);
-            if (x != y) return x < y ? -1 : 1;
-        }
-    }
-    if (ra == 3) {
-        int d = compare_bytes(json_string_value(a->value), json_string_length(a->value),
-                              json_string_value(b->value), json_string_length(b->value));
-        if (d) return d;
-    }
-    return compare_bytes(a->text, a->text_len, b->text, b->text_len);
+    return fl_set_value_compare(&a->v, &b->v);
 }
 
 /* ------------------------------------------------------------------------------------ */
 /* Result pieces                                                                        */
-
-static json_t *key_json(const fl_history *h, int64_t group) {
-    return group == 0 ? json_null() : json_incref(h->keys[group - 1]);
-}
-
-static const char *op_node(const fl_history *h, const fl_op *op) {
-    if (op->node) return op->node;
-    return op->pair == FL_NO_PAIR ? NULL : h->ops[op->pair].node;
-}
 
 /* An add as fl_op_pair_json shows ops, with times and node. */
 static json_t *add_json(const fl_history *h, int64_t invoke_pos) {
@@ -201,7 +104,7 @@ static json_t *add_json(const fl_history *h, int64_t invoke_pos) {
     if (inv->flags & FL_OP_HAS_TIME) json_object_set_new(o, "time", json_integer(inv->time_ns));
     if (done && (done->flags & FL_OP_HAS_TIME))
         json_object_set_new(o, "complete_time", json_integer(done->time_ns));
-    const char *node = op_node(h, inv);
+    const char *node = fl_set_op_node(h, inv);
     if (node) json_object_set_new(o, "node", json_string(node));
     return o;
 }
@@ -209,31 +112,11 @@ static json_t *add_json(const fl_history *h, int64_t invoke_pos) {
 /* {"index": the read's invocation index, "node": …}. */
 static json_t *read_ref_json(const fl_history *h, const final_read *r) {
     const fl_op *done = &h->ops[r->pos];
-    const char *node = op_node(h, done);
+    const char *node = fl_set_op_node(h, done);
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer(h->ops[done->pair].index));
     json_object_set_new(o, "node", node ? json_string(node) : json_null());
     return o;
-}
-
-typedef struct list {
-    json_t *shown;
-    size_t count;
-} list;
-
-static void list_init(list *l) {
-    l->shown = json_array();
-    l->count = 0;
-}
-
-static void list_add(list *l, element *e) {
-    if (l->count++ < LIST_MAX) json_array_append(l->shown, e->value);
-}
-
-static void list_put(json_t *o, const char *name, const char *count_name, list *l) {
-    json_object_set_new(o, name, l->shown);
-    json_object_set_new(o, count_name, json_integer((json_int_t)l->count));
-    l->shown = NULL;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -243,46 +126,17 @@ static void oom(checker *c) {
     fl_error_set(c->err, c->h->source, 0, 0, "out of memory in the set checker");
 }
 
-static const char *json_kind(const json_t *v) {
-    if (!v) return "absent";
-    switch (json_typeof(v)) {
-    case JSON_NULL: return "null";
-    case JSON_OBJECT: return "an object";
-    case JSON_STRING: return "a string";
-    case JSON_INTEGER:
-    case JSON_REAL: return "a number";
-    case JSON_TRUE:
-    case JSON_FALSE: return "a boolean";
-    default: return "an array";
-    }
-}
-
 /* Adds and ok reads, in one pass. 0, or -1 with err set. */
 static int scan(checker *c) {
     const fl_history *h = c->h;
     for (size_t i = 0; i < h->count; i++) {
         const fl_op *op = &h->ops[i];
         if (op->process == FL_PROCESS_NEMESIS) continue;
-        if (op->type != FL_INVOKE && op->pair == FL_NO_PAIR) {
-            fl_error_set(c->err, h->source, op->line, 0,
-                         "%s completion (index %lld) of process %lld has no paired "
-                         "invocation: the history must be paired (fl_history_pair) before "
-                         "the set checker runs",
-                         fl_op_type_name(op->type), (long long)op->index,
-                         (long long)op->process);
-            return -1;
-        }
+        if (fl_set_require_paired(h, op, "set", c->err) != 0) return -1;
         bool add = !strcmp(op->f, "add"), read = !strcmp(op->f, "read");
         if (add && op->type == FL_INVOKE) {
-            if (!op->value || json_is_null(op->value)) {
-                fl_error_set(c->err, h->source, op->line, 0,
-                             "add (index %lld) of process %lld has %s: an add's value is "
-                             "the element to add",
-                             (long long)op->index, (long long)op->process,
-                             op->value ? "null as its value" : "no value");
-                return -1;
-            }
-            int64_t g = op_key(h, op) + 1;
+            if (fl_set_require_add_value(h, op, c->err) != 0) return -1;
+            int64_t g = fl_set_op_key(h, op) + 1;
             int64_t id = element_id(c, g, op->value);
             if (id < 0) goto out_of_memory;
             element *e = &c->el[id];
@@ -296,19 +150,12 @@ static int scan(checker *c) {
             int64_t end = op->pair == FL_NO_PAIR ? (int64_t)i : op->pair;
             if (end > gr->last_add_end) gr->last_add_end = end;
         } else if (read && op->type == FL_OK) {
-            if (!json_is_array(op->value)) {
-                fl_error_set(c->err, h->source, op->line, 0,
-                             "ok read (index %lld) of process %lld: its value is %s, not "
-                             "the list of elements read",
-                             (long long)op->index, (long long)op->process,
-                             json_kind(op->value));
-                return -1;
-            }
-            if (grow((void **)&c->ok_reads, &c->cap_ok_reads, c->n_ok_reads + 1,
-                     sizeof *c->ok_reads) != 0)
+            if (fl_set_require_read_list(h, op, c->err) != 0) return -1;
+            if (fl_grow((void **)&c->ok_reads, &c->cap_ok_reads, c->n_ok_reads + 1,
+                            sizeof *c->ok_reads) != 0)
                 goto out_of_memory;
             c->ok_reads[c->n_ok_reads++] = (int64_t)i;
-            c->groups[op_key(h, op) + 1].ok_reads++;
+            c->groups[fl_set_op_key(h, op) + 1].ok_reads++;
         }
     }
     return 0;
@@ -324,7 +171,7 @@ static int resolve_final_reads(checker *c) {
     if (!c->reads) goto out_of_memory;
     for (size_t k = 0; k < c->n_ok_reads; k++) {
         const fl_op *done = &h->ops[c->ok_reads[k]];
-        int64_t g = op_key(h, done) + 1;
+        int64_t g = fl_set_op_key(h, done) + 1;
         if (done->pair <= c->groups[g].last_add_end) continue;
         c->groups[g].final_reads++;
         final_read *r = &c->reads[c->n_reads++];
@@ -332,7 +179,7 @@ static int resolve_final_reads(checker *c) {
         r->group = g;
         r->first = c->n_ids;
         r->count = json_array_size(done->value);
-        if (grow((void **)&c->ids, &c->cap_ids, c->n_ids + r->count, sizeof *c->ids) != 0)
+        if (fl_grow((void **)&c->ids, &c->cap_ids, c->n_ids + r->count, sizeof *c->ids) != 0)
             goto out_of_memory;
         for (size_t j = 0; j < r->count; j++) {
             int64_t id = element_id(c, g, json_array_get(done->value, j));
@@ -355,8 +202,8 @@ static int sort_elements(checker *c) {
     for (size_t i = 0; i < c->n_el; i++) c->order[i] = &c->el[i];
     qsort(c->order, c->n_el, sizeof *c->order, compare_elements);
     for (size_t i = 0; i < c->n_el; i++) {
-        group *g = &c->groups[c->order[i]->group];
-        if (i == 0 || c->order[i - 1]->group != c->order[i]->group) g->start = i;
+        group *g = &c->groups[c->order[i]->v.group];
+        if (i == 0 || c->order[i - 1]->v.group != c->order[i]->v.group) g->start = i;
         g->end = i + 1;
     }
     return 0;
@@ -379,11 +226,11 @@ static json_t *check_read(checker *c, size_t k, size_t *anomalies) {
     const fl_op *inv = &h->ops[done->pair];
     uint64_t stamp = k + 1;
     stamp_read(c, r, stamp);
-    list lost, unexpected, failed, duplicated;
-    list_init(&lost);
-    list_init(&unexpected);
-    list_init(&failed);
-    list_init(&duplicated);
+    fl_set_list lost, unexpected, failed, duplicated;
+    fl_set_list_init(&lost);
+    fl_set_list_init(&unexpected);
+    fl_set_list_init(&failed);
+    fl_set_list_init(&duplicated);
     size_t recovered = 0;
     const group *g = &c->groups[r->group];
     for (size_t i = g->start; i < g->end; i++) {
@@ -392,40 +239,40 @@ static json_t *check_read(checker *c, size_t k, size_t *anomalies) {
         if (present) e->present_in++;
         if (e->dup_stamp == stamp) {
             e->dup_in++;
-            list_add(&duplicated, e);
+            fl_set_list_add(&duplicated, e->v.value);
         }
         switch (status(e)) {
         case EL_ACKNOWLEDGED:
             if (!present) {
                 e->missing_in++;
-                list_add(&lost, e);
+                fl_set_list_add(&lost, e->v.value);
             }
             break;
         case EL_INDETERMINATE:
             if (present) recovered++;
             break;
         case EL_FAILED:
-            if (present) list_add(&failed, e);
+            if (present) fl_set_list_add(&failed, e->v.value);
             break;
         default:
-            if (present) list_add(&unexpected, e);
+            if (present) fl_set_list_add(&unexpected, e->v.value);
             break;
         }
     }
     *anomalies += lost.count + unexpected.count + failed.count + duplicated.count;
     json_t *o = json_object();
-    const char *node = op_node(h, done);
+    const char *node = fl_set_op_node(h, done);
     json_object_set_new(o, "index", json_integer(inv->index));
     json_object_set_new(o, "complete_index", json_integer(done->index));
     json_object_set_new(o, "process", json_integer(done->process));
     json_object_set_new(o, "node", node ? json_string(node) : json_null());
     if (done->line) json_object_set_new(o, "line", json_integer(done->line));
-    if (r->group) json_object_set_new(o, "key", key_json(h, r->group));
+    if (r->group) json_object_set_new(o, "key", fl_set_key_json(h, r->group));
     json_object_set_new(o, "element_count", json_integer((json_int_t)r->count));
-    list_put(o, "lost", "lost_count", &lost);
-    list_put(o, "unexpected", "unexpected_count", &unexpected);
-    list_put(o, "failed_but_present", "failed_but_present_count", &failed);
-    list_put(o, "duplicated", "duplicated_count", &duplicated);
+    fl_set_list_put(o, "lost", "lost_count", &lost);
+    fl_set_list_put(o, "unexpected", "unexpected_count", &unexpected);
+    fl_set_list_put(o, "failed_but_present", "failed_but_present_count", &failed);
+    fl_set_list_put(o, "duplicated", "duplicated_count", &duplicated);
     json_object_set_new(o, "recovered_count", json_integer((json_int_t)recovered));
     return o;
 }
@@ -433,51 +280,12 @@ static json_t *check_read(checker *c, size_t k, size_t *anomalies) {
 static json_t *detail_entry(const checker *c, element *e, int64_t add_pos, const char *reads,
                             json_t **reads_list) {
     json_t *o = json_object();
-    json_object_set_new(o, "element", json_incref(e->value));
-    if (e->group) json_object_set_new(o, "key", key_json(c->h, e->group));
+    json_object_set_new(o, "element", json_incref(e->v.value));
+    if (e->v.group) json_object_set_new(o, "key", fl_set_key_json(c->h, e->v.group));
     json_object_set_new(o, "add", add_json(c->h, add_pos));
     *reads_list = json_array();
     json_object_set(o, reads, *reads_list);
     return o;
-}
-
-/* Why there is no verdict, or NULL when every set with adds has a final read; puts
- * keys_without_final_read in result. */
-static json_t *unknown_reason(const checker *c, json_t *result) {
-    const fl_history *h = c->h;
-    if (c->n_reads == 0) {
-        if (c->n_ok_reads == 0) return json_string("no final read: no read completed ok");
-        /* Name the latest-ending add of a set that has ok reads. */
-        int64_t last = -1;
-        for (size_t g = 0; g < c->n_groups; g++)
-            if (c->groups[g].ok_reads && c->groups[g].last_add_end > last)
-                last = c->groups[g].last_add_end;
-        char text[256];
-        snprintf(text, sizeof text,
-                 "no final read: %zu ok read%s, none invoked after every add had ended "
-                 "(the last add ended at index %lld)",
-                 c->n_ok_reads, c->n_ok_reads == 1 ? "" : "s",
-                 last >= 0 ? (long long)h->ops[last].index : -1LL);
-        return json_string(text);
-    }
-    size_t with_adds = 0, without = 0;
-    json_t *keys = json_array();
-    for (size_t g = 0; g < c->n_groups; g++) {
-        if (!c->groups[g].adds) continue;
-        with_adds++;
-        if (c->groups[g].final_reads) continue;
-        if (without++ < LIST_MAX) json_array_append_new(keys, key_json(h, (int64_t)g));
-    }
-    if (!without) {
-        json_decref(keys);
-        return NULL;
-    }
-    json_object_set_new(result, "keys_without_final_read", keys);
-    char text[256];
-    snprintf(text, sizeof text,
-             "no final read of %zu of the %zu sets with adds (keys_without_final_read)",
-             without, with_adds);
-    return json_string(text);
 }
 
 static json_t *build_result(checker *c) {
@@ -491,12 +299,12 @@ static json_t *build_result(checker *c) {
 
     /* Unions over the final reads, and the elements shown with their ops. */
     size_t counts[4] = {0}, add_count = 0, never_read = 0;
-    list lost, unexpected, failed, duplicated, recovered;
-    list_init(&lost);
-    list_init(&unexpected);
-    list_init(&failed);
-    list_init(&duplicated);
-    list_init(&recovered);
+    fl_set_list lost, unexpected, failed, duplicated, recovered;
+    fl_set_list_init(&lost);
+    fl_set_list_init(&unexpected);
+    fl_set_list_init(&failed);
+    fl_set_list_init(&duplicated);
+    fl_set_list_init(&recovered);
     json_t *lost_ops = json_array(), *failed_ops = json_array();
     detail details[2 * DETAIL_MAX];
     size_t n_details = 0, n_lost_details = 0, n_failed_details = 0;
@@ -505,9 +313,9 @@ static json_t *build_result(checker *c) {
         element *e = c->order[i];
         int s = status(e);
         counts[s]++;
-        if (e->dup_in) list_add(&duplicated, e);
+        if (e->dup_in) fl_set_list_add(&duplicated, e->v.value);
         if (s == EL_ACKNOWLEDGED && e->missing_in) {
-            list_add(&lost, e);
+            fl_set_list_add(&lost, e->v.value);
             if (!e->present_in) never_read++;
             if (n_lost_details < DETAIL_MAX) {
                 detail *d = &details[n_details++];
@@ -517,7 +325,7 @@ static json_t *build_result(checker *c) {
                 n_lost_details++;
             }
         } else if (s == EL_FAILED && e->present_in) {
-            list_add(&failed, e);
+            fl_set_list_add(&failed, e->v.value);
             if (n_failed_details < DETAIL_MAX) {
                 detail *d = &details[n_details++];
                 d->e = e;
@@ -526,9 +334,9 @@ static json_t *build_result(checker *c) {
                 n_failed_details++;
             }
         } else if (s == EL_INDETERMINATE && e->present_in) {
-            list_add(&recovered, e);
+            fl_set_list_add(&recovered, e->v.value);
         } else if (s == EL_UNATTEMPTED) {
-            list_add(&unexpected, e);
+            fl_set_list_add(&unexpected, e->v.value);
         }
     }
     /* Which final reads miss (or list) each element shown: mark them again. */
@@ -539,7 +347,7 @@ static json_t *build_result(checker *c) {
             stamp_read(c, r, stamp);
             for (size_t j = 0; j < n_details; j++) {
                 const element *e = details[j].e;
-                if (e->group != r->group) continue;
+                if (e->v.group != r->group) continue;
                 bool present = e->stamp == stamp;
                 if (present == (status(e) == EL_FAILED))
                     json_array_append_new(details[j].reads, read_ref_json(h, r));
@@ -548,7 +356,8 @@ static json_t *build_result(checker *c) {
         for (size_t j = 0; j < n_details; j++) json_decref(details[j].reads);
     }
 
-    json_t *reason = unknown_reason(c, result);
+    json_t *reason =
+        fl_set_unknown_reason(h, c->groups, c->n_groups, c->n_reads, c->n_ok_reads, result);
     if (anomalies && reason) {
         json_decref(reason);
         reason = NULL;
@@ -568,14 +377,14 @@ static json_t *build_result(checker *c) {
     json_object_set_new(result, "ignored_read_count",
                         json_integer((json_int_t)(c->n_ok_reads - c->n_reads)));
     json_object_set_new(result, "final_reads", final_reads);
-    list_put(result, "lost", "lost_count", &lost);
+    fl_set_list_put(result, "lost", "lost_count", &lost);
     json_object_set_new(result, "never_read_count", json_integer((json_int_t)never_read));
     json_object_set_new(result, "lost_ops", lost_ops);
-    list_put(result, "unexpected", "unexpected_count", &unexpected);
-    list_put(result, "failed_but_present", "failed_but_present_count", &failed);
+    fl_set_list_put(result, "unexpected", "unexpected_count", &unexpected);
+    fl_set_list_put(result, "failed_but_present", "failed_but_present_count", &failed);
     json_object_set_new(result, "failed_but_present_ops", failed_ops);
-    list_put(result, "duplicated", "duplicated_count", &duplicated);
-    list_put(result, "recovered", "recovered_count", &recovered);
+    fl_set_list_put(result, "duplicated", "duplicated_count", &duplicated);
+    fl_set_list_put(result, "recovered", "recovered_count", &recovered);
     return result;
 }
 
@@ -587,9 +396,9 @@ json_t *fl_check_set(const fl_history *h, fl_error *err) {
     c.err = err ? err : &local;
     c.n_groups = h->key_count + 1;
     c.groups = calloc(c.n_groups, sizeof *c.groups);
-    c.map = fl_strmap_new();
+    int ids_rc = fl_set_ids_init(&c.ids_of);
     json_t *result = NULL;
-    if (!c.groups || !c.map) {
+    if (!c.groups || ids_rc != 0) {
         oom(&c);
         goto done;
     }
@@ -598,13 +407,12 @@ json_t *fl_check_set(const fl_history *h, fl_error *err) {
     result = build_result(&c);
     if (!result) oom(&c);
 done:
-    fl_strmap_free(c.map);
+    fl_set_ids_free(&c.ids_of);
     free(c.el);
     free(c.groups);
     free(c.ok_reads);
     free(c.reads);
     free(c.ids);
     free(c.order);
-    free(c.buf);
     return result;
 }

@@ -7,8 +7,9 @@
  *              (the target's start hook, else the process's start command).
  *   pause      start: STOP them on the target nodes. stop: CONT them.
  *   clock      start: bump a random subset by ±0.1–5 s, strobe it (between +0 and +0.2–2 s
- *              every 10 ms),
- *              or reset every node. stop: reset every node.
+ *              every 8–512 ms), or reset every node. clock:bump|strobe:TARGETS names the
+ *              nodes instead (one, minority, majority, all, primaries: a leader's clock
+ *              is what a lease trusts). stop: reset every node.
  *   netem      start: every node sends to every other through netem (delay 50–250 ms
  *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % behind a
  *              20 ms delay, corrupt 2–11 %); where the kernel has no netem the agent says
@@ -114,20 +115,24 @@ static json_t *partition(fl_nemesis *n, const char *variant, json_t *event, json
     return event;
 }
 
+/* The nodes a target choice names (one, minority, majority, all, primaries). */
+static int choose_targets(fl_nemesis *n, const char *choice, uint64_t *nodes, char *err,
+                          size_t bytes) {
+    if (!strcmp(choice, "primaries")) return ask_primaries(n, nodes, err, bytes);
+    size_t count = n->io.node_count;
+    size_t want = !strcmp(choice, "one") ? 1 : !strcmp(choice, "minority") ? (count - 1) / 2
+                  : !strcmp(choice, "majority") ? count / 2 + 1 : count;
+    *nodes = random_nodes(n, want ? want : 1);
+    return 0;
+}
+
 static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
                             json_t *event, json_t *applied, char *err, size_t bytes) {
-    size_t count = n->io.node_count;
-    size_t want = !strcmp(variant, "one") ? 1 : !strcmp(variant, "minority") ? (count - 1) / 2
-                  : !strcmp(variant, "majority") ? count / 2 + 1 : count;
     if (n->process_count == 0) {
         snprintf(err, bytes, "kill and pause need --process NAME=PIDFILE[:START]");
         return NULL;
     }
-    if (!strcmp(variant, "primaries")) {
-        if (ask_primaries(n, &n->targets, err, bytes) != 0) return NULL;
-    } else {
-        n->targets = random_nodes(n, want ? want : 1);
-    }
+    if (choose_targets(n, variant, &n->targets, err, bytes) != 0) return NULL;
     json_t *processes = json_array();
     for (size_t p = 0; p < n->process_count; p++) {
         json_array_append_new(processes, json_string(n->processes[p].name));
@@ -143,27 +148,41 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
     return event;
 }
 
-static json_t *clock_fault(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
-                           char *err, size_t bytes) {
+static json_t *clock_fault(fl_nemesis *n, const char *variant, int targets, json_t *event,
+                           json_t *applied, char *err, size_t bytes) {
     if (!strcmp(variant, "reset"))
         return call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                           applied, err, bytes) ? NULL : event;
-    uint64_t nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
-    json_t *offsets = json_object();
+    uint64_t nodes;
+    if (targets < 0) {
+        nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
+    } else {
+        const char *choice = fl_fault_targets()[targets];
+        if (choose_targets(n, choice, &nodes, err, bytes) != 0) return NULL;
+        json_object_set_new(event, "targets", json_string(choice));
+    }
+    json_t *offsets = json_object(), *periods = json_object();
     json_object_set_new(event, "offset_ms", offsets);
+    if (!strcmp(variant, "strobe")) json_object_set_new(event, "period_ms", periods);
+    else json_decref(periods);
     for (size_t i = 0; i < n->io.node_count; i++) {
         if (!(nodes >> i & 1)) continue;
         int64_t ms = 100 + (int64_t)fl_rng_below(&n->rng, 4900);
         if (fl_rng_below(&n->rng, 2)) ms = -ms;
         bool strobe = !strcmp(variant, "strobe");
         if (strobe) ms = 200 + (int64_t)fl_rng_below(&n->rng, 1801); /* flips by 0.2–2 s */
+        /* A fixed flip period alias with a daemon that reads its clock on a timer of the
+         * same period (every read lands in one phase, so the strobe moves nothing): the
+         * period is 8–512 ms, a power of two from the seed, as Jepsen's strobe varies it. */
+        int period = 8 << fl_rng_below(&n->rng, 7);
         json_t *req = strobe ? json_pack("{s:s,s:s,s:I,s:i,s:i}", "cmd", "clock", "op", "strobe",
-                                         "delta_ms", (json_int_t)ms, "period_ms", 10,
+                                         "delta_ms", (json_int_t)ms, "period_ms", period,
                                          "duration_ms", 3600000)
                              : json_pack("{s:s,s:s,s:I}", "cmd", "clock", "op", "bump",
                                          "delta_ms", (json_int_t)ms);
         if (call(n, i, req, applied, err, bytes) != 0) return NULL;
         json_object_set_new(offsets, n->io.names[i], json_integer(ms));
+        if (strobe) json_object_set_new(periods, n->io.names[i], json_integer(period));
     }
     return event;
 }
@@ -250,7 +269,7 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     case FL_FAULT_PARTITION: done = partition(n, variant, event, applied, err, err_bytes); break;
     case FL_FAULT_KILL: done = signal_fault(n, variant, "KILL", event, applied, err, err_bytes); break;
     case FL_FAULT_PAUSE: done = signal_fault(n, variant, "STOP", event, applied, err, err_bytes); break;
-    case FL_FAULT_CLOCK: done = clock_fault(n, variant, event, applied, err, err_bytes); break;
+    case FL_FAULT_CLOCK: done = clock_fault(n, variant, choice.targets, event, applied, err, err_bytes); break;
     default: done = netem_fault(n, variant, event, applied, err, err_bytes);
     }
     /* In force even when only part of it was applied: its stop undoes what was. */

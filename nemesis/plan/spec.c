@@ -17,6 +17,8 @@ static const char *const netem_variants[] = {"delay", "loss", "duplicate", "reor
 
 const char *fl_fault_kind_name(fl_fault_kind k) { return kinds[k]; }
 
+const char *const *fl_fault_targets(void) { return target_variants; }
+
 const char *const *fl_fault_variants(fl_fault_kind k) {
     switch (k) {
     case FL_FAULT_PARTITION: return partition_variants;
@@ -60,7 +62,10 @@ static int parse_entry(const char *entry, size_t len, fl_fault_choice *out, char
     }
     out->kind = (fl_fault_kind)kind;
     out->variant = -1;
+    out->targets = -1;
     if (!colon) return 0;
+    char *second = strchr(colon + 1, ':');
+    if (second) *second = '\0';
     const char *const *variants = fl_fault_variants(out->kind);
     for (int v = 0; variants[v]; v++)
         if (!strcmp(colon + 1, variants[v])) out->variant = v;
@@ -68,6 +73,22 @@ static int parse_entry(const char *entry, size_t len, fl_fault_choice *out, char
         list(variants, allowed, sizeof allowed);
         snprintf(err, err_bytes, "--nemesis: %s has no variant '%s'; variants: %s", text,
                  colon + 1, allowed);
+        return -1;
+    }
+    if (!second) return 0;
+    /* Only a clock fault that moves clocks has a choice of nodes; kill and pause name
+     * theirs in the variant already. */
+    if (out->kind != FL_FAULT_CLOCK || !strcmp(colon + 1, "reset")) {
+        snprintf(err, err_bytes, "--nemesis: '%s:%s' takes no node choice ('%s'); only "
+                 "clock:bump and clock:strobe do", text, colon + 1, second + 1);
+        return -1;
+    }
+    for (int t = 0; target_variants[t]; t++)
+        if (!strcmp(second + 1, target_variants[t])) out->targets = t;
+    if (out->targets < 0) {
+        list(target_variants, allowed, sizeof allowed);
+        snprintf(err, err_bytes, "--nemesis: clock:%s cannot target '%s'; targets: %s",
+                 colon + 1, second + 1, allowed);
         return -1;
     }
     return 0;

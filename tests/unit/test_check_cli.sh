@@ -396,5 +396,36 @@ expect_out "convert --allow-truncated warns" err 'warning: .*truncated'
 expect_rc "convert with one argument exits 64" 64 "$FL" convert "$TMP/good.jsonl"
 expect_rc "convert --to bogus exits 64" 64 "$FL" convert --to bogus "$TMP/good.jsonl" "$TMP/x"
 
+# --checker, --workload and run directories (issue 7).
+cat >"$TMP/ryw.jsonl" <<'H'
+{"index":0,"time":1,"process":0,"type":"invoke","f":"append","key":"k","value":1}
+{"index":1,"time":2,"process":0,"type":"ok","f":"append","key":"k","value":1}
+{"index":2,"time":3,"process":0,"type":"invoke","f":"read","key":"k","value":null}
+{"index":3,"time":4,"process":0,"type":"ok","f":"read","key":"k","value":[]}
+H
+expect_rc "--checker list exits 0" 0 "$FL" check --checker list x
+expect_out "--checker list names session" out '^  session '
+expect_rc "--checker bogus exits 64" 64 "$FL" check --checker bogus "$TMP/ryw.jsonl"
+expect_rc "session: own append missing exits 1" 1 "$FL" check --checker session "$TMP/ryw.jsonl"
+expect_out "session: says which guarantee" out 'session: INVALID: .*'
+expect_rc "session --guarantees mr: nothing broken exits 0" 0 \
+    "$FL" check --checker session --guarantees mr "$TMP/ryw.jsonl"
+expect_rc "--guarantees bogus exits 64" 64 "$FL" check --checker session --guarantees xyz "$TMP/ryw.jsonl"
+expect_rc "--workload list-append: linearizable and session, exits 1" 1 \
+    "$FL" check --workload list-append --json "$TMP/ryw.jsonl"
+expect_out "--workload list-append: both verdicts" out '"session"'
+mkdir -p "$TMP/run/nodes/n1"
+cp "$TMP/ryw.jsonl" "$TMP/run/history.jsonl"
+echo "all good" >"$TMP/run/nodes/n1/daemon.log"
+expect_rc "log-pattern on a clean run dir exits 0" 0 "$FL" check --checker log-pattern "$TMP/run"
+echo "panic: index out of range" >>"$TMP/run/nodes/n1/daemon.log"
+expect_rc "log-pattern on a run dir with a panic exits 1" 1 "$FL" check --checker log-pattern "$TMP/run"
+expect_out "log-pattern names the node's file" out 'log-pattern: INVALID'
+expect_rc "log-pattern with a bad regex exits 64" 64 \
+    "$FL" check --checker log-pattern --log-pattern 'bad=(' "$TMP/run"
+expect_rc "a checker that refuses the ops keeps the others: counter + session, exits 1" 1 \
+    "$FL" check --checker counter,session "$TMP/ryw.jsonl"
+expect_out "the refusing checker is reported" err 'counter: '
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

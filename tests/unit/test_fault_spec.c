@@ -22,7 +22,13 @@ static void parses(void **state) {
     assert_string_equal(fl_fault_variants(FL_FAULT_KILL)[s.faults[1].variant], "one");
     assert_string_equal(fl_fault_variants(FL_FAULT_CLOCK)[s.faults[2].variant], "strobe");
     assert_int_equal(s.faults[4].kind, FL_FAULT_PAUSE);
+    assert_int_equal(s.faults[2].targets, -1);
     assert_int_equal(fl_fault_spec_parse("partition:majorities-ring", &s, err, sizeof err), 0);
+    assert_int_equal(fl_fault_spec_parse("clock:strobe:primaries,clock:bump:minority", &s, err,
+                                         sizeof err), 0);
+    assert_string_equal(fl_fault_variants(FL_FAULT_CLOCK)[s.faults[0].variant], "strobe");
+    assert_string_equal(fl_fault_targets()[s.faults[0].targets], "primaries");
+    assert_string_equal(fl_fault_targets()[s.faults[1].targets], "minority");
 }
 
 static void errors(void **state) {
@@ -32,7 +38,9 @@ static void errors(void **state) {
         {"partition:triangle", "partition has no variant 'triangle'; variants: halves"},
         {"kill,", "empty"},
         {"", "empty"},
-        {"clock:bump:x", "no variant 'bump:x'"},
+        {"clock:bump:x", "clock:bump cannot target 'x'; targets: one, minority"},
+        {"clock:reset:one", "'clock:reset' takes no node choice"},
+        {"kill:one:primaries", "'kill:one' takes no node choice"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fl_fault_spec s;

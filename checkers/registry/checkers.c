@@ -1,0 +1,97 @@
+/* The checker registry (checkers.h): names, one-line summaries and a common calling
+ * convention over each checker's own API. */
+#include "checkers.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "counter.h"
+#include "session.h"
+#include "set.h"
+
+static json_t *run_linearizable(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    fl_lin_options lin = o->lin;
+    if (!lin.model) lin.model = fl_model_infer(h);
+    if (!lin.model) {
+        fl_error_set(err, h->source ? h->source : "", 0, 0,
+                     "cannot tell which model fits these ops; name one with --model");
+        return NULL;
+    }
+    return fl_check_linearizable(h, &lin, err);
+}
+
+static json_t *run_session(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    return fl_check_session(h, o->guarantees, err);
+}
+
+static json_t *run_set(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    (void)o;
+    return fl_check_set(h, err);
+}
+
+static json_t *run_set_full(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    return fl_check_set_full(h, &o->set_full, err);
+}
+
+static json_t *run_counter(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    (void)o;
+    return fl_check_counter(h, err);
+}
+
+static json_t *run_perf(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    return fl_check_perf(h, &o->perf, err);
+}
+
+static json_t *run_log_pattern(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    (void)h;
+    char msg[FL_ERR_BYTES];
+    json_t *r = fl_check_log_patterns(o->run_dir ? o->run_dir : ".", &o->logs, msg, sizeof msg);
+    if (!r) fl_error_set(err, o->run_dir ? o->run_dir : ".", 0, 0, "%s", msg);
+    return r;
+}
+
+static const fl_checker_def linearizable = {
+    "linearizable", "linearizability per key (--model, else inferred from the ops)", false,
+    run_linearizable};
+static const fl_checker_def session = {
+    "session", "read-your-writes, monotonic reads/writes, writes-follow-reads per process "
+    "(--guarantees)", false, run_session};
+static const fl_checker_def set = {
+    "set", "final reads: lost, unexpected, failed-but-present, duplicated elements", false,
+    run_set};
+static const fl_checker_def set_full = {
+    "set-full", "every read: stable, lost, never-read, stale (--linearizable), duplicated; "
+    "latency to visibility", false, run_set_full};
+static const fl_checker_def counter = {
+    "counter", "every read within [acknowledged, attempted] increments", false, run_counter};
+static const fl_checker_def perf = {
+    "perf", "counts, throughput, latency quantiles, availability in and out of faults", false,
+    run_perf};
+static const fl_checker_def log_pattern = {
+    "log-pattern", "panics, assertion failures, sanitizer reports in the nodes' logs "
+    "(--log-pattern NAME=REGEX)", true, run_log_pattern};
+
+const fl_checker_def *const fl_checker_defs[] = {&linearizable, &session, &set, &set_full,
+                                                 &counter, &perf, &log_pattern, NULL};
+
+const fl_checker_def *fl_checker_find(const char *name) {
+    for (size_t i = 0; fl_checker_defs[i]; i++)
+        if (!strcmp(fl_checker_defs[i]->name, name)) return fl_checker_defs[i];
+    return NULL;
+}
+
+int fl_checker_run_into(const fl_checker_def *def, const fl_history *h,
+                        const fl_checker_options *o, json_t *results, fl_error *err) {
+    json_t *r = def->run(h, o, err);
+    if (!r) return -1;
+    json_t *checkers = json_object_get(results, "checkers");
+    if (!checkers) {
+        checkers = json_object();
+        json_object_set_new(results, "checkers", checkers);
+    }
+    const json_t *before = json_object_get(results, "valid");
+    json_t *worse = fl_verdict_worst(before ? before : json_true(), json_object_get(r, "valid"));
+    json_object_set_new(results, "valid", worse);
+    json_object_set_new(checkers, def->name, r);
+    return 0;
+}

@@ -1,0 +1,61 @@
+/* JUnit XML for CI (DESIGN.md "Run store": junit.xml): one <testsuite> per run, one
+ * <testcase> per checker. The shape, checked by tests/junit/junit.xsd:
+ *
+ *   <testsuites name="faultline" tests= failures= errors="0" skipped= time=>  (several runs)
+ *     <testsuite name=TEST tests= failures= errors="0" skipped= time= timestamp= hostname=>
+ *       <testcase classname=TEST name=CHECKER time=CHECKER'S "seconds" or 0>
+ *         <failure message=ONE LINE type="anomaly">the same summary</failure>  verdict false
+ *         <skipped message=REASON/>                                             "unknown"
+ *         <system-out>the checker's result as JSON (up to 64 KiB)</system-out>
+ *       </testcase>
+ *     </testsuite>
+ *   </testsuites>
+ *
+ * A testcase has a <failure> exactly when its checker's "valid" is false, and <skipped>
+ * when it is anything but true or false (unknown, or missing). results is results.json
+ * ({"valid", "checkers": {name: result}}); without "checkers" it is one testcase named
+ * "results", and a NULL results (nothing was recorded to check) one skipped testcase
+ * "results". timestamp is now minus seconds, in UTC. Every attribute and text is escaped
+ * by fl_xml_escape (any bytes in, well-formed XML out). Files are written to a temporary
+ * name beside path and renamed, so a reader never sees half a file. */
+#ifndef FL_JUNIT_H
+#define FL_JUNIT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define FL_JUNIT_MESSAGE_BYTES 1024    /* a <failure>/<skipped> message, NUL included */
+#define FL_JUNIT_SYSTEM_OUT_BYTES 65536 /* a larger result is left to results.json */
+
+typedef struct fl_junit_suite {
+    const char *name;      /* the test's name (store/<name>/…) */
+    const json_t *results; /* results.json; NULL when there is none */
+    double seconds;        /* the run's duration */
+} fl_junit_suite;
+
+/* junit.xml of one run. 0, or -1 with err naming the file and the failing call. */
+int fl_junit_write_run(const char *path, const char *test_name, const json_t *results,
+                       double seconds, char *err, size_t bytes);
+/* Several runs (faultline test --test-count N) in one <testsuites>. 0, or -1 with err. */
+int fl_junit_write_suites(const char *path, const fl_junit_suite *suites, size_t count,
+                          char *err, size_t bytes);
+/* The XML itself, for tests and for writers of other files. */
+void fl_junit_print_suite(FILE *out, const fl_junit_suite *suite, int id);
+
+/* The one-line <failure message> for a checker whose verdict is false:
+ *   linearizable (a result with a non-empty "invalid_keys"): how many keys are invalid
+ *     and which (first 5), then for the first the failing op — index, process, f, value,
+ *     output, completion type, line — and its explanation;
+ *   any other checker: its "explanation", "error", the non-zero counts of the set
+ *     checker's anomaly categories (lost, unexpected, failed_but_present, duplicated)
+ *     with their first elements, "anomaly_types"/"anomaly-types", the size and first
+ *     entry of "violations"/"anomalies"; failing all of those every non-zero *_count
+ *     field; failing that, a note that the result explains nothing.
+ * Newlines and tabs become spaces; cut at a character boundary with "…" to fit. */
+void fl_junit_anomaly_summary(const json_t *result, char *out, size_t bytes);
+/* The <skipped message> for an undecided checker: "reason", "error" or "explanation",
+ * plus the first undecided key's reason for linearizable. */
+void fl_junit_unknown_reason(const json_t *result, char *out, size_t bytes);
+
+#endif
