@@ -58,8 +58,9 @@ static int list_dir(const lp_scan *s, const char *rel, struct dirent ***list) {
     return scandir(path, list, not_dots, by_name);
 }
 
-/* nodes/<node>/<dir>: its regular files; anything deeper is skipped. */
-static void walk_subdir(lp_scan *s, const char *node, const char *rel) {
+/* nodes/<node> (depth 0): its files and the files of its directories;
+ * nodes/<node>/<dir> (depth 1): its files. Anything deeper is skipped. */
+static void walk(lp_scan *s, const char *node, const char *rel, int depth) {
     struct dirent **list;
     int n = list_dir(s, rel, &list);
     if (n < 0) {
@@ -72,28 +73,9 @@ static void walk_subdir(lp_scan *s, const char *node, const char *rel) {
         const char *why;
         entry_kind k = kind_of(s, child, &why);
         if (k == ENTRY_FILE) lp_scan_file(s, node, child);
+        else if (k == ENTRY_DIR && depth == 0) walk(s, node, child, 1);
         else lp_note(s, s->skipped, &s->skipped_count, child, "reason",
                      k == ENTRY_DIR ? "a directory deeper than nodes/<node>/<dir>/" : why);
-    }
-    free_list(list, n);
-}
-
-/* nodes/<node>: its files, and the files of its directories. */
-static void walk_node(lp_scan *s, const char *node, const char *rel) {
-    struct dirent **list;
-    int n = list_dir(s, rel, &list);
-    if (n < 0) {
-        lp_note(s, s->unreadable, &s->unreadable_count, rel, "error", strerror(errno));
-        return;
-    }
-    char child[PATH_MAX];
-    for (int i = 0; i < n; i++) {
-        if (!join(s, child, rel, list[i]->d_name)) continue;
-        const char *why;
-        entry_kind k = kind_of(s, child, &why);
-        if (k == ENTRY_FILE) lp_scan_file(s, node, child);
-        else if (k == ENTRY_DIR) walk_subdir(s, node, child);
-        else lp_note(s, s->skipped, &s->skipped_count, child, "reason", why);
     }
     free_list(list, n);
 }
@@ -112,7 +94,7 @@ static int walk_nodes(lp_scan *s, char *reason, size_t reason_bytes) {
         if (!join(s, rel, "nodes", list[i]->d_name)) continue;
         const char *why;
         entry_kind k = kind_of(s, rel, &why);
-        if (k == ENTRY_DIR) walk_node(s, list[i]->d_name, rel);
+        if (k == ENTRY_DIR) walk(s, list[i]->d_name, rel, 0);
         else lp_note(s, s->skipped, &s->skipped_count, rel, "reason",
                      k == ENTRY_FILE ? "not in a node directory (nodes/<node>/)" : why);
     }

@@ -76,24 +76,45 @@ static bool answerable(const raft_node *r, const raft_pending_read *p) {
 }
 
 bool raft_reads_ready(const raft_node *r) {
-    return r->role == RAFT_LEADER && r->reads_head < r->n_reads &&
-           answerable(r, &r->reads[r->reads_head]);
+    if (r->role != RAFT_LEADER) return false;
+    for (size_t k = r->reads_head; k < r->n_reads; k++) {
+        if (answerable(r, &r->reads[k])) return true;
+        if (!raft_bug(r, RAFT_BUG_LEASE_READ)) return false; /* in order: the head decides */
+    }
+    return false;
 }
 
 /* Reads are answered in the order they came (a later read never overtakes an earlier
  * one): the longest answerable prefix goes out. Without lease reads, rounds and indices
- * never decrease along the queue, so that prefix is every answerable read. */
+ * never decrease along the queue, so that prefix is every answerable read. lease_read
+ * answers every read its lease covers at once, past reads still waiting for a round, as
+ * lease reads do: they never wait. */
 void raft_reads_take(raft_node *r, raft_ready *rd) {
+    if (r->role != RAFT_LEADER) return;
+    bool skip = raft_bug(r, RAFT_BUG_LEASE_READ);
     size_t n = 0;
-    while (r->reads_head + n < r->n_reads && answerable(r, &r->reads[r->reads_head + n])) n++;
-    if (r->role != RAFT_LEADER || n == 0) return;
-    rd->reads = raft_xmalloc(n * sizeof *rd->reads);
-    for (size_t k = 0; k < n; k++) {
-        const raft_pending_read *p = &r->reads[r->reads_head + k];
-        rd->reads[k] = (raft_read){p->id, p->index};
+    for (size_t k = r->reads_head; k < r->n_reads; k++) {
+        if (answerable(r, &r->reads[k])) n++;
+        else if (!skip) break;
     }
+    if (n == 0) return;
+    rd->reads = raft_xmalloc(n * sizeof *rd->reads);
     rd->n_reads = n;
-    r->reads_head += n;
+    if (!skip) { /* the prefix */
+        for (size_t k = 0; k < n; k++) {
+            const raft_pending_read *p = &r->reads[r->reads_head + k];
+            rd->reads[k] = (raft_read){p->id, p->index};
+        }
+        r->reads_head += n;
+        return;
+    }
+    size_t out = 0, kept = r->reads_head; /* every answerable read; the rest close up */
+    for (size_t k = r->reads_head; k < r->n_reads; k++) {
+        const raft_pending_read *p = &r->reads[k];
+        if (answerable(r, p)) rd->reads[out++] = (raft_read){p->id, p->index};
+        else r->reads[kept++] = *p;
+    }
+    r->n_reads = kept;
 }
 
 void raft_reads_fail_all(raft_node *r) {
