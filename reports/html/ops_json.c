@@ -12,7 +12,11 @@ static const char *const fields[] = {
 
 static json_t *or_null(json_t *v) { return v ? json_incref(v) : json_null(); }
 
-static json_t *integer_or_null(int64_t v) { return v == RP_NONE ? json_null() : json_integer(v); }
+/* The completion's time and index: any integer (-1 too), so "never completed" is told
+ * by the outcome, not by a sentinel value. */
+static json_t *completed_or_null(const rp_op *op, int64_t v) {
+    return op->outcome == RP_OPEN ? json_null() : json_integer(v);
+}
 
 /* A field of the completion when it has it, else of the invocation. */
 static json_t *either(json_t *done, json_t *inv, const char *name) {
@@ -31,7 +35,7 @@ static json_t *row(const rp_history *h, const rp_op *op) {
     json_array_append_new(r, json_integer(op->index));
     json_array_append_new(r, json_integer(op->process));
     json_array_append_new(r, json_integer(op->invoke_ns));
-    json_array_append_new(r, integer_or_null(op->complete_ns));
+    json_array_append_new(r, completed_or_null(op, op->complete_ns));
     json_array_append_new(r, json_string(type));
     json_array_append_new(r, json_string(h->fs[op->f]));
     json_array_append_new(r, or_null(value));
@@ -39,7 +43,7 @@ static json_t *row(const rp_history *h, const rp_op *op) {
     json_array_append_new(r, either(done, inv, "key"));
     json_array_append_new(r, either(done, inv, "node"));
     json_array_append_new(r, either(done, inv, "error"));
-    json_array_append_new(r, integer_or_null(op->complete_index));
+    json_array_append_new(r, completed_or_null(op, op->complete_index));
     json_array_append_new(r, json_integer(op->line));
     json_array_append_new(r, op->complete_line ? json_integer(op->complete_line) : json_null());
     json_decref(inv);

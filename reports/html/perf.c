@@ -29,16 +29,19 @@ typedef struct perf {
     const rp_history *h;
     size_t series;
     size_t *count;      /* ops per series */
-    int64_t t0, span;   /* the time range plotted, ns */
+    int64_t t0;         /* the start of the time range plotted, ns */
+    double span_ns;     /* its length (a double: see latency_ns) */
     scatter *scatters;
 } perf;
 
-static int64_t latency(const rp_op *op) { return op->complete_ns - op->invoke_ns; }
+/* Differences of times are taken in double: the history's times are any int64 (an
+ * integer "time" is not range-checked), and two of them can be 2^64 apart. */
+static double latency_ns(const rp_op *op) { return (double)op->complete_ns - (double)op->invoke_ns; }
 
 static size_t bucket_of(const perf *p, int64_t t, size_t buckets) {
     if (t <= p->t0) return 0;
-    size_t b = (size_t)((double)(t - p->t0) / (double)p->span * (double)buckets);
-    return b < buckets ? b : buckets - 1;
+    double b = ((double)t - (double)p->t0) / p->span_ns * (double)buckets;
+    return b < (double)buckets ? (size_t)b : buckets - 1;
 }
 
 static int scatter_fill(perf *p, size_t total) {
@@ -61,15 +64,15 @@ static int scatter_fill(perf *p, size_t total) {
         scatter *sc = &p->scatters[series_of(op)];
         if (!sc->buckets) continue;
         size_t b = bucket_of(p, op->invoke_ns, sc->buckets);
-        int64_t l = latency(op);
-        if (sc->low[b] == RP_NONE || l < latency(&p->h->ops[sc->low[b]])) sc->low[b] = (int64_t)i;
-        if (sc->high[b] == RP_NONE || l > latency(&p->h->ops[sc->high[b]])) sc->high[b] = (int64_t)i;
+        double l = latency_ns(op);
+        if (sc->low[b] == RP_NONE || l < latency_ns(&p->h->ops[sc->low[b]])) sc->low[b] = (int64_t)i;
+        if (sc->high[b] == RP_NONE || l > latency_ns(&p->h->ops[sc->high[b]])) sc->high[b] = (int64_t)i;
     }
     return 0;
 }
 
 static json_t *point(const rp_op *op) {
-    return json_pack("[f,f,I]", ms(op->invoke_ns), ms(latency(op)), (json_int_t)op->index);
+    return json_pack("[f,f,I]", ms(op->invoke_ns), latency_ns(op) / 1e6, (json_int_t)op->index);
 }
 
 static json_t *scatter_json(const perf *p) {
@@ -94,21 +97,21 @@ static json_t *scatter_json(const perf *p) {
     return json_pack("{s:o,s:I}", "series", series, "points", (json_int_t)shown);
 }
 
-static int compare_i64(const void *a, const void *b) {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+static int compare_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Nearest rank: the smallest latency with at least q of all at or below it. */
-static double quantile_ms(const int64_t *sorted, size_t n, double q) {
+static double quantile_ms(const double *sorted_ns, size_t n, double q) {
     size_t rank = (size_t)(q * (double)n + 0.999999999);
     if (rank < 1) rank = 1;
     if (rank > n) rank = n;
-    return ms(sorted[rank - 1]);
+    return sorted_ns[rank - 1] / 1e6;
 }
 
 static json_t *quantiles_json(const perf *p, size_t total) {
-    int64_t *all = malloc((total ? total : 1) * sizeof *all);
+    double *all = malloc((total ? total : 1) * sizeof *all);
     size_t *start = calloc(p->series + 1, sizeof *start);
     if (!all || !start) {
         free(all);
@@ -118,21 +121,21 @@ static json_t *quantiles_json(const perf *p, size_t total) {
     for (size_t s = 0; s < p->series; s++) start[s + 1] = start[s] + p->count[s];
     for (size_t i = 0; i < p->h->op_count; i++) { /* grouped by series, as a counting sort */
         const rp_op *op = &p->h->ops[i];
-        if (has_latency(op)) all[start[series_of(op)]++] = latency(op);
+        if (has_latency(op)) all[start[series_of(op)]++] = latency_ns(op);
     }
     json_t *rows = json_array();
     for (size_t s = 0, from = 0; s < p->series; from += p->count[s], s++) {
         size_t n = p->count[s];
         if (!n) continue;
-        int64_t *l = all + from;
-        qsort(l, n, sizeof *l, compare_i64);
+        double *l = all + from;
+        qsort(l, n, sizeof *l, compare_double);
         double sum = 0;
-        for (size_t i = 0; i < n; i++) sum += (double)l[i];
+        for (size_t i = 0; i < n; i++) sum += l[i];
         json_array_append_new(rows, json_pack(
             "{s:s,s:s,s:I,s:f,s:f,s:f,s:f,s:f,s:f}", "f", p->h->fs[s / OUTCOMES], "type",
-            outcome_names[s % OUTCOMES], "count", (json_int_t)n, "mean_ms", ms((int64_t)(sum / (double)n)),
+            outcome_names[s % OUTCOMES], "count", (json_int_t)n, "mean_ms", sum / (double)n / 1e6,
             "p50_ms", quantile_ms(l, n, 0.5), "p90_ms", quantile_ms(l, n, 0.9), "p99_ms",
-            quantile_ms(l, n, 0.99), "p999_ms", quantile_ms(l, n, 0.999), "max_ms", ms(l[n - 1])));
+            quantile_ms(l, n, 0.99), "p999_ms", quantile_ms(l, n, 0.999), "max_ms", l[n - 1] / 1e6));
     }
     free(all);
     free(start);
@@ -146,7 +149,7 @@ static json_t *throughput_json(const perf *p) {
         if (has_latency(op))
             counts[op->outcome - FL_OK][bucket_of(p, op->complete_ns, RP_THROUGHPUT_BUCKETS)]++;
     }
-    double bucket_s = (double)p->span / 1e9 / RP_THROUGHPUT_BUCKETS;
+    double bucket_s = p->span_ns / 1e9 / RP_THROUGHPUT_BUCKETS;
     json_t *t = json_pack("{s:f,s:f}", "start_ms", ms(p->t0), "bucket_ms", bucket_s * 1e3);
     for (size_t o = 0; o < OUTCOMES; o++) {
         json_t *rates = json_array();
@@ -167,11 +170,12 @@ static void perf_free(perf *p) {
 }
 
 json_t *rp_perf_json(const rp_history *h) {
-    perf p = {.h = h, .series = h->f_count * OUTCOMES, .t0 = 0, .span = h->end_ns};
+    perf p = {.h = h, .series = h->f_count * OUTCOMES, .t0 = 0};
     size_t total = 0, open = 0;
     for (size_t i = 0; i < h->op_count; i++)
         if (h->ops[i].invoke_ns < p.t0) p.t0 = h->ops[i].invoke_ns;
-    p.span = h->end_ns - p.t0 > 1000000 ? h->end_ns - p.t0 : 1000000; /* at least 1 ms */
+    p.span_ns = (double)h->end_ns - (double)p.t0;
+    if (p.span_ns < 1e6) p.span_ns = 1e6; /* at least 1 ms */
     p.count = calloc(p.series ? p.series : 1, sizeof *p.count);
     p.scatters = calloc(p.series ? p.series : 1, sizeof *p.scatters);
     json_t *out = NULL;

@@ -66,7 +66,8 @@ static int open_map_reserve(open_map *m) {
 typedef struct line_fields {
     int type;          /* fl_op_type */
     int64_t process;   /* FL_PROCESS_NEMESIS for the nemesis */
-    int64_t index;     /* or RP_NONE */
+    int64_t index;     /* valid when has_index: any integer, -1 too */
+    bool has_index;
     int64_t time_ns;
     bool has_time;
     const char *f;
@@ -124,7 +125,10 @@ static const char *read_fields(json_t *obj, line_fields *out) {
     else
         return "\"process\" must be a non-negative integer or \"nemesis\"";
     if (index && !json_is_integer(index)) return "\"index\" must be an integer";
-    if (index) out->index = json_integer_value(index);
+    if (index) {
+        out->index = json_integer_value(index);
+        out->has_index = true;
+    }
     if (time && !json_is_number(time)) return "\"time\" must be a number (nanoseconds)";
     if (time) {
         double real = json_number_value(time);
@@ -240,7 +244,7 @@ static int scan_line(scan *s, const char *text, size_t len, uint32_t line, size_
     line_fields lf;
     const char *bad = read_fields(obj, &lf);
     int64_t pos = h->event_total;
-    if (lf.index == RP_NONE) lf.index = pos;
+    if (!lf.has_index) lf.index = pos;
     if (lf.has_time) h->has_time = true;
     if (lf.time_ns > h->end_ns) h->end_ns = lf.time_ns;
     int rc = bad ? fail(s, line, bad) : add_line(s, &lf, pos, line, off);
@@ -352,11 +356,9 @@ static int read_whole(const char *path, rp_history *h, char *err, size_t bytes) 
     return 0;
 }
 
-int rp_history_read(const char *path, rp_history *h, char *err, size_t bytes) {
-    memset(h, 0, sizeof *h);
-    h->path = path;
-    int rc = read_whole(path, h, err, bytes);
-    if (rc != 0) return rc;
+/* Everything after the text is in h->text: the scan, times, windows and the index. */
+static int scan_loaded(rp_history *h, char *err, size_t bytes) {
+    int rc = 0;
     scan s = {.h = h, .f_ids = fl_strmap_new(), .err = err, .err_bytes = bytes};
     if (!s.f_ids || open_map_init(&s.open, 256) != 0) {
         snprintf(err, bytes, "out of memory");
@@ -372,6 +374,28 @@ int rp_history_read(const char *path, rp_history *h, char *err, size_t bytes) {
     if (rc == 0) rc = rp_history_index_ops(h);
     if (rc == -2 && !err[0]) snprintf(err, bytes, "out of memory");
     return rc;
+}
+
+int rp_history_read(const char *path, rp_history *h, char *err, size_t bytes) {
+    memset(h, 0, sizeof *h);
+    h->path = path;
+    int rc = read_whole(path, h, err, bytes);
+    return rc != 0 ? rc : scan_loaded(h, err, bytes);
+}
+
+int rp_history_read_buffer(const char *text, size_t len, const char *path, rp_history *h,
+                           char *err, size_t bytes) {
+    memset(h, 0, sizeof *h);
+    h->path = path;
+    h->text = malloc(len + 1);
+    if (!h->text) {
+        snprintf(err, bytes, "%s: out of memory", path);
+        return -2;
+    }
+    if (len) memcpy(h->text, text, len);
+    h->text[len] = '\0';
+    h->text_bytes = len;
+    return scan_loaded(h, err, bytes);
 }
 
 void rp_history_free(rp_history *h) {

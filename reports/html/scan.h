@@ -16,7 +16,8 @@
 #define RP_OPEN 9        /* outcome of an op never completed (with FL_OK/FAIL/INFO) */
 #define RP_NONE (-1)
 
-/* One client op: an invocation and its completion (if any). */
+/* One client op: an invocation and its completion (if any). A completion's index and
+ * time may be -1 (= RP_NONE) too: tell an op never completed by its outcome. */
 typedef struct rp_op {
     int64_t index;          /* the invocation's index ("index", else its position) */
     int64_t complete_index; /* the completion's index, or RP_NONE */
@@ -72,6 +73,10 @@ typedef struct rp_history {
 
 /* Read path. 0; -1 malformed (err: "path:line: what"), -2 I/O or out of memory. */
 int rp_history_read(const char *path, rp_history *h, char *err, size_t bytes);
+/* The same over text already in memory (copied into h->text; path only names it in
+ * messages and must outlive h). What rp_history_read does after reading the file. */
+int rp_history_read_buffer(const char *text, size_t len, const char *path, rp_history *h,
+                           char *err, size_t bytes);
 void rp_history_free(rp_history *h);
 
 /* Parse the line starting at offset off again (sanitized); a new object or NULL. */
