@@ -23,8 +23,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+export DEBIAN_FRONTEND=noninteractive
 if ((${#missing[@]})); then
-  export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  # Everything is here; refresh the lists anyway, but an offline machine may go on.
+  apt-get update -q >/dev/null 2>&1 || echo "install-deps: apt-get update failed (offline?); every package is installed" >&2
 fi
