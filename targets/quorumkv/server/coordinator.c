@@ -159,6 +159,8 @@ static void phase_done(qkv_server *s, qkv_op *op) {
         op_release(s, op);
     } else if (op->phase == 2 || o->bug_no_write_back) {
         reply_read(s, op);
+    } else if (op->ver.counter == 0) {
+        reply_read(s, op); /* never written where it asked: nothing to write back (null) */
     } else if (op->at_best >= o->w && !o->bug_stale_quorum) {
         reply_read(s, op); /* already on a write quorum (stale-quorum writes back at random) */
     } else {
