@@ -204,17 +204,20 @@ echo "== SIGTERM: a clean exit, the pidfile removed"
 for n in "${!PID[@]}"; do stop "$n"; done
 
 echo "== volatile-vote really writes a campaign's term and vote late (correct mode: first)"
-# recovered_term FLAGS...: n1 alone (no majority: it campaigns every 300-600 ms) is killed
-# just after its second campaign and restarted; sets TERM_BACK to the term it recovers.
+# recovered_term FLAGS...: n1 alone (no majority: it campaigns every 1-2 s with an
+# election timeout of 100 ticks) is killed just after its second campaign and restarted;
+# sets TERM_BACK to the term it recovers. volatile-vote writes the term one election
+# timeout late: 1 s leaves room for a loaded machine between the log line and the kill
+# (with the default 300 ms, CI under load once saw the late write land first).
 recovered_term() {
     local i
-    start n1 "$@"
-    for i in $(seq 500); do
+    start n1 --election-ticks 100 "$@"
+    for i in $(seq 1000); do
         grep -q "role: candidate in term 2" "$DATA/n1/log" && break
         sleep 0.01
     done
     kill9 n1
-    start n1 "$@"
+    start n1 --election-ticks 100 "$@"
     TERM_BACK=$(grep -o "recovery: hard state term [0-9]*" "$DATA/n1/log" | tail -n 1 | grep -o "[0-9]*$")
     kill9 n1
 }
