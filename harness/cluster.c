@@ -8,6 +8,7 @@
  * (or DIR/nodes/<n> for another DIR). */
 #include "cluster.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -21,21 +22,30 @@
 #include <unistd.h>
 
 #include "cluster_net.h"
+#include "cluster_registry.h"
 #include "cluster_sshd.h"
 #include "exit_codes.h"
+#include "netns.h"
 #include "nodes.h"
 #include "process.h"
 
-#define PATH_BYTES 4096
+#define PATH_BYTES 4096                  /* the cluster folder's path */
+#define FILE_BYTES (PATH_BYTES + 64)     /* a path one or two names below it */
+#define SUBFILE_BYTES (FILE_BYTES + 64)  /* a path below one of those */
 
-void fl_cluster_paths(const char *dir, char *nodes_file, char *known_hosts, size_t bytes) {
-    snprintf(nodes_file, bytes, "%s/nodes.json", dir);
-    snprintf(known_hosts, bytes, "%s/known_hosts", dir);
+int fl_cluster_paths(const char *dir, char *nodes_file, char *known_hosts, size_t bytes) {
+    int a = snprintf(nodes_file, bytes, "%s/nodes.json", dir);
+    int b = snprintf(known_hosts, bytes, "%s/known_hosts", dir);
+    return a < (int)bytes && b < (int)bytes ? 0 : -1;
 }
 
+/* The nodes' work directories' parent. canonical_dir keeps DIR 256 bytes short of
+ * PATH_BYTES, so this and every path below it fit. */
 static void nodes_root(const char *dir, char *out, size_t bytes) {
-    if (!strcmp(dir, FL_CLUSTER_DIR)) snprintf(out, bytes, "/var/lib/faultline/nodes");
-    else snprintf(out, bytes, "%s/nodes", dir);
+    int n = !strcmp(dir, FL_CLUSTER_DIR) ? snprintf(out, bytes, "/var/lib/faultline/nodes")
+                                         : snprintf(out, bytes, "%s/nodes", dir);
+    assert(n < (int)bytes);
+    (void)n;
 }
 
 static int mkdirs(const char *path) {
@@ -83,10 +93,12 @@ static int nodes_alive(const fl_nodes *n, const char *dir) {
 }
 
 static int already_up(const char *dir) {
-    char nodes_file[PATH_BYTES], known[PATH_BYTES], err[FL_NODES_ERR_BYTES];
+    char nodes_file[FILE_BYTES], known[FILE_BYTES], err[FL_NODES_ERR_BYTES];
     fl_cluster_paths(dir, nodes_file, known, sizeof nodes_file);
+    fl_cluster_entry e;
     fl_nodes n;
-    int up = fl_cluster_net_exists() && fl_nodes_read(nodes_file, &n, err) == 0;
+    int up = fl_registry_find_dir(dir, &e) && fl_cluster_net_exists(e.name) &&
+             fl_nodes_read(nodes_file, &n, err) == 0;
     if (up) {
         up = nodes_alive(&n, dir);
         fl_nodes_free(&n);
@@ -94,14 +106,17 @@ static int already_up(const char *dir) {
     return up;
 }
 
-static int write_nodes_file(const fl_cluster_options *o, char node_addr[][16],
-                            char *err, size_t err_bytes) {
-    char nodes_file[PATH_BYTES], known[PATH_BYTES], root[PATH_BYTES], key[PATH_BYTES];
+static int write_nodes_file(const fl_cluster_options *o, const fl_cluster_entry *e,
+                            char node_addr[][16], char *err, size_t err_bytes) {
+    char nodes_file[FILE_BYTES], known[FILE_BYTES], root[FILE_BYTES], key[FILE_BYTES];
+    char net[FL_NETNS_NAME_BYTES];
     fl_cluster_paths(o->dir, nodes_file, known, sizeof nodes_file);
     nodes_root(o->dir, root, sizeof root);
     snprintf(key, sizeof key, "%s/id_ed25519", o->dir);
-    fl_nodes n = {.netns = FL_NET_NETNS, .subnet = (char *)o->subnet, .known_hosts = known};
-    char names[FL_CLUSTER_NODES_MAX][32], workdirs[FL_CLUSTER_NODES_MAX][PATH_BYTES + 64];
+    fl_cluster_netns_names(e->name, 0, net);
+    fl_nodes n = {.cluster = (char *)e->name, .netns = net, .subnet = (char *)e->subnet,
+                  .known_hosts = known};
+    char names[FL_CLUSTER_NODES_MAX][32], workdirs[FL_CLUSTER_NODES_MAX][SUBFILE_BYTES];
     for (size_t i = 0; i < o->nodes; i++) {
         snprintf(names[i], sizeof names[i], "n%u", (unsigned)(i + 1));
         snprintf(workdirs[i], sizeof workdirs[i], "%s/%s", root, names[i]);
@@ -117,7 +132,7 @@ static int write_nodes_file(const fl_cluster_options *o, char node_addr[][16],
 }
 
 static int make_dirs(const fl_cluster_options *o, char *err, size_t err_bytes) {
-    char path[PATH_BYTES + 64], root[PATH_BYTES];
+    char path[SUBFILE_BYTES], root[FILE_BYTES];
     nodes_root(o->dir, root, sizeof root);
     for (size_t i = 0; i < o->nodes; i++) {
         snprintf(path, sizeof path, "%s/node-n%zu/root", o->dir, i + 1);
@@ -131,74 +146,122 @@ static int make_dirs(const fl_cluster_options *o, char *err, size_t err_bytes) {
     return 0;
 }
 
-static int build(const fl_cluster_options *o, char *err, size_t err_bytes) {
+static int build(const fl_cluster_options *o, const fl_cluster_entry *e, char *err,
+                 size_t err_bytes) {
     char controller[16], node_addr[FL_CLUSTER_NODES_MAX][16];
     int prefix;
-    if (fl_cluster_addresses(o->subnet, o->nodes, controller, node_addr, &prefix, err,
+    if (fl_cluster_addresses(e->subnet, o->nodes, controller, node_addr, &prefix, err,
                              err_bytes) != 0)
         return FL_EXIT_USAGE;
+    if (fl_registry_put(e, err, err_bytes) != 0) return FL_EXIT_HARNESS;
     if (make_dirs(o, err, err_bytes) != 0 || fl_cluster_keys(o->dir, o->nodes, err, err_bytes) ||
-        fl_cluster_net_up(o->nodes, controller, node_addr, prefix, err, err_bytes) ||
-        fl_cluster_start_sshds(o->dir, o->nodes, node_addr, err, err_bytes) ||
+        fl_cluster_net_up(e->name, o->nodes, controller, node_addr, prefix, err, err_bytes) ||
+        fl_cluster_start_sshds(o->dir, e->name, o->nodes, node_addr, err, err_bytes) ||
         fl_cluster_known_hosts(o->dir, o->nodes, node_addr, err, err_bytes) ||
-        write_nodes_file(o, node_addr, err, err_bytes) ||
-        fl_cluster_wait_ready(o->nodes, node_addr, err, err_bytes))
+        write_nodes_file(o, e, node_addr, err, err_bytes) ||
+        fl_cluster_wait_ready(e->name, o->nodes, node_addr, err, err_bytes))
         return FL_EXIT_HARNESS;
     return 0;
 }
 
-/* Which folder's cluster owns the fixed namespace names now: one local cluster at a
- * time, and neither up nor down of another folder may take it apart. */
-#define OWNER_FILE "/run/faultline/cluster-dir"
+static int cluster_down_locked(const char *dir, char *err, size_t err_bytes);
 
-static void owner_read(char *out, size_t bytes) {
-    FILE *f = fopen(OWNER_FILE, "r");
-    out[0] = '\0';
-    if (f && fgets(out, (int)bytes, f)) out[strcspn(out, "\n")] = '\0';
-    if (f) fclose(f);
+/* The name and subnet this folder's cluster gets: the ones asked for, or derived from
+ * the folder; refused when a live cluster of another folder holds either. */
+static int choose_identity(const fl_cluster_options *o, fl_cluster_entry *e, char *err,
+                           size_t err_bytes) {
+    memset(e, 0, sizeof *e);
+    snprintf(e->dir, sizeof e->dir, "%s", o->dir);
+    e->nodes = o->nodes;
+    if (o->name) snprintf(e->name, sizeof e->name, "%s", o->name);
+    else fl_cluster_name_for_dir(o->dir, e->name);
+    fl_cluster_entry other;
+    if (fl_registry_find_name(e->name, &other) && strcmp(other.dir, o->dir) &&
+        fl_cluster_net_exists(other.name)) {
+        snprintf(err, err_bytes, "the cluster name %s is held by the cluster in %s; give "
+                 "another with --name", e->name, other.dir);
+        return FL_EXIT_HARNESS;
+    }
+    if (!o->subnet)
+        return fl_cluster_subnet_for_dir(o->dir, e->subnet, err, err_bytes) ? FL_EXIT_HARNESS : 0;
+    if (strlen(o->subnet) >= sizeof e->subnet || fl_subnets_overlap(o->subnet, o->subnet) < 0) {
+        snprintf(err, err_bytes, "--subnet %s: expected an IPv4 CIDR such as 10.213.0.0/24",
+                 o->subnet);
+        return FL_EXIT_USAGE;
+    }
+    snprintf(e->subnet, sizeof e->subnet, "%s", o->subnet);
+    fl_cluster_entry live[64];
+    size_t count = fl_registry_list(live, 64, false);
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(live[i].dir, o->dir) && fl_subnets_overlap(e->subnet, live[i].subnet) == 1) {
+            snprintf(err, err_bytes, "--subnet %s overlaps %s, held by the cluster %s in %s; "
+                     "choose another", e->subnet, live[i].subnet, live[i].name, live[i].dir);
+            return FL_EXIT_HARNESS;
+        }
+    return 0;
 }
 
-static void owner_write(const char *dir) {
-    mkdir("/run/faultline", 0755);
-    FILE *f = fopen(OWNER_FILE, "w");
-    if (f) fprintf(f, "%s\n", dir);
-    if (f) fclose(f);
+/* A folder path the way the registry keeps it: absolute, symlinks resolved as far as
+ * the path exists (a relative --dir and its absolute form are one cluster). */
+static int canonical_dir(const char *dir, char out[PATH_BYTES], char *err, size_t err_bytes) {
+    char abs[PATH_BYTES];
+    if (dir[0] == '/') snprintf(abs, sizeof abs, "%s", dir);
+    else {
+        char cwd[PATH_BYTES];
+        if (!getcwd(cwd, sizeof cwd) ||
+            snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= (int)sizeof abs) {
+            snprintf(err, err_bytes, "--dir %s: path too long", dir);
+            return -1;
+        }
+    }
+    if (!realpath(abs, out)) snprintf(out, PATH_BYTES, "%s", abs);
+    /* Room for the longest path made below it (node-n32/ssh_host_ed25519_key.pub). */
+    if (strlen(out) > PATH_BYTES - 256) {
+        snprintf(err, err_bytes, "--dir %s: path too long (at most %d bytes)", dir,
+                 PATH_BYTES - 256);
+        return -1;
+    }
+    return 0;
 }
 
-/* The folder of another cluster that is up and running, or NULL. */
-static const char *other_owner(const char *dir, char *owner, size_t bytes) {
-    owner_read(owner, bytes);
-    return owner[0] && strcmp(owner, dir) && already_up(owner) ? owner : NULL;
-}
-
-int fl_cluster_up(const fl_cluster_options *o, bool *already, char *err, size_t err_bytes) {
+int fl_cluster_up(const fl_cluster_options *given, bool *already, char *err, size_t err_bytes) {
     *already = false;
-    if (o->nodes < 1 || o->nodes > FL_CLUSTER_NODES_MAX) {
+    fl_cluster_options o = *given;
+    if (o.nodes < 1 || o.nodes > FL_CLUSTER_NODES_MAX) {
         snprintf(err, err_bytes, "--nodes must be from 1 to %d", FL_CLUSTER_NODES_MAX);
         return FL_EXIT_USAGE;
     }
-    if (check_tools(err, err_bytes) != 0) return FL_EXIT_HARNESS;
-    if (already_up(o->dir)) {
-        *already = true;
-        return 0;
+    if (o.name && !fl_cluster_name_valid(o.name)) {
+        snprintf(err, err_bytes, "--name %s: 1 to %d lower-case letters and digits, starting "
+                 "with a letter", o.name, FL_CLUSTER_NAME_MAX);
+        return FL_EXIT_USAGE;
     }
-    char owner[PATH_BYTES];
-    if (other_owner(o->dir, owner, sizeof owner)) {
-        snprintf(err, err_bytes, "another local cluster is up (from %s): only one can be, "
-                 "its namespaces have fixed names; `faultline cluster down --dir %s` first",
-                 owner, owner);
+    if (check_tools(err, err_bytes) != 0) return FL_EXIT_HARNESS;
+    char dir[PATH_BYTES];
+    if (mkdirs(o.dir) != 0) {
+        snprintf(err, err_bytes, "cannot create %s: %s", o.dir, strerror(errno));
         return FL_EXIT_HARNESS;
     }
-    /* Whatever is left of an earlier cluster (its sshd gone with a session or a reboot)
-     * goes first. */
-    int rc = fl_cluster_down(o->dir, err, err_bytes);
-    if (rc != 0) return rc;
-    owner_write(o->dir);
-    rc = build(o, err, err_bytes);
-    if (rc != 0) {
-        char ignored[256];
-        fl_cluster_down(o->dir, ignored, sizeof ignored); /* leave nothing half made */
+    if (canonical_dir(o.dir, dir, err, err_bytes) != 0) return FL_EXIT_USAGE;
+    o.dir = dir;
+    int lock = fl_registry_lock(err, err_bytes);
+    if (lock < 0) return FL_EXIT_HARNESS;
+    fl_registry_list(NULL, 0, true); /* forget clusters whose namespaces are gone */
+    int rc = 0;
+    if (already_up(dir)) *already = true;
+    else {
+        /* Whatever is left of an earlier cluster of this folder (its sshd gone with a
+         * session or a reboot) goes first. */
+        rc = cluster_down_locked(dir, err, err_bytes);
+        fl_cluster_entry e;
+        if (rc == 0) rc = choose_identity(&o, &e, err, err_bytes);
+        if (rc == 0) rc = build(&o, &e, err, err_bytes);
+        if (rc != 0) {
+            char ignored[256];
+            cluster_down_locked(dir, ignored, sizeof ignored); /* leave nothing half made */
+        }
     }
+    fl_registry_unlock(lock);
     return rc;
 }
 
@@ -217,7 +280,7 @@ static void remove_files(const char *dir) {
     static const char *const files[] = {"id_ed25519", "id_ed25519.pub", "authorized_keys",
                                         "known_hosts", "nodes.json", "nodes.json.tmp",
                                         "hosts"};
-    char path[PATH_BYTES + 64], root[PATH_BYTES];
+    char path[SUBFILE_BYTES], root[FILE_BYTES];
     for (size_t i = 0; i < FL_CLUSTER_NODES_MAX; i++) {
         snprintf(path, sizeof path, "%s/node-n%zu", dir, i + 1);
         remove_tree(path);
@@ -236,20 +299,74 @@ static void remove_files(const char *dir) {
     if (!strcmp(dir, FL_CLUSTER_DIR)) rmdir("/var/lib/faultline"); /* up made it; if empty */
 }
 
-int fl_cluster_down(const char *dir, char *err, size_t err_bytes) {
-    char owner[PATH_BYTES];
-    if (other_owner(dir, owner, sizeof owner)) { /* not ours to take down */
-        remove_files(dir);
-        return 0;
+/* Which cluster name is this folder's to take down: its registry entry's; else the
+ * one its nodes file or its folder path gives, unless a live cluster of another folder
+ * holds that name (then no namespace is this folder's). False when none is. */
+static bool own_name(const char *dir, char name[FL_CLUSTER_NAME_MAX + 1]) {
+    fl_cluster_entry e;
+    if (fl_registry_find_dir(dir, &e)) {
+        memcpy(name, e.name, sizeof e.name);
+        return true;
     }
+    char nodes_file[FILE_BYTES], known[FILE_BYTES], err[FL_NODES_ERR_BYTES];
+    fl_cluster_paths(dir, nodes_file, known, sizeof nodes_file);
+    fl_nodes n;
+    fl_cluster_name_for_dir(dir, name);
+    if (fl_nodes_read(nodes_file, &n, err) == 0) {
+        if (n.cluster && fl_cluster_name_valid(n.cluster))
+            snprintf(name, FL_CLUSTER_NAME_MAX + 1, "%s", n.cluster);
+        fl_nodes_free(&n);
+    }
+    return !(fl_registry_find_name(name, &e) && strcmp(e.dir, dir) &&
+             fl_cluster_net_exists(e.name));
+}
+
+static int cluster_down_locked(const char *dir, char *err, size_t err_bytes) {
     for (size_t i = 0; i < FL_CLUSTER_NODES_MAX; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "n%u", (unsigned)(i + 1));
-        fl_node_sshd_stop(dir, name);
+        char node[32];
+        snprintf(node, sizeof node, "n%u", (unsigned)(i + 1));
+        fl_node_sshd_stop(dir, node); /* by pidfile, and only a process of this folder */
     }
-    if (fl_cluster_net_down(err, err_bytes) != 0) return FL_EXIT_HARNESS;
+    char name[FL_CLUSTER_NAME_MAX + 1];
+    if (own_name(dir, name)) {
+        if (fl_cluster_net_down(name, err, err_bytes) != 0) return FL_EXIT_HARNESS;
+        fl_registry_remove(name);
+    }
     remove_files(dir);
-    unlink(OWNER_FILE);
-    rmdir("/run/faultline");
+    return 0;
+}
+
+int fl_cluster_down(const char *given_dir, char *err, size_t err_bytes) {
+    char dir[PATH_BYTES];
+    if (canonical_dir(given_dir, dir, err, err_bytes) != 0) return FL_EXIT_USAGE;
+    int lock = fl_registry_lock(err, err_bytes);
+    if (lock < 0) return FL_EXIT_HARNESS;
+    int rc = cluster_down_locked(dir, err, err_bytes);
+    fl_registry_unlock(lock);
+    return rc;
+}
+
+int fl_cluster_list(FILE *out, char *err, size_t err_bytes) {
+    int lock = fl_registry_lock(err, err_bytes);
+    if (lock < 0) return FL_EXIT_HARNESS;
+    fl_cluster_entry all[64];
+    size_t count = fl_registry_list(all, 64, true);
+    fl_registry_unlock(lock);
+    fprintf(out, "%-16s %-5s %5s  %-18s %-26s %s\n", "NAME", "STATE", "NODES", "SUBNET",
+            "NAMESPACES", "DIR");
+    for (size_t i = 0; i < count; i++) {
+        /* up: every node's sshd runs; dead: the namespaces are there, an sshd is not
+         * (`faultline cluster up --dir DIR` rebuilds it). */
+        bool alive = true;
+        for (size_t k = 0; k < all[i].nodes && alive; k++) {
+            char node[32];
+            snprintf(node, sizeof node, "n%zu", k + 1);
+            alive = fl_node_sshd_running(all[i].dir, node);
+        }
+        char namespaces[FL_CLUSTER_NAME_MAX + 32];
+        snprintf(namespaces, sizeof namespaces, "%.16s-net,%.16s-n*", all[i].name, all[i].name);
+        fprintf(out, "%-16s %-5s %5zu  %-18s %-26s %s\n", all[i].name, alive ? "up" : "dead",
+                all[i].nodes, all[i].subnet, namespaces, all[i].dir);
+    }
     return 0;
 }

@@ -1,7 +1,8 @@
 /* The local cluster's network: namespaces, bridge and veth pairs, made and removed with
- * iproute2's `ip` in a few batches. Every link lives inside fl-net or a node's
- * namespace (the veth is created inside fl-net with its peer moved straight into the
- * node), so the root namespace never sees a link, address or route of ours. */
+ * iproute2's `ip` in a few batches. Every link lives inside NAME-net or a node's
+ * namespace (the veth is created inside NAME-net with its peer moved straight into the
+ * node), so the root namespace never sees a link, address or route of ours, and the
+ * link names (fl-br, fl-vI, eth0) can be the same in every cluster. */
 #include "cluster_net.h"
 
 #include <arpa/inet.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "process.h"
 
@@ -54,13 +56,20 @@ static int batch(const char *netns, const char *commands, char *err, size_t err_
     return fl_run(netns ? ns_argv : root_argv, commands, err, err_bytes);
 }
 
-int fl_cluster_net_up(size_t nodes, const char *controller, char node_addr[][16], int prefix,
-                      char *err, size_t err_bytes) {
-    char text[8192] = "", pfx[8], name[16], veth[16], ns[16], addr[32];
+void fl_cluster_netns_names(const char *cluster, size_t node, char out[FL_NETNS_NAME_BYTES]) {
+    if (node == 0) snprintf(out, FL_NETNS_NAME_BYTES, "%s-net", cluster);
+    else snprintf(out, FL_NETNS_NAME_BYTES, "%s-n%zu", cluster, node);
+}
+
+int fl_cluster_net_up(const char *cluster, size_t nodes, const char *controller,
+                      char node_addr[][16], int prefix, char *err, size_t err_bytes) {
+    char text[8192] = "", pfx[8], veth[16], net[FL_NETNS_NAME_BYTES], ns[FL_NETNS_NAME_BYTES],
+         addr[32];
     snprintf(pfx, sizeof pfx, "%d", prefix);
-    line(text, sizeof text, "netns add %s\n", FL_NET_NETNS, "", "");
+    fl_cluster_netns_names(cluster, 0, net);
+    line(text, sizeof text, "netns add %s\n", net, "", "");
     for (size_t i = 0; i < nodes; i++) {
-        snprintf(ns, sizeof ns, "fl-n%u", (unsigned)(i + 1));
+        fl_cluster_netns_names(cluster, i + 1, ns);
         line(text, sizeof text, "netns add %s\n", ns, "", "");
     }
     if (batch(NULL, text, err, err_bytes) != 0) return -1;
@@ -70,46 +79,49 @@ int fl_cluster_net_up(size_t nodes, const char *controller, char node_addr[][16]
     line(text, sizeof text, "addr add %s dev fl-br\nlink set fl-br up\n", addr, "", "");
     for (size_t i = 0; i < nodes; i++) {
         snprintf(veth, sizeof veth, "fl-v%u", (unsigned)(i + 1));
-        snprintf(ns, sizeof ns, "fl-n%u", (unsigned)(i + 1));
+        fl_cluster_netns_names(cluster, i + 1, ns);
         line(text, sizeof text, "link add %s type veth peer name eth0 netns %s\n", veth, ns, "");
         line(text, sizeof text, "link set %s master fl-br up\n", veth, "", "");
     }
-    if (batch(FL_NET_NETNS, text, err, err_bytes) != 0) return -1;
+    if (batch(net, text, err, err_bytes) != 0) return -1;
     for (size_t i = 0; i < nodes; i++) {
-        snprintf(name, sizeof name, "fl-n%u", (unsigned)(i + 1));
+        fl_cluster_netns_names(cluster, i + 1, ns);
         snprintf(addr, sizeof addr, "%s/%s", node_addr[i], pfx);
         text[0] = '\0';
         line(text, sizeof text, "link set lo up\naddr add %s dev eth0\nlink set eth0 up\n", addr,
              "", "");
-        if (batch(name, text, err, err_bytes) != 0) return -1;
+        if (batch(ns, text, err, err_bytes) != 0) return -1;
     }
     return 0;
 }
 
-/* Ours: fl-net and fl-n<digits>. */
-static int is_ours(const char *name) {
-    if (!strcmp(name, FL_NET_NETNS)) return 1;
-    if (strncmp(name, "fl-n", 4) != 0 || !name[4]) return 0;
-    for (const char *p = name + 4; *p; p++)
+/* This cluster's: NAME-net and NAME-n<digits>. Names hold no '-', so another
+ * cluster's namespaces never match. */
+static int is_ours(const char *cluster, const char *ns) {
+    size_t len = strlen(cluster);
+    if (strncmp(ns, cluster, len) != 0) return 0;
+    const char *rest = ns + len;
+    if (!strcmp(rest, "-net")) return 1;
+    if (strncmp(rest, "-n", 2) != 0 || !rest[2]) return 0;
+    for (const char *p = rest + 2; *p; p++)
         if (*p < '0' || *p > '9') return 0;
     return 1;
 }
 
-int fl_cluster_net_exists(void) {
-    char path[64];
-    snprintf(path, sizeof path, "/run/netns/%s", FL_NET_NETNS);
-    FILE *f = fopen(path, "r");
-    if (f) fclose(f);
-    return f != NULL;
+int fl_cluster_net_exists(const char *cluster) {
+    char net[FL_NETNS_NAME_BYTES], path[FL_NETNS_NAME_BYTES + 16];
+    fl_cluster_netns_names(cluster, 0, net);
+    snprintf(path, sizeof path, "/run/netns/%s", net);
+    return access(path, F_OK) == 0;
 }
 
-int fl_cluster_net_down(char *err, size_t err_bytes) {
+int fl_cluster_net_down(const char *cluster, char *err, size_t err_bytes) {
     DIR *d = opendir("/run/netns");
     if (!d) return 0; /* no namespaces at all */
     char text[8192] = "";
     struct dirent *e;
     while ((e = readdir(d)))
-        if (is_ours(e->d_name)) line(text, sizeof text, "netns del %s\n", e->d_name, "", "");
+        if (is_ours(cluster, e->d_name)) line(text, sizeof text, "netns del %s\n", e->d_name, "", "");
     closedir(d);
     /* Deleting a namespace removes its links: the bridge and both ends of each veth. */
     return text[0] ? batch(NULL, text, err, err_bytes) : 0;

@@ -4,15 +4,21 @@
 
 #include <stddef.h>
 
-#define FL_NET_NETNS "fl-net"
+/* A cluster NAME's namespaces: NAME-net (the bridge and the controller's address) and
+ * NAME-n1 … (the nodes). */
+#define FL_NETNS_NAME_BYTES 40
+/* node 0: NAME-net; node i ≥ 1: NAME-ni. */
+void fl_cluster_netns_names(const char *cluster, size_t node, char out[FL_NETNS_NAME_BYTES]);
 
 /* The controller's address (.1) and the nodes' (.11, .12, …) in subnet. */
 int fl_cluster_addresses(const char *subnet, size_t nodes, char controller[16],
                          char node_addr[][16], int *prefix, char *err, size_t err_bytes);
-int fl_cluster_net_up(size_t nodes, const char *controller, char node_addr[][16], int prefix,
+int fl_cluster_net_up(const char *cluster, size_t nodes, const char *controller,
+                      char node_addr[][16], int prefix,
                       char *err, size_t err_bytes);
-/* Delete fl-net and every fl-n<digits> namespace, and with them every link in them. */
-int fl_cluster_net_down(char *err, size_t err_bytes);
-int fl_cluster_net_exists(void);
+/* Delete NAME-net and every NAME-n<digits> namespace, and with them every link in them;
+ * no other cluster's. */
+int fl_cluster_net_down(const char *cluster, char *err, size_t err_bytes);
+int fl_cluster_net_exists(const char *cluster);
 
 #endif

@@ -106,14 +106,15 @@ static int write_hosts(const char *dir, size_t nodes, char node_addr[][16], char
     return 0;
 }
 
-int fl_cluster_start_sshds(const char *dir, size_t nodes, char node_addr[][16], char *err,
-                           size_t err_bytes) {
+int fl_cluster_start_sshds(const char *dir, const char *cluster, size_t nodes,
+                           char node_addr[][16], char *err, size_t err_bytes) {
     mkdir("/run/sshd", 0755); /* sshd's privilege separation directory */
     if (write_hosts(dir, nodes, node_addr, err, err_bytes) != 0) return -1;
     for (size_t i = 0; i < nodes; i++) {
         if (write_config(dir, i, node_addr[i], err, err_bytes) != 0) return -1;
-        char ns[32], script[4 * PATH_BYTES], log[PATH_BYTES], pidfile[PATH_BYTES];
-        snprintf(ns, sizeof ns, "fl-n%u", (unsigned)(i + 1));
+        char ns[FL_NETNS_NAME_BYTES], script[4 * PATH_BYTES + 256], log[PATH_BYTES + 64],
+            pidfile[PATH_BYTES + 64];
+        fl_cluster_netns_names(cluster, i + 1, ns);
         snprintf(script, sizeof script,
                  "hostname n%zu && mount --bind '%s/node-n%zu/root' /root && "
                  "mount --bind '%s/hosts' /etc/hosts && "
@@ -147,20 +148,31 @@ static pid_t read_pid(const char *dir, const char *name) {
     return pid;
 }
 
+/* What the node's unshare has on its command line and no other process has: its own
+ * folder's path (a pid reused by anything else, another cluster's node included, never
+ * matches). */
+static void node_needle(const char *dir, const char *name, char *out, size_t bytes) {
+    snprintf(out, bytes, "%s/node-%s/", dir, name);
+}
+
 int fl_node_sshd_running(const char *dir, const char *name) {
-    return fl_pid_running(read_pid(dir, name), "unshare");
+    char needle[PATH_BYTES + 64];
+    node_needle(dir, name, needle, sizeof needle);
+    return fl_pid_running(read_pid(dir, name), needle);
 }
 
 void fl_node_sshd_stop(const char *dir, const char *name) {
     pid_t pid = read_pid(dir, name);
-    if (!fl_pid_running(pid, "unshare")) {
+    char needle[PATH_BYTES + 64];
+    node_needle(dir, name, needle, sizeof needle);
+    if (!fl_pid_running(pid, needle)) {
         waitpid(pid, NULL, WNOHANG); /* a child of ours already dead: reap it */
         return;
     }
     kill(pid, SIGKILL); /* --kill-child takes sshd, the node's init, and all under it */
     /* Gone, or a zombie (its parent, an earlier `cluster up`, has exited; whoever
      * adopted it reaps it in its own time). */
-    for (int i = 0; i < 200 && fl_pid_running(pid, "unshare"); i++) {
+    for (int i = 0; i < 200 && fl_pid_running(pid, needle); i++) {
         if (waitpid(pid, NULL, WNOHANG) == pid) break;
         struct timespec ts = {0, 5 * 1000000};
         nanosleep(&ts, NULL);
@@ -216,14 +228,17 @@ static int answers(const char *addr, int64_t deadline_ms) {
     }
 }
 
-/* In a child, so the caller stays in its own namespace: enter fl-net, then wait for
+/* In a child, so the caller stays in its own namespace: enter NAME-net, then wait for
  * every sshd to answer. The child's exit code is the index+1 of the first node that
  * did not, or 0. */
-int fl_cluster_wait_ready(size_t nodes, char node_addr[][16], char *err, size_t err_bytes) {
+int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16], char *err,
+                          size_t err_bytes) {
+    char net[FL_NETNS_NAME_BYTES];
+    fl_cluster_netns_names(cluster, 0, net);
     pid_t pid = fork();
     if (pid == 0) {
         char ignored[256];
-        if (fl_netns_enter(FL_NET_NETNS, ignored, sizeof ignored) != 0) _exit(255);
+        if (fl_netns_enter(net, ignored, sizeof ignored) != 0) _exit(255);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
         int64_t deadline = now.tv_sec * 1000 + now.tv_nsec / 1000000 + READY_TIMEOUT_MS;
@@ -237,7 +252,7 @@ int fl_cluster_wait_ready(size_t nodes, char node_addr[][16], char *err, size_t 
         return -1;
     }
     int code = WEXITSTATUS(status);
-    if (code == 255) snprintf(err, err_bytes, "cannot enter network namespace %s", FL_NET_NETNS);
+    if (code == 255) snprintf(err, err_bytes, "cannot enter network namespace %s", net);
     else if (code)
         snprintf(err, err_bytes, "n%d (%s:22): sshd did not answer in %d s; see its log "
                  "node-n%d/sshd.log in the cluster folder", code, node_addr[code - 1],

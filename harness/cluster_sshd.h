@@ -5,11 +5,13 @@
 #include <stddef.h>
 
 int fl_cluster_keys(const char *dir, size_t nodes, char *err, size_t err_bytes);
-int fl_cluster_start_sshds(const char *dir, size_t nodes, char node_addr[][16], char *err,
-                           size_t err_bytes);
+/* One sshd per node in the namespaces of cluster (NAME-nI). */
+int fl_cluster_start_sshds(const char *dir, const char *cluster, size_t nodes,
+                           char node_addr[][16], char *err, size_t err_bytes);
 int fl_cluster_known_hosts(const char *dir, size_t nodes, char node_addr[][16], char *err,
                            size_t err_bytes);
-int fl_cluster_wait_ready(size_t nodes, char node_addr[][16], char *err, size_t err_bytes);
+int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16], char *err,
+                          size_t err_bytes);
 int fl_node_sshd_running(const char *dir, const char *name);
 void fl_node_sshd_stop(const char *dir, const char *name);
 

@@ -101,6 +101,7 @@ int fl_nodes_read(const char *path, fl_nodes *out, char err[FL_NODES_ERR_BYTES])
                  path);
         goto done;
     }
+    out->cluster = dup_or_null(json_object_get(root, "cluster"));
     out->netns = dup_or_null(json_object_get(root, "netns"));
     out->subnet = dup_or_null(json_object_get(root, "subnet"));
     out->known_hosts = dup_or_null(json_object_get(root, "known_hosts"));
@@ -124,13 +125,18 @@ static json_t *node_json(const fl_node *n) {
 
 int fl_nodes_write(const fl_nodes *n, const char *path, char err[FL_NODES_ERR_BYTES]) {
     json_t *root = json_object(), *list = json_array();
+    if (n->cluster) json_object_set_new(root, "cluster", json_string(n->cluster));
     if (n->netns) json_object_set_new(root, "netns", json_string(n->netns));
     if (n->subnet) json_object_set_new(root, "subnet", json_string(n->subnet));
     json_object_set_new(root, "known_hosts", json_string(n->known_hosts));
     for (size_t i = 0; i < n->count; i++) json_array_append_new(list, node_json(&n->nodes[i]));
     json_object_set_new(root, "nodes", list);
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        snprintf(err, FL_NODES_ERR_BYTES, "cannot write %s: path too long", path);
+        json_decref(root);
+        return -1;
+    }
     int rc = json_dump_file(root, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
     if (rc) snprintf(err, FL_NODES_ERR_BYTES, "cannot write %s: %s", path, strerror(errno));
     json_decref(root);
@@ -147,6 +153,7 @@ void fl_nodes_free(fl_nodes *n) {
         free(x->workdir);
     }
     free(n->path);
+    free(n->cluster);
     free(n->netns);
     free(n->subnet);
     free(n->known_hosts);

@@ -25,6 +25,7 @@ typedef struct fl_node {
 
 typedef struct fl_nodes {
     char *path;        /* where it was read from */
+    char *cluster;     /* the local cluster's name (namespaces NAME-net, NAME-nI), or NULL */
     char *netns;       /* the controller's namespace (local cluster), or NULL */
     char *subnet;      /* the cluster's subnet, CIDR, or NULL */
     char *known_hosts;

@@ -30,15 +30,17 @@ cleanup() {
 trap cleanup EXIT
 ok() { echo "ok   - $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-addr() { echo "10.213.0.$((10 + $1))"; }
-
 "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+# This cluster's name (its namespaces are $CL-net, $CL-n1 …) and node addresses: other
+# clusters may be up beside it, each with its own.
+CL=$(jq -r .cluster "$CDIR/nodes.json")
+addr() { jq -r ".nodes[$(($1 - 1))].host" "$CDIR/nodes.json"; }
 for i in 1 2 3 4 5; do
     mkfifo "$DIR/in$i"
     # The agent must not hold the other agents' pipes open (it would keep their stdin
     # from ever closing): drop the write ends opened so far before it starts.
     (for f in "${FD[@]}"; do eval "exec $f>&-"; done
-     exec ip netns exec "fl-n$i" "$AGENT" serve --watchdog 5 --clock-file "$DIR/clock$i" \
+     exec ip netns exec "$CL-n$i" "$AGENT" serve --watchdog 5 --clock-file "$DIR/clock$i" \
          <"$DIR/in$i" >"$DIR/out$i" 2>"$DIR/err$i") &
     exec {fd}>"$DIR/in$i"
     FD[$i]=$fd
@@ -58,14 +60,14 @@ request() { # node, json body without id
 # The observed matrix: row i = from node i, column j = to node j; 1 reached, 0 not.
 probe() {
     for j in 1 2 3 4 5; do
-        ip netns exec "fl-n$j" "$PROBE" recv 7000 1500 >"$DIR/recv$j" 2>/dev/null &
+        ip netns exec "$CL-n$j" "$PROBE" recv 7000 1500 >"$DIR/recv$j" 2>/dev/null &
     done
     sleep 0.3
     for i in 1 2 3 4 5; do
         others=""
         for j in 1 2 3 4 5; do [ "$i" != "$j" ] && others="$others $(addr "$j")"; done
         # shellcheck disable=SC2086
-        ip netns exec "fl-n$i" "$PROBE" send 7000 10 $others &
+        ip netns exec "$CL-n$i" "$PROBE" send 7000 10 $others &
     done
     wait
     for i in 1 2 3 4 5; do
@@ -149,18 +151,18 @@ if [ -z "$REDIS_BIN" ] || ! command -v redis-cli >/dev/null; then
 else
     ln -s "$REDIS_BIN" "$DIR/redis-server"
     (for f in "${FD[@]}"; do [ -n "$f" ] && eval "exec $f>&-"; done
-     exec ip netns exec fl-n2 env LD_PRELOAD="$SHIM" FL_CLOCK_FILE="$DIR/clock2" \
+     exec ip netns exec "$CL-n2" env LD_PRELOAD="$SHIM" FL_CLOCK_FILE="$DIR/clock2" \
          "$DIR/redis-server" --port 6390 --bind 127.0.0.1 --save "" --appendonly no \
          --daemonize no --dir "$DIR" --logfile "$DIR/redis.log" </dev/null >/dev/null 2>&1) &
     REDIS=$!
     for _ in $(seq 100); do
-        ip netns exec fl-n2 redis-cli -p 6390 PING 2>/dev/null | grep -q PONG && break
+        ip netns exec "$CL-n2" redis-cli -p 6390 PING 2>/dev/null | grep -q PONG && break
         sleep 0.05
     done
     redis_skew_ms() {
         local host t
         host=$(date +%s%N)
-        t=$(ip netns exec fl-n2 redis-cli -p 6390 TIME | tr '\n' ' ')
+        t=$(ip netns exec "$CL-n2" redis-cli -p 6390 TIME | tr '\n' ' ')
         [[ $t =~ ^([0-9]+)\ ([0-9]+)\ $ ]] || { echo "no-TIME:$t"; return; }
         echo $(( (BASH_REMATCH[1] * 1000000 + BASH_REMATCH[2] - host / 1000) / 1000 ))
     }
@@ -193,7 +195,7 @@ request 1 '"cmd":"clock","op":"bump","delta_ms":-3000' || bad "last bump"
 eval "exec ${FD[1]}>&-"
 FD[1]=""
 sleep 0.5
-if ip netns exec fl-n1 tc qdisc show dev eth0 | grep -q htb; then bad "n1 still partitioned after its stdin closed"
+if ip netns exec "$CL-n1" tc qdisc show dev eth0 | grep -q htb; then bad "n1 still partitioned after its stdin closed"
 else ok "stdin closed: the agent healed n1 and exited"; fi
 [ "$(ps -o stat= -p "$SLEEPER" | cut -c1)" = S ] && ok "stdin closed: the paused process runs again" \
     || bad "stdin closed: state $(ps -o stat= -p "$SLEEPER")"
@@ -205,9 +207,9 @@ grep -q "stdin closed; undid everything" "$DIR/err1" && ok "the agent says why i
 
 # The watchdog: n2 partitioned, then no request for longer than --watchdog (5 s).
 request 2 "\"cmd\":\"partition\",\"drop\":[\"$(addr 4)\"]" || bad "watchdog partition"
-ip netns exec fl-n2 tc qdisc show dev eth0 | grep -q htb || bad "n2 not partitioned"
+ip netns exec "$CL-n2" tc qdisc show dev eth0 | grep -q htb || bad "n2 not partitioned"
 start=$(date +%s%N)
-while ip netns exec fl-n2 tc qdisc show dev eth0 | grep -q htb; do
+while ip netns exec "$CL-n2" tc qdisc show dev eth0 | grep -q htb; do
     sleep 0.1
     [ $(( ($(date +%s%N) - start) / 1000000 )) -gt 9000 ] && break
 done

@@ -17,8 +17,7 @@ NODES=$CDIR/nodes.json
 KH=$CDIR/known_hosts
 KEY=$CDIR/id_ed25519
 USER_NAME=fltest$$
-pass=0 fail=0
-
+. "$(dirname "$0")/check_lib.sh"
 cleanup() {
     "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
     userdel -r "$USER_NAME" >/dev/null 2>&1
@@ -27,24 +26,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-check() { # description, command...
-    local what=$1; shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
-}
-root_net() { ip -o link | sed 's/link\/ether.*//'; ip -o addr; ip route; }
 
 before=$(root_net)
 out=$("$FL" cluster up --dir "$CDIR" 2>&1); rc=$?
 check "cluster up exits 0 ($out)" test $rc -eq 0
 check "cluster up prints the nodes file and known_hosts" grep -q "nodes file: $NODES" <<<"$out"
 check "nodes file written" test -s "$NODES"
+CL=$(jq -r .cluster "$NODES")
+NET=$(jq -r .netns "$NODES")
+N2=$(jq -r '.nodes[1].host' "$NODES")
+check "the cluster has its own name and namespace ($CL, $NET)" test -n "$CL" -a "$NET" = "$CL-net"
 check "nodes resolve each other by name" test "$("$FL" exec --nodes-file "$NODES" -- \
     'getent hosts n4 | cut -d" " -f1' 2>&1 | sort -u)" != ""
-check "ssh by hand into n2 prints n2" test "$(ip netns exec fl-net ssh -i "$KEY" \
+check "ssh by hand into n2 prints n2" test "$(ip netns exec "$NET" ssh -i "$KEY" \
     -o UserKnownHostsFile="$KH" -o StrictHostKeyChecking=yes -o BatchMode=yes \
-    root@10.213.0.12 hostname 2>&1)" = n2
+    "root@$N2" hostname 2>&1)" = n2
 out=$("$FL" exec --nodes-file "$NODES" -- hostname 2>&1); rc=$?
 check "exec hostname exits 0" test $rc -eq 0
 check "exec hostname prints n1..n5" test "$(sort <<<"$out" | tr '\n' ' ')" = \
@@ -55,18 +51,16 @@ check "a second up says it is already up" grep -q "already up" <<<"$out"
 out=$("$FL" cluster status --dir "$CDIR" 2>&1); rc=$?
 check "status: every node reachable" test "$rc" -eq 0 -a "$(grep -c reachable <<<"$out")" -eq 5
 
-# One local cluster at a time: another folder's up is refused, its down leaves ours.
-out=$("$FL" cluster up --dir "$DIR/other" 2>&1); rc=$?
-check "up from another folder is refused while this one is up ($out)" \
-    test $rc -eq 3 -a -n "$(grep 'another local cluster is up' <<<"$out")"
+# A folder with no cluster: its down touches nothing of ours (test_clusters_coexist.sh
+# has two clusters up at once).
 "$FL" cluster down --dir "$DIR/other" >/dev/null 2>&1
 out=$("$FL" exec --nodes-file "$NODES" -- hostname 2>&1); rc=$?
 check "down from another folder leaves this cluster up" test $rc -eq 0
 
 # Each node has its own PID namespace: pkill on n1 leaves the other nodes' sleeps.
 "$FL" exec --nodes-file "$NODES" -- 'sleep 100 </dev/null >/dev/null 2>&1 &' >/dev/null
-ip netns exec fl-net ssh -i "$KEY" -o UserKnownHostsFile="$KH" -o BatchMode=yes \
-    root@10.213.0.11 pkill sleep
+ip netns exec "$NET" ssh -i "$KEY" -o UserKnownHostsFile="$KH" -o BatchMode=yes \
+    "root@$(jq -r '.nodes[0].host' "$NODES")" pkill sleep
 out=$("$FL" exec --nodes-file "$NODES" -- 'pgrep -c sleep || true')
 check "pkill sleep on n1 kills only n1's sleep" test "$(sort <<<"$out" | tr '\n' ' ')" = \
     "n1: 0 n2: 1 n3: 1 n4: 1 n5: 1 "
@@ -149,7 +143,8 @@ check "rebuilt cluster answers on every node" test "$(grep -c -E '^n[1-5]: n[1-5
 
 "$FL" cluster down --dir "$CDIR" >/dev/null; rc=$?
 check "down exits 0" test $rc -eq 0
-check "down: no fl-* namespace left" test -z "$(ip netns list | grep -E '^fl-(net|n[0-9]+)( |$)')"
+check "down: no namespace of $CL left" test -z "$(ip netns list | grep -E "^$CL-(net|n[0-9]+)( |\$)")"
+check "down: $CL is not listed" test -z "$("$FL" cluster list | grep "^$CL ")"
 check "down: no sshd of the cluster left" test -z "$(pgrep -f "$CDIR/node-n")"
 check "down: root namespace as before" test "$(root_net)" = "$before"
 check "down: the cluster folder is gone" test ! -e "$CDIR"

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "cluster_registry.h"
 #include "exit_codes.h"
 #include "netns.h"
 #include "nodes.h"
@@ -100,6 +101,35 @@ static void subnets(void **state) {
     assert_int_equal(fl_addr_in_subnet("node.example", "10.213.0.0/24"), 0);
     assert_int_equal(fl_addr_in_subnet("10.213.0.12", "10.213.0.0"), -1);
     assert_int_equal(fl_addr_in_subnet("10.213.0.12", "10.213.0.0/33"), -1);
+    assert_int_equal(fl_addr_in_subnet("10.213.0.12", "10.213.0.0/"), -1);
+    assert_int_equal(fl_subnets_overlap("10.213.0.0/24", "10.213.0.128/25"), 1);
+    assert_int_equal(fl_subnets_overlap("10.213.0.0/16", "10.213.77.0/24"), 1);
+    assert_int_equal(fl_subnets_overlap("10.213.77.0/24", "10.213.0.0/16"), 1);
+    assert_int_equal(fl_subnets_overlap("10.213.0.0/24", "10.213.1.0/24"), 0);
+    assert_int_equal(fl_subnets_overlap("10.213.0.0/25", "10.213.0.128/25"), 0);
+    assert_int_equal(fl_subnets_overlap("10.213.0.0/24", "nonsense"), -1);
+}
+
+/* Cluster names: letters and digits, so NAME-nI never names another cluster's
+ * namespace; a folder keeps its name; the default folder is "fl". */
+static void cluster_names(void **state) {
+    (void)state;
+    assert_true(fl_cluster_name_valid("fl"));
+    assert_true(fl_cluster_name_valid("ci2"));
+    assert_false(fl_cluster_name_valid(""));
+    assert_false(fl_cluster_name_valid("fl-n1"));
+    assert_false(fl_cluster_name_valid("2fl"));
+    assert_false(fl_cluster_name_valid("Fl"));
+    assert_false(fl_cluster_name_valid("abcdefghijklmnopq")); /* 17 */
+    char a[FL_CLUSTER_NAME_MAX + 1], b[FL_CLUSTER_NAME_MAX + 1], c[FL_CLUSTER_NAME_MAX + 1];
+    fl_cluster_name_for_dir("/var/lib/faultline/cluster", a);
+    assert_string_equal(a, "fl");
+    fl_cluster_name_for_dir("/tmp/x/cluster", a);
+    fl_cluster_name_for_dir("/tmp/x/cluster", b);
+    fl_cluster_name_for_dir("/tmp/y/cluster", c);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    assert_true(fl_cluster_name_valid(a) && strlen(a) == 8);
 }
 
 /* This test runs in the host's namespace, not in fl-test-nowhere: a cluster address
@@ -117,8 +147,9 @@ static void guard_refuses_cluster_addresses_from_outside(void **state) {
     /* fl_netns_prepare enters the namespace first: it does not exist, so it refuses. */
     assert_int_not_equal(fl_netns_prepare(&n, err, sizeof err), 0);
     free(n.subnet);
-    n.subnet = NULL; /* real machines: no subnet, nothing to guard */
-    assert_int_equal(fl_netns_guard(&n, "10.213.0.11", err, sizeof err), 0);
+    n.subnet = NULL; /* real machines: no subnet, nothing to guard but the local clusters'
+                        subnets (none holds TEST-NET-1) */
+    assert_int_equal(fl_netns_guard(&n, "192.0.2.11", err, sizeof err), 0);
     fl_nodes_free(&n);
 }
 
@@ -141,6 +172,7 @@ int main(void) {
         cmocka_unit_test(reads_a_good_file),
         cmocka_unit_test(bad_files_are_named),
         cmocka_unit_test(subnets),
+        cmocka_unit_test(cluster_names),
         cmocka_unit_test(guard_refuses_cluster_addresses_from_outside),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,11 @@
+# Shared by the cluster test scripts (sourced): pass/fail counters, check, and a
+# snapshot of the root namespace's links, addresses and routes (which no cluster may
+# change). The caller prints "$pass passed, $fail failed" and exits with test $fail -eq 0.
+pass=0 fail=0
+ok() { echo "ok   - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+check() { # description, command...
+    local what=$1; shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+root_net() { ip -o link | sed 's/link\/ether.*//'; ip -o addr; ip route; }
