@@ -95,16 +95,16 @@ static int other_cluster_guard(const char *host, char *err, size_t err_bytes) {
     return 0;
 }
 
+/* The nodes file's own subnet first (its error names the namespace the file names),
+ * then every local cluster's. */
 int fl_netns_guard(const fl_nodes *n, const char *host, char *err, size_t err_bytes) {
-    if (other_cluster_guard(host, err, err_bytes) != 0) return -1;
-    if (!n->subnet) return 0; /* real machines: nothing of ours to protect */
-    int inside = fl_addr_in_subnet(host, n->subnet);
+    int inside = n->subnet ? fl_addr_in_subnet(host, n->subnet) : 0;
     if (inside < 0) {
         snprintf(err, err_bytes, "%s: \"subnet\" %s is not an IPv4 CIDR", n->path, n->subnet);
         return -1;
     }
-    if (!inside) return 0;
-    if (n->netns && fl_netns_is_current(n->netns)) return 0;
+    if (!inside || (n->netns && fl_netns_is_current(n->netns)))
+        return other_cluster_guard(host, err, err_bytes);
     snprintf(err, err_bytes, "refusing to connect to %s: it is in the cluster subnet %s, and "
              "this process is not in the cluster's network namespace %s — from here the "
              "packets would leave the machine", host, n->subnet,

@@ -58,18 +58,30 @@ request() { # node, json body without id
 }
 
 # The observed matrix: row i = from node i, column j = to node j; 1 reached, 0 not.
+# Receivers count until every sender is done (then SIGTERM), however late a loaded
+# machine starts one.
 probe() {
+    local receivers=() senders=()
     for j in 1 2 3 4 5; do
-        ip netns exec "$CL-n$j" "$PROBE" recv 7000 1500 >"$DIR/recv$j" 2>/dev/null &
+        rm -f "$DIR/ready$j"
+        ip netns exec "$CL-n$j" "$PROBE" recv 7000 30000 >"$DIR/recv$j" 2>"$DIR/ready$j" &
+        receivers+=($!)
     done
-    sleep 0.3
+    for _ in $(seq 500); do
+        [ "$(cat "$DIR"/ready[1-5] 2>/dev/null | grep -c ready)" -eq 5 ] && break
+        sleep 0.02
+    done
     for i in 1 2 3 4 5; do
         others=""
         for j in 1 2 3 4 5; do [ "$i" != "$j" ] && others="$others $(addr "$j")"; done
         # shellcheck disable=SC2086
         ip netns exec "$CL-n$i" "$PROBE" send 7000 10 $others &
+        senders+=($!)
     done
-    wait
+    wait "${senders[@]}"
+    sleep 0.2 # the last datagrams in flight
+    kill -TERM "${receivers[@]}" 2>/dev/null
+    wait "${receivers[@]}"
     for i in 1 2 3 4 5; do
         row=""
         for j in 1 2 3 4 5; do

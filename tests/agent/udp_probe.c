@@ -1,9 +1,11 @@
 /* A UDP probe for partition tests, run inside a node's namespace:
- *   udp_probe recv PORT MS          count datagrams per source address for MS ms, then
- *                                   print "ADDR COUNT" lines
+ *   udp_probe recv PORT MS          count datagrams per source address for MS ms or until
+ *                                   SIGTERM, then print "ADDR COUNT" lines (says "ready"
+ *                                   on stderr once bound)
  *   udp_probe send PORT N ADDR...   send N datagrams to each ADDR */
 #include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,14 @@
 #include <unistd.h>
 
 #define SOURCES_MAX 64
+
+/* SIGTERM ends the count: the test stops receivers once its senders are done, so a
+ * loaded machine that starts a sender late cannot make a reachable pair look cut. */
+static volatile sig_atomic_t stop;
+static void on_term(int sig) {
+    (void)sig;
+    stop = 1;
+}
 
 static long now_ms(void) {
     struct timespec ts;
@@ -25,8 +35,10 @@ static int receive(int port, long ms) {
     if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof me) != 0) return perror("bind"), 1;
     struct in_addr from[SOURCES_MAX];
     int count[SOURCES_MAX] = {0}, sources = 0;
+    struct sigaction sa = {.sa_handler = on_term}; /* no SA_RESTART: poll returns EINTR */
+    sigaction(SIGTERM, &sa, NULL);
     fprintf(stderr, "ready\n");
-    for (long end = now_ms() + ms; now_ms() < end;) {
+    for (long end = now_ms() + ms; !stop && now_ms() < end;) {
         struct pollfd p = {fd, POLLIN, 0};
         if (poll(&p, 1, (int)(end - now_ms())) <= 0) continue;
         char buf[64];
