@@ -12,6 +12,7 @@
 
 #include "checkers.h"
 #include "commands.h"
+#include "empty_history.h"
 #include "exit_codes.h"
 #include "history.h"
 #include "session.h"
@@ -211,12 +212,21 @@ static const char *verdict_word(const json_t *valid) {
     return json_is_true(valid) ? "valid" : json_is_false(valid) ? "INVALID" : "unknown";
 }
 
+/* ": NOTE" when the result carries a note (e.g. "no client ops"), else "". */
+static const char *note_of(const json_t *r, char *out, size_t bytes) {
+    const char *note = json_string_value(json_object_get(r, "note"));
+    snprintf(out, bytes, "%s%s", note ? ": " : "", note ? note : "");
+    return out;
+}
+
 /* Human-readable lines for the linearizability checker's result. */
 static void print_linearizable(const char *path, const json_t *r) {
     const json_t *certified = json_object_get(r, "certified");
-    printf("%s: %s (%s; %lld ops, %lld keys: %lld valid, %zu invalid, %zu unknown; %.3f s)%s\n",
-           path, verdict_word(json_object_get(r, "valid")),
-           json_string_value(json_object_get(r, "model")),
+    const char *model = json_string_value(json_object_get(r, "model"));
+    char note[128];
+    printf("%s: %s%s (%s; %lld ops, %lld keys: %lld valid, %zu invalid, %zu unknown; %.3f s)%s\n",
+           path, verdict_word(json_object_get(r, "valid")), note_of(r, note, sizeof note),
+           model ? model : "no model needed",
            json_integer_value(json_object_get(r, "ops")),
            json_integer_value(json_object_get(r, "key_count")),
            json_integer_value(json_object_get(r, "valid_keys")),
@@ -283,7 +293,9 @@ static void print_summary(const char *path, const json_t *results) {
         }
         const json_t *valid = json_object_get(r, "valid");
         const char *why = json_is_true(valid) ? NULL : first_why(r, 0);
-        printf("%s: %s: %s%s%s\n", path, name, verdict_word(valid), why ? ": " : "", why ? why : "");
+        char note[128];
+        printf("%s: %s: %s%s%s%s\n", path, name, verdict_word(valid), why ? ": " : "",
+               why ? why : "", note_of(r, note, sizeof note));
     }
 }
 
@@ -345,6 +357,8 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
         }
     }
     json_t *results = json_pack("{s:b,s:{}}", "valid", 1, "checkers");
+    if (h && !fl_history_has_client_ops(h)) /* every checker says so too */
+        json_object_set_new(results, "note", json_string(FL_NOTE_NO_CLIENT_OPS));
     fl_checker_options opt = a->opt;
     opt.run_dir = run_dir;
     /* A checker that refuses the input (an op that does not fit it) is recorded as

@@ -18,6 +18,8 @@
 #include "report.h"
 #include "run_store.h"
 #include "store_index.h"
+#include "test_resolve.h"
+#include "test_results.h"
 #include "test_run_internal.h"
 
 #define CONNECT_TIMEOUT_MS 5000
@@ -299,16 +301,15 @@ static int phase_check(fl_run *r, json_t **results_out) {
                             "valid", "unknown", "error", msg);
     }
     check_every_run(r, h, results);
-    fl_history_free(h);
     json_t *nodes = json_object();
     for (size_t i = 0; i < r->nodes.count; i++)
         json_object_set_new(nodes, r->nodes.nodes[i].name, json_integer(atomic_load(&r->node_ok[i])));
-    json_object_set_new(json_object_get(results, "checkers"), "stats",
-                        json_pack("{s:b,s:I,s:I,s:I,s:o,s:I}", "valid", 1, "ok",
-                                  (json_int_t)atomic_load(&r->ok), "fail",
-                                  (json_int_t)atomic_load(&r->fail), "info",
-                                  (json_int_t)atomic_load(&r->info), "ok_by_node", nodes,
-                                  "nemesis_events", (json_int_t)atomic_load(&r->nemesis_events)));
+    json_t *stats = json_pack("{s:I,s:I,s:I,s:o,s:I}", "ok", (json_int_t)atomic_load(&r->ok),
+                              "fail", (json_int_t)atomic_load(&r->fail), "info",
+                              (json_int_t)atomic_load(&r->info), "ok_by_node", nodes,
+                              "nemesis_events", (json_int_t)atomic_load(&r->nemesis_events));
+    fl_test_results_add_stats(results, stats, h); /* nothing ok: unknown */
+    fl_history_free(h);
     snprintf(path, sizeof path, "%.4000s/results.json", r->dir);
     if (json_dump_file(results, path, JSON_INDENT(1)) != 0)
         fl_run_log(r, true, "writing %s: %s", path, strerror(errno));
@@ -341,24 +342,11 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
     if (c->bug && !fl_target_has_bug(r->target, c->bug))
         return snprintf(err, bytes, "%s has no seeded bug \"%s\" (see `faultline targets`)",
                         c->target, c->bug), FL_EXIT_USAGE;
-    r->tctx.options = json_object();
-    for (size_t i = 0; r->target->options[i].name; i++)
-        json_object_set_new(r->tctx.options, r->target->options[i].name,
-                            json_string(r->target->options[i].default_value
-                                            ? r->target->options[i].default_value : ""));
-    for (size_t i = 0; i < c->opt_count; i++) {
-        if (!json_object_get(r->tctx.options, c->opt_names[i]))
-            return snprintf(err, bytes, "%s has no option \"%s\" (see `faultline targets`)",
-                            c->target, c->opt_names[i]), FL_EXIT_USAGE;
-        json_object_set_new(r->tctx.options, c->opt_names[i], json_string(c->opt_values[i]));
-    }
+    r->tctx.options = fl_test_target_options(c, r->target, err, bytes);
+    if (!r->tctx.options) return FL_EXIT_USAGE;
     r->wdef = fl_workload_find(c->workload);
     if (!r->wdef) return snprintf(err, bytes, "no workload \"%s\" (register, set)", c->workload), FL_EXIT_USAGE;
-    fl_workload_options wo = {.seed = r->seed, .ops_per_key = c->ops_per_key,
-                              .concurrency = c->concurrency,
-                              .threads_per_key = c->threads_per_key,
-                              .target_ops = r->target->ops,
-                              .check_time_limit_s = c->check_time_limit_s};
+    fl_workload_options wo = fl_test_workload_options(c, r->seed, r->target);
     r->workload = r->wdef->create(&wo, err, bytes);
     if (!r->workload) return FL_EXIT_USAGE;
     if (c->nemesis && fl_fault_spec_parse(c->nemesis, &r->spec, err, bytes) != 0) return FL_EXIT_USAGE;
@@ -366,11 +354,7 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
 }
 
 static json_t *test_json(const fl_run *r) {
-    json_t *config = fl_test_config_json(r->cfg);
-    char seed[32];
-    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
-    json_object_set_new(config, "seed", json_string(seed));
-    json_object_set(config, "target-opt", r->tctx.options);
+    json_t *config = fl_test_resolved_config(r->cfg, r->seed, r->tctx.options);
     json_t *nodes = json_array();
     for (size_t i = 0; r->nodes_read && i < r->nodes.count; i++)
         json_array_append_new(nodes, json_pack("{s:s,s:s,s:s}", "name", r->nodes.nodes[i].name,

@@ -24,6 +24,8 @@ typedef struct fl_workload_options {
     int threads_per_key;             /* workers sharing one key at a time (register) */
     const char *const *target_ops;   /* what the target serves, NULL-terminated */
     double check_time_limit_s;       /* 0: none */
+    bool all_keys;                   /* linearizable: check every key, not stop at the first
+                                        invalid one (faultline test; ignored with lin) */
     const fl_lin_options *lin;       /* faultline check's linearizability options, or NULL */
     unsigned guarantees;             /* session guarantees claimed, 0: all four */
 } fl_workload_options;
@@ -78,8 +80,9 @@ void fl_key_rotation_init(fl_key_rotation *r, const fl_workload_options *o);
 json_t *fl_key_rotation_next(fl_key_rotation *r, int worker);
 
 /* The linearizability options a workload checks with: the caller's when given (a model
- * named there wins over model), else model, the time limit and a memory cap of half the
- * machine's memory, so that an undecided search ends as unknown, not out of memory. */
+ * named there wins over model), else model, all_keys, the time limit (which bounds the
+ * whole check, every key included) and a memory cap of half the machine's memory, so
+ * that an undecided search ends as unknown, not out of memory. */
 fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_model *model);
 /* The session checker's result, or {"valid":"unknown","error":…} when it refuses the
  * history's shape, so that the workload's other verdicts still stand (new reference). */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "empty_history.h"
 
 #define ERRORS_SHOWN 100
 #define ACKS_SHOWN 10
@@ -274,6 +275,7 @@ json_t *fl_check_counter(const fl_history *h, fl_error *err) {
     json_object_set_new(result, "error_count", json_integer((json_int_t)c.n_errors));
     json_object_set(result, "errors", c.errors);
     if (c.any_key) put_keys(&c, result);
+    fl_empty_history_valid(h, result);
 done:
     json_decref(c.errors);
     free(c.counters);

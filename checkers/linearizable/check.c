@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check_internal.h"
+#include "empty_history.h"
 #include "verify.h"
 
 #define VERIFY_TIME_MIN_S 60
@@ -27,6 +28,7 @@ typedef struct pool {
 #define WINDOW_TIME_DEFAULT_S 10.0
 static const char not_checked[] =
     "not checked: another key is already invalid (--all-keys checks every key)";
+static const char out_of_time[] = "check time limit reached";
 
 /* The checker grows and frees large tables on several threads at once; with glibc's
  * defaults every large block is a fresh mmap whose page faults serialise the threads
@@ -77,6 +79,13 @@ static void run_job(pool *p, key_job *job) {
     if (!p->o->all_keys && atomic_load(&p->anomaly)) {
         job->verdict = FL_VERDICT_UNKNOWN;
         job->reason = not_checked;
+        return;
+    }
+    /* The budget bounds the whole check, not each key: a key whose turn comes after
+     * the deadline is not started (a small search would finish before it looked). */
+    if (p->budget.deadline_ns && start > p->budget.deadline_ns) {
+        job->verdict = FL_VERDICT_UNKNOWN;
+        job->reason = out_of_time;
         return;
     }
     if (fl_partition_prepare(p->h, p->o->model, part, &job->prepare_error,
@@ -146,6 +155,11 @@ json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_e
         fl_error_set(err, h->source, 0, 0, "out of memory splitting the history by key");
         return NULL;
     }
+    if (count && !o->model) {
+        fl_partitions_free(parts, count);
+        fl_error_set(err, h->source, 0, 0, "no model to check the client ops with");
+        return NULL;
+    }
     atomic_size_t memory_used = 0;
     pool p = {.h = h, .o = o, .count = count,
               .jobs = calloc(count ? count : 1, sizeof(key_job)),
@@ -165,6 +179,7 @@ json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_e
         goto done;
     }
     result = fl_lin_summarize(h, o, p.jobs, count, (double)(fl_now_ns() - start) / 1e9, err);
+    fl_empty_history_valid(h, result);
 done:
     for (size_t i = 0; p.jobs && i < count; i++) {
         fl_search_result_free(&p.jobs[i].search);

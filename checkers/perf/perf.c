@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "empty_history.h"
+
 static void oom(perf *p) {
     fl_error_set(p->err, p->h->source, 0, 0, "out of memory in the perf checker");
 }
@@ -239,7 +241,7 @@ json_t *fl_check_perf(const fl_history *h, const fl_perf_options *o, fl_error *e
         goto done;
     }
     if (scan(&p) != 0) goto done;
-    result = fl_perf_result(&p);
+    result = fl_empty_history_valid(h, fl_perf_result(&p));
     if (!result) oom(&p);
 done:
     perf_free(&p);

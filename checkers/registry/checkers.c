@@ -6,11 +6,14 @@
 #include <string.h>
 
 #include "counter.h"
+#include "empty_history.h"
 #include "session.h"
 #include "set.h"
 
 static json_t *run_linearizable(const fl_history *h, const fl_checker_options *o, fl_error *err) {
     fl_lin_options lin = o->lin;
+    /* With no client ops there is nothing to infer a model from, and none is needed. */
+    if (!fl_history_has_client_ops(h)) return fl_check_linearizable(h, &lin, err);
     if (!lin.model) lin.model = fl_model_infer(h);
     if (!lin.model) {
         fl_error_set(err, h->source ? h->source : "", 0, 0,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "empty_history.h"
 #include "lists_internal.h"
 #include "session_internal.h"
 
@@ -215,7 +216,8 @@ json_t *fl_check_session(const fl_history *h, unsigned guarantees, fl_error *err
         out_of_memory(&c);
         goto done;
     }
-    if (classify_keys(&c) == 0 && feed_ops(&c) == 0) result = build_result(&c);
+    if (classify_keys(&c) == 0 && feed_ops(&c) == 0)
+        result = fl_empty_history_valid(h, build_result(&c));
 done:
     for (int g = 0; g < G_COUNT; g++) json_decref(c.violations[g].shown);
     fl_pairmap_free(&c.sessions);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "empty_history.h"
 #include "set_common.h"
 
 #define DETAIL_MAX 10  /* lost / failed-but-present elements shown with their ops */
@@ -404,7 +405,7 @@ json_t *fl_check_set(const fl_history *h, fl_error *err) {
     }
     for (size_t g = 0; g < c.n_groups; g++) c.groups[g].last_add_end = -1;
     if (scan(&c) != 0 || resolve_final_reads(&c) != 0 || sort_elements(&c) != 0) goto done;
-    result = build_result(&c);
+    result = fl_empty_history_valid(h, build_result(&c));
     if (!result) oom(&c);
 done:
     fl_set_ids_free(&c.ids_of);

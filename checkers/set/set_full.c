@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "empty_history.h"
 #include "set_common.h"
 
 #define DETAIL_MAX 10 /* elements shown with their ops per class, reads per element */
@@ -599,7 +600,7 @@ json_t *fl_check_set_full(const fl_history *h, const fl_set_full_options *o, fl_
     if (scan(&c) != 0) goto done;
     sort_reads(&c);
     if (sweep_reads(&c) != 0 || classify_all(&c) != 0) goto done;
-    result = build_result(&c);
+    result = fl_empty_history_valid(h, build_result(&c));
     if (!result) oom(&c);
 done:
     fl_set_ids_free(&c.ids);

@@ -10,7 +10,7 @@
 
 void rp_shell_quote(const char *s, char *out, size_t bytes) {
     size_t o = strlen(out);
-    bool plain = *s != '\0';
+    bool plain = *s != '\0' && *s != '='; /* zsh expands a leading = (=cmd) */
     for (const char *p = s; *p; p++)
         if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%", *p))
             plain = false;
@@ -97,7 +97,9 @@ char *rp_reproduce_command(const json_t *test) {
     json_t *v;
     json_object_foreach((json_t *)json_object_get(config, "target-opt"), name, v) {
         char opt[1024];
-        if (!json_is_string(v)) continue;
+        /* "" is an option left unset (the target decides from other settings): no flag
+         * gives that back, and none is needed. */
+        if (!json_is_string(v) || !json_string_value(v)[0]) continue;
         snprintf(opt, sizeof opt, "%s=%s", name, json_string_value(v));
         add_word(out, "--target-opt");
         add_word(out, opt);

@@ -4,7 +4,7 @@
 # an EDN -> JSONL -> EDN round trip that keeps the verdict.
 #
 # usage: test_check_cli.sh FAULTLINE_BINARY CORPUS_DIR
-#   CORPUS_DIR is shared/corpus/porcupine (etcd/etcd_NNN.edn, kv/cNN-{ok,bad}.jsonl).
+#   CORPUS_DIR is tests/corpus/porcupine (etcd/etcd_NNN.edn, kv/cNN-{ok,bad}.jsonl).
 # Needs only bash and coreutils/grep (no jq, no python).
 set -u
 
@@ -170,12 +170,63 @@ expect_out "op that does not fit: stderr names file:line" err 'cas\.jsonl:3(:[0-
 expect_rc "same history with --model cas-register exits 0" 0 \
     "$FL" check --model cas-register "$TMP/cas.jsonl"
 
+# No client ops (issue 13): an empty file, or only nemesis events (as Knossos's
+# cas-register/good/mongodb-v0-ack-rollback-.edn), is the empty history, which is
+# linearizable (Knossos and Porcupine agree) and valid for every checker, with or
+# without --model: nothing to infer a model from, and none needed.
 : >"$TMP/empty"
 : >"$TMP/empty.jsonl"
-expect_rc "empty history file (no extension) exits 65" 65 "$FL" check --model register "$TMP/empty"
-expect_out "empty history file: stderr says so" err 'empty: the file is empty'
-expect_rc "empty .jsonl history file exits 65, like one without an extension" 65 \
-    "$FL" check --model register "$TMP/empty.jsonl"
+printf ' \n\n' >"$TMP/blank.edn"
+cat >"$TMP/nemesis.edn" <<'EOF'
+{:type :info, :f :start, :process :nemesis, :time 1}
+{:type :info, :f :start, :process :nemesis, :value "partitioned", :time 2}
+{:type :info, :f :stop, :process :nemesis, :value "fully connected", :time 3}
+EOF
+cat >"$TMP/nemesis.jsonl" <<'EOF'
+{"index":0,"time":1,"process":"nemesis","type":"info","f":"partition-start","value":{"kind":"partition"}}
+{"index":1,"time":2,"process":"nemesis","type":"info","f":"heal"}
+EOF
+for f in empty empty.jsonl blank.edn nemesis.edn nemesis.jsonl; do
+    expect_rc "$f: --model cas-register exits 0" 0 "$FL" check --model cas-register "$TMP/$f"
+    expect_out "$f: --model cas-register: valid, no client ops" out \
+        "^$TMP/$f: valid: no client ops \\(cas-register; 0 ops, 0 keys"
+    expect_rc "$f: no --model exits 0" 0 "$FL" check "$TMP/$f"
+    expect_out "$f: no --model: valid, no client ops" out "^$TMP/$f: valid: no client ops \\("
+done
+expect_rc "nemesis-only: --certify exits 0" 0 "$FL" check --certify "$TMP/nemesis.edn"
+expect_rc "nemesis-only: --json exits 0" 0 "$FL" check --model cas-register --json "$TMP/nemesis.edn"
+if [ "$(flat "$TMP/out" | grep -o '"note":"noclientops"' | wc -l)" -eq 2 ] &&
+    flat "$TMP/out" | grep -q '^{"valid":true,'; then
+    pass "nemesis-only: results.json is valid with the note, top level and checker"
+else
+    fail "nemesis-only: results.json is valid with the note, top level and checker"
+fi
+expect_rc "nemesis-only: --out exits 0" 0 "$FL" check --out "$TMP/empty-results.json" "$TMP/nemesis.jsonl"
+if flat "$TMP/empty-results.json" | grep -q '"model":null' &&
+    flat "$TMP/empty-results.json" | grep -q '"note":"noclientops"'; then
+    pass "nemesis-only without --model: results.json names no model and has the note"
+else
+    fail "nemesis-only without --model: results.json names no model and has the note"
+fi
+for c in session set set-full counter perf; do
+    expect_rc "nemesis-only: --checker $c exits 0" 0 "$FL" check --checker "$c" "$TMP/nemesis.jsonl"
+    expect_out "nemesis-only: --checker $c: valid, no client ops" out \
+        ": $c: valid: no client ops$"
+done
+for w in register set list-append; do
+    expect_rc "nemesis-only: --workload $w exits 0" 0 "$FL" check --workload "$w" "$TMP/nemesis.edn"
+    expect_no_out "nemesis-only: --workload $w: nothing unknown" out ': unknown'
+done
+# Client ops that never succeeded are data, not an empty history: set stays unknown.
+cat >"$TMP/add-failed.jsonl" <<'EOF'
+{"process":0,"type":"invoke","f":"add","value":1}
+{"process":0,"type":"fail","f":"add","value":1}
+EOF
+expect_rc "a failed add and no read: --checker set exits 2" 2 \
+    "$FL" check --checker set "$TMP/add-failed.jsonl"
+expect_out "a failed add and no read: set says there is no final read" out 'set: unknown: no final read'
+printf 'not a history\n' >"$TMP/prose"
+expect_rc "a file that is not a history still exits 65" 65 "$FL" check "$TMP/prose"
 
 expect_rc "missing history file is an error" 3 "$FL" check --model register "$TMP/no-such-file.jsonl"
 expect_out "missing history file: stderr names it" err 'no-such-file\.jsonl'
@@ -336,11 +387,15 @@ expect_out "time limit: reported unknown" out 'big\.jsonl: unknown \(register'
 expect_out "time limit: the key names the reason" out 'key null: unknown: .*time limit'
 expect_rc "big history with --check-memory-limit 0.000001 exits 2" 2 \
     "$FL" check --model register --check-memory-limit 0.000001 "$TMP/big.jsonl"
-# good.jsonl and stale.jsonl take far fewer steps than the first budget check.
+# good.jsonl and stale.jsonl take far fewer steps than the first memory check. (Not a
+# time limit: a key whose turn comes after the deadline is not started at all.)
 expect_rc "valid + unknown exits 2" 2 \
-    "$FL" check --model register --check-time-limit 1e-9 "$TMP/good.jsonl" "$TMP/big.jsonl"
+    "$FL" check --model register --check-memory-limit 0.000001 "$TMP/good.jsonl" "$TMP/big.jsonl"
 expect_rc "invalid + unknown exits 1" 1 \
-    "$FL" check --model register --check-time-limit 1e-9 "$TMP/big.jsonl" "$TMP/stale.jsonl"
+    "$FL" check --model register --check-memory-limit 0.000001 "$TMP/big.jsonl" "$TMP/stale.jsonl"
+expect_rc "a time limit already past: a tiny invalid history is unknown, not started" 2 \
+    "$FL" check --model register --check-time-limit 1e-9 "$TMP/stale.jsonl"
+expect_out "time limit already past: the key says why" out 'key null: unknown: check time limit reached'
 
 # ------------------------------------------------------------------------------------
 # convert: EDN -> JSONL -> EDN keeps every op and the verdict.
