@@ -1,7 +1,7 @@
 /* Checker benchmarks: wall time and peak RSS of reading and checking histories, each
  * measured in a child process of its own so one figure never carries another's memory.
  *
- *   bench_check corpus [DIR]   every history of shared/corpus/porcupine in one process
+ *   bench_check corpus [DIR]   every history of tests/corpus/porcupine in one process
  *   bench_check kv-c50         kv/c50-ok.jsonl alone (Porcupine's 117 ms figure)
  *   bench_check million        10^6 ops, 1,000 keys, concurrency 10, 1% info
  *   bench_check one-key        10^5 ops on one key, concurrency 5

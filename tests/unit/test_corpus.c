@@ -1,4 +1,4 @@
-/* The reference corpus (shared/corpus/porcupine): 108 real histories whose verdicts
+/* The reference corpus (tests/corpus/porcupine): 108 real histories whose verdicts
  * Porcupine confirmed. Every verdict must match and every certificate must verify. */
 #include <setjmp.h>
 #include <stdarg.h>

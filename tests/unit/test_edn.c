@@ -13,7 +13,7 @@
 #include "history_testing.h"
 
 #ifndef FL_CORPUS_DIR
-#error "FL_CORPUS_DIR must name shared/corpus/porcupine (tests/CMakeLists.txt defines it)"
+#error "FL_CORPUS_DIR must name tests/corpus/porcupine (tests/CMakeLists.txt defines it)"
 #endif
 
 /* Parse text that must be good, and without a warning. */
