@@ -1,30 +1,39 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what it needs, builds three trees (normal, ASan+UBSan,
-# libFuzzer) and runs ctest in each. Long acceptance runs (label `acceptance`) are left
-# to `ctest --test-dir build -L acceptance`.
+# The whole test suite: installs what it needs, builds four trees — normal, ASan+UBSan,
+# libFuzzer, and Release (what packagers build; compiled only) — all with -Werror, and
+# runs ctest in the first three, two tests at a time (every cluster test brings up a
+# cluster of its own, so they run side by side, beside a cluster the main job left up).
+# The sanitizer tree skips the tests labelled `heavy` (long whole-system runs, the VM and
+# the browser: their C paths are covered by shorter tests there). Long acceptance runs
+# (label `acceptance`) are left to `ctest --test-dir build -L acceptance`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
 jobs=$(nproc)
+started=$(date +%s)
 
 build() { # dir, cmake args...
   local dir=$1; shift
-  cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j "$jobs" >/dev/null
+  cmake -S . -B "$dir" -DFL_WERROR=ON "$@" >/dev/null && cmake --build "$dir" -j "$jobs" >/dev/null
 }
 
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "build failed"; exit 1; }
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON || { echo "sanitizer build failed"; exit 1; }
 CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON \
   || { echo "fuzz build failed"; exit 1; }
+build build-release -DCMAKE_BUILD_TYPE=Release || { echo "Release build failed (-Werror)"; exit 1; }
+echo "builds: $(($(date +%s) - started)) s"
 
 passed=0 failed=0 status=0
 run_ctest() { # label, dir, ctest args...
   local label=$1 dir=$2; shift 2
+  local t0 out rc
+  t0=$(date +%s)
   echo "== $label"
-  local out
-  out=$(ctest --test-dir "$dir" --output-on-failure -LE acceptance "$@" 2>&1)
-  local rc=$?
+  out=$(ctest --test-dir "$dir" --output-on-failure -j "$jobs" "$@" 2>&1)
+  rc=$?
   echo "$out" | tail -n 40
+  echo "($label: $(($(date +%s) - t0)) s)"
   local line total bad
   line=$(echo "$out" | grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' | tail -n 1)
   total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
@@ -35,8 +44,9 @@ run_ctest() { # label, dir, ctest args...
 }
 
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_ctest "sanitizer build (ASan+UBSan)" build-asan
-run_ctest "fuzz targets" build-fuzz -j "$jobs"
-run_ctest "normal build" build -j "$jobs"
+  run_ctest "sanitizer build (ASan+UBSan)" build-asan -LE 'acceptance|heavy'
+run_ctest "fuzz targets" build-fuzz -LE acceptance
+run_ctest "normal build" build -LE acceptance
+echo "suite: $(($(date +%s) - started)) s"
 echo "total: $passed passed, $failed failed"
 exit $status
