@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests of `faultline check` and `faultline convert`: exit codes, error
-# messages that name file:line:column, truncated last lines, --out / --json results, and
-# an EDN -> JSONL -> EDN round trip that keeps the verdict.
+# messages that name file:line:column, truncated last lines, --out / --json results,
+# histories with no client ops (valid for every checker), and an EDN -> JSONL -> EDN
+# round trip that keeps the verdict.
 #
 # usage: test_check_cli.sh FAULTLINE_BINARY CORPUS_DIR
 #   CORPUS_DIR is tests/corpus/porcupine (etcd/etcd_NNN.edn, kv/cNN-{ok,bad}.jsonl).
@@ -182,11 +183,17 @@ cat >"$TMP/nemesis.edn" <<'EOF'
 {:type :info, :f :start, :process :nemesis, :value "partitioned", :time 2}
 {:type :info, :f :stop, :process :nemesis, :value "fully connected", :time 3}
 EOF
+# Knossos's shape: one vector of op maps, no :time.
+cat >"$TMP/knossos.edn" <<'EOF'
+[{:process :nemesis, :type :info, :f :isolate, :value nil}
+ {:process :nemesis, :type :info, :f :kill, :value nil}
+ {:process :nemesis, :type :info, :f :recover, :value nil}]
+EOF
 cat >"$TMP/nemesis.jsonl" <<'EOF'
 {"index":0,"time":1,"process":"nemesis","type":"info","f":"partition-start","value":{"kind":"partition"}}
 {"index":1,"time":2,"process":"nemesis","type":"info","f":"heal"}
 EOF
-for f in empty empty.jsonl blank.edn nemesis.edn nemesis.jsonl; do
+for f in empty empty.jsonl blank.edn nemesis.edn knossos.edn nemesis.jsonl; do
     expect_rc "$f: --model cas-register exits 0" 0 "$FL" check --model cas-register "$TMP/$f"
     expect_out "$f: --model cas-register: valid, no client ops" out \
         "^$TMP/$f: valid: no client ops \\(cas-register; 0 ops, 0 keys"
