@@ -12,7 +12,8 @@
 #define EXEC_TIMEOUT_MS 30000
 #define START_WAIT_MS 15000
 
-/* Run a command on node; 0 when it exited 0, else -1 with err (its stderr). */
+/* Run a command on node; 0 when it exited 0, else -1 with err (its stderr). err may be
+ * NULL with bytes 0 when the caller does not want it. */
 static int run(fl_target_ctx *t, size_t node, const char *command, char *out, size_t out_bytes,
                char *err, size_t bytes) {
     fl_exec_result r;
@@ -118,9 +119,10 @@ int fl_daemon_start(fl_target_ctx *t, const fl_daemon *d, size_t node, const cha
     double deadline = now_ms() + START_WAIT_MS;
     while (rc == 0 && !fl_daemon_answers(t, d, node, 500)) {
         if (now_ms() > deadline) {
-            char tail[2048] = "", ignored[256];
+            char tail[2048] = "";
             snprintf(cmd, sizeof cmd, "tail -n 5 %s/%s.log", dir_q, d->name);
-            run(t, node, cmd, tail, sizeof tail, ignored, sizeof ignored);
+            /* Best effort: tail stays empty when the log cannot be read. */
+            run(t, node, cmd, tail, sizeof tail, NULL, 0);
             snprintf(err, bytes, "%s: %s did not answer on port %d within %d s; its log ends: %s",
                      n->name, d->binary, d->port, START_WAIT_MS / 1000, tail);
             rc = -1;

@@ -115,18 +115,21 @@ static int set(fl_test_config *c, int id, const char *name, const char *text) {
     case O_WORKLOAD: c->workload = text; break;
     case O_NEMESIS: c->nemesis = text[0] ? text : NULL; break;
     case O_INTERVAL: rc = number(name, text, 0.1, 86400, &c->nemesis_interval_s); break;
-    case O_AT_ONCE: rc = number(name, text, 1, 5, &v), c->at_once = (int)v; break;
+    case O_AT_ONCE: if ((rc = number(name, text, 1, 5, &v)) == 0) c->at_once = (int)v; break;
     case O_NODES: c->nodes_file = text; break;
-    case O_CONCURRENCY: rc = number(name, text, 1, 1024, &v), c->concurrency = (int)v; break;
+    case O_CONCURRENCY: if ((rc = number(name, text, 1, 1024, &v)) == 0) c->concurrency = (int)v; break;
     case O_RATE: rc = number(name, text, 0, 1e7, &c->rate); break;
     case O_TIME: rc = number(name, text, 0.1, 7 * 86400, &c->time_limit_s); break;
-    case O_SEED: rc = number(name, text, 0, 1.8e19, &v), c->seed = strtoull(text, NULL, 10), c->seed_given = true; break;
-    case O_COUNT: rc = number(name, text, 1, 100000, &v), c->test_count = (int)v; break;
+    case O_SEED:
+        if ((rc = number(name, text, 0, 1.8e19, &v)) == 0)
+            c->seed = strtoull(text, NULL, 10), c->seed_given = true;
+        break;
+    case O_COUNT: if ((rc = number(name, text, 1, 100000, &v)) == 0) c->test_count = (int)v; break;
     case O_STORE: c->store = text; break;
     case O_JUNIT: c->junit = text; break;
     case O_NAME: c->name = text; break;
-    case O_OPK: rc = number(name, text, 1, 1e9, &v), c->ops_per_key = (long)v; break;
-    case O_TPK: rc = number(name, text, 1, 1024, &v), c->threads_per_key = (int)v; break;
+    case O_OPK: if ((rc = number(name, text, 1, 1e9, &v)) == 0) c->ops_per_key = (long)v; break;
+    case O_TPK: if ((rc = number(name, text, 1, 1024, &v)) == 0) c->threads_per_key = (int)v; break;
     case O_OP_TIMEOUT: rc = number(name, text, 0.01, 3600, &c->op_timeout_s); break;
     case O_RECOVERY: rc = number(name, text, 0, 3600, &c->recovery_s); break;
     case O_CHECK_TIME: rc = number(name, text, 0, 86400 * 7, &c->check_time_limit_s); break;

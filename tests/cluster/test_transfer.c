@@ -8,6 +8,7 @@
 #include "control.h"
 
 #define SIZE_BYTES (1 << 20)
+#define SHA256_HEX 64 /* a sha256sum in hex */
 
 static int make_file(const char *path, unsigned char *data) {
     FILE *f = fopen(path, "wb");
@@ -40,7 +41,7 @@ static int one_node(fl_ssh *s, const fl_node *n, const char *dir, const unsigned
     free(q);
     fl_exec_result r;
     if (fl_ssh_exec(s, cmd, 10000, &r, err) != 0) return fprintf(stderr, "%s\n", err), 1;
-    char expect[128];
+    char expect[SHA256_HEX + sizeof "\n750\n"];
     snprintf(expect, sizeof expect, "%s\n750\n", sum);
     int bad = strcmp(r.out, expect) != 0;
     if (bad) fprintf(stderr, "%s: sha256 and mode on the node: %s, expected %s", n->name, r.out, expect);
@@ -56,7 +57,7 @@ static int one_node(fl_ssh *s, const fl_node *n, const char *dir, const unsigned
 int main(int argc, char **argv) {
     if (argc != 3) return fprintf(stderr, "usage: test_transfer NODES_FILE TMPDIR\n"), 2;
     fl_nodes nodes;
-    char err[1024], local[4096], cmd[4200], sum[128] = "";
+    char err[1024], local[4096], cmd[4200], sum[SHA256_HEX + 1] = "";
     if (fl_nodes_read(argv[1], &nodes, err) != 0) return fprintf(stderr, "%s\n", err), 1;
     unsigned char *data = malloc(SIZE_BYTES);
     snprintf(local, sizeof local, "%s/transfer.bin", argv[2]);
