@@ -30,7 +30,7 @@
 
 static int keygen(const char *path, const char *comment, char *err, size_t err_bytes) {
     unlink(path);
-    char pub[PATH_BYTES];
+    char pub[PATH_BYTES + sizeof ".pub"];
     snprintf(pub, sizeof pub, "%s.pub", path);
     unlink(pub);
     const char *argv[] = {"ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment,
