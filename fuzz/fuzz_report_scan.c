@@ -15,8 +15,9 @@
  *     its end tag, no raw U+2028/U+2029, and JSON that parses back; its counts agree
  *     with the reader's; every op that results.json names is embedded, and the number
  *     embedded is max(named, min(max_ops, ops)).
- * The scratch run directory is made once (under /dev/shm when it can be) and removed at
- * exit or when a check fails; a sanitizer's report leaves it behind. */
+ * The scratch run directory (fuzz_scratch_dir: /dev/shm/fuzz_report_scan) is made once
+ * and removed at exit or when a check fails; a sanitizer's report leaves it behind. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include <jansson.h>
 
 #include "escape.h"
+#include "fuzz_fixed.h"
 #include "history.h"
 #include "report.h"
 #include "scan.h"
@@ -78,9 +80,8 @@ static void remove_run_dir(void) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
-    const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(run_dir, sizeof run_dir, "%s/fuzz_report_scan.XXXXXX", base);
-    if (!mkdtemp(run_dir)) broken("mkdtemp failed", 0);
+    if (fuzz_scratch_dir(run_dir, sizeof run_dir, "fuzz_report_scan") != 0)
+        broken("cannot make the scratch run directory", errno);
     atexit(remove_run_dir);
     static const char test_json[] =
         "{\"config\":{\"target\":\"raftkv\",\"workload\":\"register\",\"seed\":\"42\"},"

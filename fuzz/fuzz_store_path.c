@@ -22,8 +22,8 @@
  *     outside/ or store-evil/; it is realpath(root + decoded request);
  *   - a real buffer of exactly strlen(real) + 1 bytes gives the same answer, one byte
  *     less gives FL_PATH_FORBIDDEN; every refusal says why, even in a 1-byte why.
- * The scratch store is removed at exit or when a check fails; a sanitizer's report
- * leaves it behind. */
+ * The scratch store (BASE: fuzz_scratch_dir, /dev/shm/fuzz_store_path) is removed at exit
+ * or when a check fails; a sanitizer's report leaves it behind. */
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_fixed.h"
 #include "store_paths.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -82,7 +83,7 @@ static void make_link(const char *target, const char *rel) {
 
 static void remove_base(void) {
     char cmd[PATH_MAX + 32];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base); /* mkdtemp names need no quoting */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base); /* fuzz_scratch_dir names need no quoting */
     if (system(cmd) != 0) fprintf(stderr, "fuzz_store_path: could not remove %s\n", base);
 }
 
@@ -111,9 +112,8 @@ static void make_store(void) {
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc, (void)argv;
-    const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    snprintf(base, sizeof base, "%s/fuzz_store_path.XXXXXX", tmp);
-    if (!mkdtemp(base)) broken("mkdtemp failed", base);
+    if (fuzz_scratch_dir(base, sizeof base, "fuzz_store_path") != 0)
+        broken("cannot make the scratch directory", base);
     atexit(remove_base);
     make_store();
     char path[PATH_MAX];

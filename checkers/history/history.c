@@ -173,7 +173,7 @@ static const char *set_field(fl_history *h, fl_op *op, const char *name, json_t 
         if (!op->f) return "out of memory";
         if (edn && !kw) op->flags |= FL_OP_F_STRING;
     } else if (strcmp(name, "key") == 0) {
-        if (json_is_null(v)) return NULL; /* a nil key is no key */
+        /* null is the nil key (a jepsen.independent [nil v] tuple), not "no key". */
         op->key = fl_history_intern_key(h, v);
         if (op->key < 0) return "out of memory";
     } else if (strcmp(name, "value") == 0) {

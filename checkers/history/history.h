@@ -40,7 +40,7 @@ typedef struct fl_op {
     const char *error;/* NULL when absent; an error that is not a string stays in extra */
     json_t *value;    /* NULL when absent; json_null() for nil */
     json_t *extra;    /* fields the model does not name, or NULL */
-    int32_t key;      /* index into fl_history.keys, or FL_NO_KEY */
+    int32_t key;      /* index into fl_history.keys (a nil key is json_null()), or FL_NO_KEY */
     uint32_t line;    /* line in the source file where the op starts (1-based), 0 if made */
     uint8_t type;     /* fl_op_type */
     uint8_t flags;

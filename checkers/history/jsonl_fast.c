@@ -131,9 +131,9 @@ static bool set(fl_history *h, fl_op *op, int field, json_t *v) {
         int t = s ? fl_op_type_parse(s) : -1;
         ok = t >= 0;
         if (ok) op->type = (uint8_t)t;
-    } else if (field == F_KEY) { /* a nil key is no key */
-        op->key = json_is_null(v) ? FL_NO_KEY : fl_history_intern_key(h, v);
-        ok = json_is_null(v) || op->key >= 0;
+    } else if (field == F_KEY) { /* null is the nil key, not "no key" (DESIGN.md) */
+        op->key = fl_history_intern_key(h, v);
+        ok = op->key >= 0;
     } else if (field == F_VALUE) {
         op->value = v;
         return true;

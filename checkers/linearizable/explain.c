@@ -37,16 +37,18 @@ json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos) {
     return o;
 }
 
-/* A key's name in the result: a string key as itself, any other key (and a string
- * that would read the same as one, or as "null", the name of ops without a key) as
- * its JSON text, so two keys never share a name. */
+/* A key's name in the result: a string key as itself, the nil key as "nil", any other
+ * key (and a string that would read the same as one, or as "null", the name of ops
+ * without a key, or as "nil") as its JSON text, so two keys never share a name. */
 static json_t *key_name(const fl_history *h, int32_t key) {
     if (key == FL_NO_KEY) return json_string("null");
     const json_t *k = h->keys[key];
+    if (json_is_null(k)) return json_string("nil");
     if (json_is_string(k)) {
         const char *s = json_string_value(k);
         size_t len = json_string_length(k);
-        if (strcmp(s, "null") != 0 && fl_strmap_get(h->key_ids, s, len) < 0)
+        if (strcmp(s, "null") != 0 && strcmp(s, "nil") != 0 &&
+            fl_strmap_get(h->key_ids, s, len) < 0)
             return json_incref((json_t *)k);
     }
     char *text = json_dumps(k, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);

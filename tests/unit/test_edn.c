@@ -196,6 +196,43 @@ static void test_independent_detected(void **state) {
     fl_history_free(h);
 }
 
+/* A tuple whose key is nil (found by fuzz_edn in CI): the nil key is a key, not "no
+ * key", written as :key nil / "key":null, and it survives EDN -> JSONL -> EDN. */
+static void test_independent_nil_key(void **state) {
+    (void)state;
+    fl_history *h = edn_ok("[{:process 0, :type :invoke, :f :write, :value [1 5]} "
+                           "{:process 0, :type :ok, :f :write, :value [1 5]} "
+                           "{:process 1, :type :invoke, :f :read, :value [nil nil]}]",
+                           -1);
+    assert_int_equal(h->key_count, 2);
+    assert_int_not_equal(h->ops[2].key, FL_NO_KEY);
+    assert_json(h->keys[h->ops[2].key], "null");
+    assert_json(h->ops[2].value, "null");
+    char *line = write_op_edn(h, 2);
+    assert_string_equal(
+        line, "{:index 2, :process 1, :type :invoke, :f :read, :key nil, :value nil}\n");
+    free(line);
+    char *jsonl_text = write_history(h, FL_FORMAT_JSONL);
+    assert_non_null(strstr(jsonl_text, "\"key\":null,\"value\":null}"));
+    fl_history *jsonl = jsonl_ok(jsonl_text);
+    assert_same_ops(h, jsonl, false);
+    char *edn_text = write_history(jsonl, FL_FORMAT_EDN);
+    fl_history *again = edn_ok(edn_text, -1);
+    assert_same_ops(h, again, false);
+    free(jsonl_text);
+    free(edn_text);
+    fl_history_free(jsonl);
+    fl_history_free(again);
+    fl_history_free(h);
+    /* A JSON op without a key field has no key; "key":null is the nil key. */
+    h = jsonl_ok("{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}\n"
+                 "{\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"key\":null}\n");
+    assert_int_equal(h->ops[0].key, FL_NO_KEY);
+    assert_int_not_equal(h->ops[1].key, FL_NO_KEY);
+    assert_json(h->keys[h->ops[1].key], "null");
+    fl_history_free(h);
+}
+
 static void test_independent_off(void **state) {
     (void)state;
     fl_history *h = edn_ok(independent_text, 0);
@@ -547,6 +584,7 @@ int main(void) {
         cmocka_unit_test(test_comments_commas_discards),
         cmocka_unit_test(test_vector_of_ops),
         cmocka_unit_test(test_independent_detected),
+        cmocka_unit_test(test_independent_nil_key),
         cmocka_unit_test(test_independent_off),
         cmocka_unit_test(test_independent_not_detected),
         cmocka_unit_test(test_independent_forced),
