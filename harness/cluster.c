@@ -148,6 +148,9 @@ static int make_dirs(const fl_cluster_options *o, char *err, size_t err_bytes) {
 
 static int build(const fl_cluster_options *o, const fl_cluster_entry *e, char *err,
                  size_t err_bytes) {
+    /* fl_cluster_up checked the count and chose the identity under the registry lock. */
+    assert(o->nodes >= 1 && o->nodes <= FL_CLUSTER_NODES_MAX);
+    assert(fl_cluster_name_valid(e->name) && !strcmp(e->dir, o->dir));
     char controller[16], node_addr[FL_CLUSTER_NODES_MAX][16];
     int prefix;
     if (fl_cluster_addresses(e->subnet, o->nodes, controller, node_addr, &prefix, err,

@@ -6,6 +6,7 @@
 #include "cluster_net.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,8 +58,13 @@ static int batch(const char *netns, const char *commands, char *err, size_t err_
 }
 
 void fl_cluster_netns_names(const char *cluster, size_t node, char out[FL_NETNS_NAME_BYTES]) {
-    if (node == 0) snprintf(out, FL_NETNS_NAME_BYTES, "%s-net", cluster);
-    else snprintf(out, FL_NETNS_NAME_BYTES, "%s-n%zu", cluster, node);
+    /* A registry name (≤ 16 letters and digits) and a node number of at most three
+     * digits always fit: a cut name would name another namespace. */
+    assert(strlen(cluster) <= 16 && node < 1000);
+    int n = node == 0 ? snprintf(out, FL_NETNS_NAME_BYTES, "%s-net", cluster)
+                      : snprintf(out, FL_NETNS_NAME_BYTES, "%s-n%zu", cluster, node);
+    assert(n > 0 && n < FL_NETNS_NAME_BYTES);
+    (void)n;
 }
 
 int fl_cluster_net_up(const char *cluster, size_t nodes, const char *controller,

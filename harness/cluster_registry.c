@@ -1,6 +1,7 @@
 /* The registry of local clusters on this machine (see cluster_registry.h). */
 #include "cluster_registry.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,7 @@ bool fl_registry_find_name(const char *name, fl_cluster_entry *out) {
 }
 
 int fl_registry_put(const fl_cluster_entry *e, char *err, size_t err_bytes) {
+    assert(fl_cluster_name_valid(e->name) && e->dir[0] == '/' && e->nodes >= 1);
     char path[ENTRY_PATH_BYTES], tmp[ENTRY_PATH_BYTES + 4];
     entry_path(e->name, path);
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -145,6 +147,7 @@ static uint32_t path_hash(const char *dir) {
 void fl_cluster_name_for_dir(const char *dir, char out[FL_CLUSTER_NAME_MAX + 1]) {
     if (!strcmp(dir, FL_CLUSTER_DIR)) snprintf(out, FL_CLUSTER_NAME_MAX + 1, "%s", FL_CLUSTER_DEFAULT_NAME);
     else snprintf(out, FL_CLUSTER_NAME_MAX + 1, "fl%06x", (unsigned)(path_hash(dir) & 0xffffffu));
+    assert(fl_cluster_name_valid(out));
 }
 
 static bool subnet_taken(const char *subnet, const fl_cluster_entry *live, size_t count,
