@@ -143,8 +143,9 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     const fl_test_config *c = r->cfg;
     const char *nodes_path = c->nodes_file;
     if (!nodes_path) {
-        /* The local cluster, brought up if needed (idempotent, fast when it is up). */
-        fl_cluster_options o = {.nodes = 5, .subnet = FL_CLUSTER_SUBNET, .dir = FL_CLUSTER_DIR};
+        /* The local cluster, brought up if needed (idempotent, fast when it is up); the
+         * default folder's name and subnet (fl, 10.213.0.0/24) come with it. */
+        fl_cluster_options o = {.nodes = 5, .dir = FL_CLUSTER_DIR};
         bool already = false;
         int rc = fl_cluster_up(&o, &already, err, bytes);
         if (rc != 0) return FL_EXIT_HARNESS;
