@@ -16,6 +16,7 @@
 #include "exit_codes.h"
 #include "history.h"
 #include "session.h"
+#include "version_json.h"
 #include "workload.h"
 
 static const char usage_text[] =
@@ -396,6 +397,7 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
 }
 
 static int write_results(const check_args *a, json_t *all) {
+    fl_version_stamp(all); /* what produced these verdicts (DESIGN.md "results.json") */
     if (a->json && json_dumpf(all, stdout, JSON_INDENT(1)) == 0) putchar('\n');
     if (!a->out_path) return 0;
     if (json_dump_file(all, a->out_path, JSON_INDENT(1)) != 0) {

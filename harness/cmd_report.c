@@ -14,6 +14,7 @@
 #include "exit_codes.h"
 #include "history.h"
 #include "report.h"
+#include "version_json.h"
 #include "workload.h"
 
 #define PATH_BYTES 4352
@@ -147,6 +148,7 @@ static int check_history(const report_args *a) {
         fprintf(stderr, "faultline report: %s\n", msg);
         return FL_EXIT_DATAERR;
     }
+    fl_version_stamp(results);
     snprintf(path, sizeof path, "%.4000s/results.json", a->run_dir);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     rc = json_dump_file(results, tmp, JSON_INDENT(1)) == 0 && rename(tmp, path) == 0 ? 0 : -1;

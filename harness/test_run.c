@@ -21,6 +21,7 @@
 #include "test_resolve.h"
 #include "test_results.h"
 #include "test_run_internal.h"
+#include "version_json.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define WATCHDOG_S 10
@@ -310,6 +311,7 @@ static int phase_check(fl_run *r, json_t **results_out) {
                               (json_int_t)atomic_load(&r->info), "ok_by_node", nodes,
                               "nemesis_events", (json_int_t)atomic_load(&r->nemesis_events));
     fl_test_results_add_stats(results, stats, h); /* nothing ok: unknown */
+    fl_version_stamp(results);
     fl_history_free(h);
     snprintf(path, sizeof path, "%.4000s/results.json", r->dir);
     if (json_dump_file(results, path, JSON_INDENT(1)) != 0)
@@ -361,7 +363,7 @@ static json_t *test_json(const fl_run *r) {
         json_array_append_new(nodes, json_pack("{s:s,s:s,s:s}", "name", r->nodes.nodes[i].name,
                                                "host", r->nodes.nodes[i].host, "clock",
                                                r->nodes.nodes[i].clock == FL_CLOCK_SYSTEM ? "system" : "faketime"));
-    return json_pack("{s:o,s:o,s:s}", "config", config, "nodes", nodes, "faultline", "0.1");
+    return json_pack("{s:o,s:o,s:o}", "config", config, "nodes", nodes, "faultline", fl_version_json());
 }
 
 void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *interrupted,

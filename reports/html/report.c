@@ -18,6 +18,7 @@
 #include "perf.h"
 #include "sample.h"
 #include "scan.h"
+#include "version_json.h"
 
 #define PATH_BYTES 4352
 
@@ -92,6 +93,13 @@ static json_t *selection_meta(const report_data *d) {
                      "max_ops", (json_int_t)d->max_ops);
 }
 
+/* The faultline that ran the test (test.json), checked it (results.json) and draws this
+ * page: each "faultline" field as the file has it (null when absent), then this one. */
+static json_t *producers_json(const report_data *d) {
+    return json_pack("{s:O?,s:O?,s:o}", "run", json_object_get(d->test, "faultline"), "results",
+                     json_object_get(d->results, "faultline"), "report", fl_version_json());
+}
+
 static json_t *meta_json(const char *run_dir, const report_data *d) {
     json_t *logs = rp_node_logs(run_dir);
     char *command = rp_reproduce_command(d->test);
@@ -102,13 +110,14 @@ static json_t *meta_json(const char *run_dir, const report_data *d) {
     snprintf(path, sizeof path, "%.4000s/faultline.log", run_dir);
     json_t *config = json_object_get(d->test, "config");
     json_t *meta = json_pack(
-        "{s:o,s:s,s:b,s:O?,s:o,s:o?,s:o,s:o,s:o,s:b,s:s}", "run_dir",
+        "{s:o,s:s,s:b,s:O?,s:o,s:o?,s:o,s:o,s:o,s:b,s:s,s:o}", "run_dir",
         fl_json_string_lossy(run_dir, strlen(run_dir)), "verdict",
         d->results ? rp_verdict_word(d->results) : "unknown", "results_present",
         d->results != NULL, "config", json_is_object(config) ? config : NULL, "nodes",
         node_names(d, logs), "command", command ? fl_json_string_lossy(command, strlen(command)) : NULL,
         "history", history_meta(&d->history), "embedded", selection_meta(d), "logs", logs,
-        "faultline_log", access(path, R_OK) == 0, "generated_at", when);
+        "faultline_log", access(path, R_OK) == 0, "generated_at", when, "faultline",
+        producers_json(d));
     free(command);
     return meta;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "version.h"
 #include "xml_text.h"
 
 typedef enum { CASE_PASSED, CASE_FAILED, CASE_SKIPPED } case_outcome;
@@ -80,6 +81,19 @@ static void count_outcomes(const json_t *results, int counts[3]) {
     json_object_foreach((json_t *)checkers, name, r) counts[outcome_of(r)]++;
 }
 
+/* What produced the run, as JUnit properties: this faultline's version and commit. */
+static void print_properties(FILE *out) {
+    const char *const props[][2] = {{"faultline.version", fl_version()},
+                                    {"faultline.commit", fl_version_commit()}};
+    fputs("    <properties>\n", out);
+    for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+        fprintf(out, "      <property name=\"%s\" value=\"", props[i][0]);
+        fl_xml_puts(out, props[i][1], true);
+        fputs("\"/>\n", out);
+    }
+    fputs("    </properties>\n", out);
+}
+
 static void utc_timestamp(double seconds_ago, char *out, size_t bytes) {
     time_t start = time(NULL) - (time_t)clean_seconds(seconds_ago);
     struct tm tm;
@@ -102,6 +116,7 @@ void fl_junit_print_suite(FILE *out, const fl_junit_suite *suite, int id) {
             counts[CASE_FAILED], counts[CASE_SKIPPED], clean_seconds(suite->seconds), stamp);
     fl_xml_puts(out, host, true);
     fputs("\">\n", out);
+    print_properties(out);
     const json_t *checkers = json_object_get(suite->results, "checkers");
     if (json_is_object(checkers)) {
         const char *name;

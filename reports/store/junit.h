@@ -3,6 +3,10 @@
  *
  *   <testsuites name="faultline" tests= failures= errors="0" skipped= time=>  (several runs)
  *     <testsuite name=TEST tests= failures= errors="0" skipped= time= timestamp= hostname=>
+ *       <properties>                   what produced the run (this faultline: version.h)
+ *         <property name="faultline.version" value="0.2.0"/>
+ *         <property name="faultline.commit" value="718bf1c"/>
+ *       </properties>
  *       <testcase classname=TEST name=CHECKER time=CHECKER'S "seconds" or 0>
  *         <failure message=ONE LINE type="anomaly">the same summary</failure>  verdict false
  *         <skipped message=REASON/>                                             "unknown"

@@ -4,7 +4,8 @@
 # partitions, kills and pauses is valid, with faults applied and ops on several nodes;
 # --bug stale-quorum is caught; the set workload finds nothing lost; Ctrl-C still
 # heals and checks; a SIGKILLed controller leaves a history that parses and checks
-# valid, and nodes the agents healed; bad input gets the documented exit codes.
+# valid, and nodes the agents healed; bad input gets the documented exit codes; test.json,
+# results.json and junit.xml say which faultline produced the run.
 #
 # usage: test_faultline_test.sh FAULTLINE
 set -u
@@ -52,6 +53,15 @@ applied=$(grep '"f":"[a-z]*-start"' "$R/history.jsonl" | grep -c '"applied_ns":{
     || bad "faults: $starts started, $applied with applied_ns"
 seed=$(jqr "$R/test.json" '.config.seed')
 [ "$seed" = 7 ] && ok "test.json records the seed" || bad "seed in test.json: $seed"
+# What produced the run: the same faultline as `faultline --version`, in all three files.
+want=$("$FL" --version)
+for f in test.json results.json; do
+    got=$(jqr "$R/$f" '"faultline \(.faultline.version) (commit \(.faultline.commit))"')
+    [ "$got" = "$want" ] && ok "$f records $want" || bad "$f records $got, not $want"
+done
+commit=$(jqr "$R/results.json" .faultline.commit)
+grep -qF "<property name=\"faultline.commit\" value=\"$commit\"/>" "$R/junit.xml" \
+    && ok "junit.xml names the commit" || bad "junit.xml: no faultline.commit property $commit"
 "$FL" check "$R/history.jsonl" >/dev/null 2>&1 && ok "faultline check agrees: valid" || bad "offline check of the run's history"
 
 # 2. --bug stale-quorum: a stale read is found.

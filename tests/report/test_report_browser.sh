@@ -3,7 +3,8 @@
 # in headless Chromium, and its DOM checked against the run's files (computed with jq):
 # one .op bar per client op, one .fault-band per fault window, the .anomaly-op ops
 # exactly the ops of the linearizable checker's failing window, the failing op marked,
-# the verdict shown, no script errors. Screenshots go into the run directory.
+# the verdict shown, the faultline that ran and checked it named, no script errors.
+# Screenshots go into the run directory.
 #
 # usage: test_report_browser.sh FAULTLINE [RUN_DIR]
 #   Without RUN_DIR it makes one from tests/report/fixture/ (9 client ops, 2 fault
@@ -72,6 +73,14 @@ else
 fi
 if $fixture; then
     check "the fixture's window is ops 0 5 9" [ "$(tr '\n' ' ' <"$scratch/window.txt")" = "0 5 9 " ]
+fi
+if $fixture; then # test.json by another build, results.json by this one
+    want="Run by faultline 0.2.0 (commit 0123abc); checked by $("$FAULTLINE" --version)"
+    check "under the reproduce line: $want" \
+        grep -qF "<p id=\"faultline-version\">$want</p>" "$scratch/dom.html"
+else
+    check "under the reproduce line: which faultline ran or checked the run" \
+        grep -qE '<p id="faultline-version">(Run|Checked) by faultline [^<]+ \(commit [^<]+\)' "$scratch/dom.html"
 fi
 for failing in $(jq '.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .failing_op.index // empty' "$run/results.json"); do
     check "failing op $failing is marked .failing" \

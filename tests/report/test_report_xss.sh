@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The report against hostile data: history values, f, keys, nodes and errors, fault
-# kinds, test.json settings, results.json explanations and a node log's file name all
-# carry script injections (<script>, </script>, an <img onerror>, an element id=pwned,
-# quotes) and the history has bytes that are not UTF-8. The page must still draw, no
-# injected markup or script may take effect, every payload must show as text, the
-# invalid bytes as U+FFFD, and no data element may hold a raw '<'.
+# kinds, test.json settings, results.json explanations, both files' "faultline" version
+# and a node log's file name all carry script injections (<script>, </script>, an <img
+# onerror>, an element id=pwned, quotes) and the history has bytes that are not UTF-8.
+# The page must still draw, no injected markup or script may take effect, every payload
+# must show as text, the invalid bytes as U+FFFD, and no data element may hold a raw '<'.
 #
 # usage: test_report_xss.sh FAULTLINE
 # exit: 0 all ok, 1 a check failed, 77 no Chromium (skipped).
@@ -41,10 +41,10 @@ printf '{"index":6,"time":6000000,"process":2,"type":"ok","f":"read","key":"k","
 printf '{"index":7,"time":7000000,"process":"nemesis","type":"info","f":"<svg onload=alert(1)>-stop"}\n' >>"$run/history.jsonl"
 printf '{"index":8,"time":8000000,"process":3,"type":"invoke","f":"write","value":"\xe2\x80\xa8 line separator </script>"}\n' >>"$run/history.jsonl"
 
-printf '%s\n' "{\"config\":{\"target\":\"$script\",\"workload\":\"$img\",\"nemesis\":\"$div\",\"seed\":\"1'; rm -rf /\",\"bug\":\"$quotes\"},\"nodes\":[{\"name\":\"$div\"}]}" >"$run/test.json"
+printf '%s\n' "{\"config\":{\"target\":\"$script\",\"workload\":\"$img\",\"nemesis\":\"$div\",\"seed\":\"1'; rm -rf /\",\"bug\":\"$quotes\"},\"nodes\":[{\"name\":\"$div\"}],\"faultline\":\"$script\"}" >"$run/test.json"
 # results.json names ops 0, 1 and 5 (whose values are payloads); one checker's name
 # and explanation are payloads too; it holds bytes that are not UTF-8.
-printf '%s\n' "{\"valid\":false,\"checkers\":{\"$script\":{\"valid\":false,\"violations\":[{\"rule\":\"$div\",\"explanation\":\"$img $end $bad\",\"ops\":[{\"index\":0,\"process\":0,\"f\":\"write\",\"value\":\"$script\",\"type\":\"ok\"},{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}]}],\"count_$end\":1},\"linearizable\":{\"valid\":false,\"model\":\"cas-register\",\"ops\":4,\"key_count\":1,\"valid_keys\":0,\"invalid_keys\":[\"$end\"],\"unknown_keys\":[],\"keys\":{\"$end\":{\"valid\":false,\"failing_op\":{\"index\":5,\"process\":2,\"f\":\"read\",\"value\":null,\"type\":\"ok\",\"output\":\"$script\"},\"concurrent_ops\":[{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}],\"states_before_failing_op\":[\"$div\"],\"linearized_prefix\":[0],\"window\":{\"cut_index\":6,\"ops\":[0,1,5]},\"explanation\":\"$script\"}}}}}" >"$run/results.json"
+printf '%s\n' "{\"valid\":false,\"checkers\":{\"$script\":{\"valid\":false,\"violations\":[{\"rule\":\"$div\",\"explanation\":\"$img $end $bad\",\"ops\":[{\"index\":0,\"process\":0,\"f\":\"write\",\"value\":\"$script\",\"type\":\"ok\"},{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}]}],\"count_$end\":1},\"linearizable\":{\"valid\":false,\"model\":\"cas-register\",\"ops\":4,\"key_count\":1,\"valid_keys\":0,\"invalid_keys\":[\"$end\"],\"unknown_keys\":[],\"keys\":{\"$end\":{\"valid\":false,\"failing_op\":{\"index\":5,\"process\":2,\"f\":\"read\",\"value\":null,\"type\":\"ok\",\"output\":\"$script\"},\"concurrent_ops\":[{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}],\"states_before_failing_op\":[\"$div\"],\"linearized_prefix\":[0],\"window\":{\"cut_index\":6,\"ops\":[0,1,5]},\"explanation\":\"$script\"}}}},\"faultline\":{\"version\":\"$img\",\"commit\":\"$div\"}}" >"$run/results.json"
 echo "log" >"$run/nodes/n1/<img src=x id=pwnedimg onerror=alert(1)>.log"
 
 check "the history is valid JSON apart from its bytes (jq reads it)" \
@@ -67,6 +67,8 @@ check "no injected <img> (id pwnedimg)" bash -c "! grep -q 'id=\"pwnedimg\"' '$d
 check "no onerror handler ran (body has no data-pwned)" bash -c "! grep -q 'data-pwned=\"1\"' '$dom'"
 check "the <script> payload is shown as text" grep -qF '&lt;script&gt;window.__pwned=1;document.title="pwned"&lt;/script&gt;' "$dom"
 check "the <img> payload is shown as text" grep -qF '&lt;img src=x id=pwnedimg' "$dom"
+check "the faultline versions of test.json and results.json are shown as text" grep -qF \
+    "<p id=\"faultline-version\">Run by faultline &lt;script&gt;window.__pwned=1;document.title=\"pwned\"&lt;/script&gt;; checked by faultline &lt;img src=x id=pwnedimg onerror=\"document.body.setAttribute('data-pwned',1)\"&gt; (commit &lt;div id=\"pwned\"&gt;x&lt;/div&gt;); report by $("$FAULTLINE" --version)</p>" "$dom"
 check "invalid UTF-8 shows as U+FFFD" grep -q $'bytes \xef\xbf\xbd\xef\xbf\xbd \xef\xbf\xbd' "$dom"
 check "the anomaly's ops are listed (.anomaly-op 0 1 5)" \
     [ "$(dom_indices "$dom" anomaly-op | tr '\n' ' ')" = "0 1 5 " ]

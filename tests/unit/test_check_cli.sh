@@ -2,7 +2,8 @@
 # End-to-end tests of `faultline check` and `faultline convert`: exit codes, error
 # messages that name file:line:column, truncated last lines, --out / --json results,
 # histories with no client ops (valid for every checker), and an EDN -> JSONL -> EDN
-# round trip that keeps the verdict.
+# round trip that keeps the verdict; `faultline --version` and the version and commit in
+# results.json (check, report).
 #
 # usage: test_check_cli.sh FAULTLINE_BINARY CORPUS_DIR
 #   CORPUS_DIR is tests/corpus/porcupine (etcd/etcd_NNN.edn, kv/cNN-{ok,bad}.jsonl).
@@ -488,6 +489,56 @@ expect_rc "log-pattern with a bad regex exits 64" 64 \
 expect_rc "a checker that refuses the ops keeps the others: counter + session, exits 1" 1 \
     "$FL" check --checker counter,session "$TMP/ryw.jsonl"
 expect_out "the refusing checker is reported" err 'counter: '
+
+# ------------------------------------------------------------------------------------
+# What produced the verdicts (issue 14): `faultline --version`, and the same version and
+# commit under "faultline" at the top of every results.json (check --out and --json,
+# report --model) and in the report's data.
+
+expect_rc "--version exits 0" 0 "$FL" --version
+expect_out "--version prints faultline VERSION (commit C)" out \
+    '^faultline [0-9]+\.[0-9]+\.[0-9]+ \(commit [0-9A-Za-z._+/-]+\)$'
+line=$(cat "$TMP/out")
+version=$(sed -n 's/^faultline \([^ ]*\) (commit .*/\1/p' "$TMP/out")
+commit=$(sed -n 's/^faultline [^ ]* (commit \(.*\))$/\1/p' "$TMP/out")
+expect_rc "version exits 0" 0 "$FL" version
+if [ "$(cat "$TMP/out")" = "$line" ]; then
+    pass "version prints what --version prints"
+else
+    fail "version prints what --version prints" "--version said: $line"
+fi
+expect_rc "version with an argument exits 64" 64 "$FL" version extra
+expect_rc "--help exits 0" 0 "$FL" --help
+expect_out "--help names --version and the version" out "'faultline --version'"
+expect_out "--help lists the version command" out '^  version '
+stamp="\"faultline\":{\"version\":\"$version\",\"commit\":\"$commit\"}"
+rm -f "$TMP/results.json"
+expect_rc "--out, one history: exits 0" 0 "$FL" check --model cas-register --out "$TMP/results.json" "$VALID"
+if flat "$TMP/results.json" 2>/dev/null | grep -qF ",$stamp}"; then
+    pass "--out: results.json ends with the version and commit"
+else
+    fail "--out: results.json ends with the version and commit" "want $stamp"
+fi
+expect_rc "--json, two histories: exits 1" 1 "$FL" check --json --model cas-register "$VALID" "$INVALID"
+if [ "$(flat "$TMP/out" | grep -oF "$stamp" | wc -l)" -eq 1 ] && flat "$TMP/out" | grep -qF ",$stamp}"; then
+    pass "--json, two histories: the version once, at the top"
+else
+    fail "--json, two histories: the version once, at the top" "want $stamp"
+fi
+mkdir -p "$TMP/bare"
+cp "$TMP/good.jsonl" "$TMP/bare/history.jsonl"
+expect_rc "report --model on a bare history exits 0" 0 "$FL" report --model register "$TMP/bare"
+if flat "$TMP/bare/results.json" 2>/dev/null | grep -qF ",$stamp}"; then
+    pass "report --model: its results.json ends with the version and commit"
+else
+    fail "report --model: its results.json ends with the version and commit" "want $stamp"
+fi
+if grep -qF "\"results\":{\"version\":\"$version\",\"commit\":\"$commit\"},\"report\":{\"version\":\"$version\",\"commit\":\"$commit\"}" \
+    "$TMP/bare/report.html"; then
+    pass "report --model: the page's data names the faultline that checked and drew it"
+else
+    fail "report --model: the page's data names the faultline that checked and drew it"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

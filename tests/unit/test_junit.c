@@ -3,7 +3,8 @@
  * and skip messages built from linearizable, set and other results; the file's shape
  * (a <failure> exactly for a false verdict, <skipped> for "unknown"), checked with
  * xmllint against tests/junit/junit.xsd, including hostile names and messages that
- * must come back out of a parser unchanged. */
+ * must come back out of a parser unchanged; every testsuite names the faultline version
+ * and commit that wrote it in its <properties>. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "junit.h"
+#include "version.h"
 #include "xml_text.h"
 
 #define FFFD "\xEF\xBF\xBD"
@@ -190,6 +192,17 @@ static size_t occurrences(const char *text, const char *what) {
     return n;
 }
 
+/* The <properties> every testsuite starts with, right after its tag and before its
+ * first testcase: this faultline's version and commit. */
+static void assert_properties_first(const char *xml) {
+    char want[512];
+    snprintf(want, sizeof want, "\">\n    <properties>\n"
+             "      <property name=\"faultline.version\" value=\"%s\"/>\n"
+             "      <property name=\"faultline.commit\" value=\"%s\"/>\n"
+             "    </properties>\n    <testcase ", fl_version(), fl_version_commit());
+    assert_non_null(strstr(xml, want));
+}
+
 static void suite_shape(void **state) {
     (void)state;
     char text[4096];
@@ -210,11 +223,13 @@ static void suite_shape(void **state) {
     assert_true(failure > lin && failure < strstr(lin, "</testcase>"));
     assert_non_null(strstr(xml, "<skipped message=\"no final read\"/>"));
     assert_non_null(strstr(xml, "<testcase classname=\"raftkv-register\" name=\"stats\" time=\"0.000\">"));
+    assert_properties_first(xml);
     free(xml);
     json_decref(results);
     xml = suite_xml("crashed", NULL); /* nothing recorded: one undecided case */
     assert_non_null(strstr(xml, "tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\""));
     assert_non_null(strstr(xml, "name=\"results\""));
+    assert_properties_first(xml);
     free(xml);
 }
 
@@ -288,6 +303,12 @@ static void files_validate_against_the_schema(void **state) {
     assert_string_equal(got, "linearizable");
     xpath(path, "string(/testsuite/@failures)", got, sizeof got);
     assert_string_equal(got, "1");
+    xpath(path, "string(/testsuite/properties/property[@name=\"faultline.version\"]/@value)",
+          got, sizeof got);
+    assert_string_equal(got, fl_version());
+    xpath(path, "string(/testsuite/properties/property[@name=\"faultline.commit\"]/@value)",
+          got, sizeof got);
+    assert_string_equal(got, fl_version_commit());
 
     write_run("unknown.xml", "t", "{\"valid\":\"unknown\",\"checkers\":{\"set\":"
                                   "{\"valid\":\"unknown\",\"reason\":\"no final read\"}}}");
@@ -338,6 +359,11 @@ static void suites_file(void **state) {
     assert_string_equal(got, "3 1 1");
     xpath(path, "string(/testsuites/testsuite[failure or testcase/failure]/@id)", got, sizeof got);
     assert_string_equal(got, "1");
+    char expr[256];
+    snprintf(expr, sizeof expr, "count(/testsuites/testsuite/properties/property"
+             "[@name=\"faultline.commit\"][@value=\"%s\"])", fl_version_commit());
+    xpath(path, expr, got, sizeof got);
+    assert_string_equal(got, "3"); /* every run of the file, even the one with no results */
     json_decref(ok);
     json_decref(bad);
     json_decref(bad_run);

@@ -328,7 +328,32 @@
       byId('command').textContent = meta.command;
       byId('command-box').hidden = false;
     }
+    renderProducers();
     renderNotes();
+  }
+
+  /* "faultline 0.2.0 (commit 718bf1c)" from a test.json or results.json "faultline"
+     field (a bare string in test.json before 0.2.0); null for anything else. */
+  function producerText(v) {
+    if (typeof v === 'string') return 'faultline ' + v;
+    if (!isObject(v) || typeof v.version !== 'string') return null;
+    return 'faultline ' + v.version + ' (commit ' + (typeof v.commit === 'string' ? v.commit : 'unknown') + ')';
+  }
+
+  /* Under the reproduce line: the faultline that ran the test (test.json), and the one
+     that checked it (results.json) and drew this page where they are another build. */
+  function renderProducers() {
+    const p = isObject(meta.faultline) ? meta.faultline : {};
+    const run = producerText(p.run), checked = producerText(p.results), drawn = producerText(p.report);
+    const parts = [];
+    if (run) parts.push('run by ' + run);
+    if (checked && checked !== run) parts.push('checked by ' + checked);
+    if (drawn && drawn !== run && drawn !== checked) parts.push('report by ' + drawn);
+    if (!parts.length) return;
+    const text = parts.join('; ');
+    const line = byId('faultline-version');
+    line.textContent = text.charAt(0).toUpperCase() + text.slice(1);
+    line.hidden = false;
   }
 
   function renderNotes() {
