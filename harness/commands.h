@@ -8,6 +8,7 @@ int fl_cmd_cluster(int argc, char **argv);
 int fl_cmd_exec(int argc, char **argv);
 int fl_cmd_nemesis(int argc, char **argv);
 int fl_cmd_test(int argc, char **argv);
+int fl_cmd_suite(int argc, char **argv);
 int fl_cmd_targets(int argc, char **argv);
 int fl_cmd_report(int argc, char **argv);
 int fl_cmd_serve(int argc, char **argv);

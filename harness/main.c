@@ -30,6 +30,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"test", fl_cmd_test, "run a test: clients and faults against a target, then check the history"},
+    {"suite", fl_cmd_suite, "run a suite file's tests (a list and/or a matrix), sharded for CI"},
     {"targets", fl_cmd_targets, "list the targets, their options and seeded bugs"},
     {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
     {"report", fl_cmd_report, "write a run's self-contained HTML report (report.html)"},

@@ -74,12 +74,22 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int number(const char *flag, const char *text, double lo, double hi, double *out) {
+/* Where a bad value came from: a flag (where NULL) or a settings object (where names
+ * the file and, in a suite, the test), so the message leads the user to it. */
+static void complain(const char *where, const char *flag, const char *text, const char *what) {
+    if (where) fprintf(stderr, "%s: \"%s\": %s: %s\n", where, flag, text, what);
+    else fprintf(stderr, "faultline test: --%s %s: %s\n", flag, text, what);
+}
+
+static int number(const char *where, const char *flag, const char *text, double lo, double hi,
+                  double *out) {
     char *end;
     errno = 0;
     double v = strtod(text, &end);
     if (errno || end == text || *end || v < lo || v > hi) {
-        fprintf(stderr, "faultline test: --%s %s: want a number from %g to %g\n", flag, text, lo, hi);
+        char what[96];
+        snprintf(what, sizeof what, "want a number from %g to %g", lo, hi);
+        complain(where, flag, text, what);
         return FL_EXIT_USAGE;
     }
     *out = v;
@@ -94,7 +104,7 @@ static const char *keep(fl_test_config *c, const char *text) {
 }
 
 /* One setting by its option id; text from a flag or the config file. */
-static int set(fl_test_config *c, int id, const char *name, const char *text) {
+static int set(fl_test_config *c, const char *where, int id, const char *name, const char *text) {
     double v;
     int rc = 0;
     switch (id) {
@@ -103,7 +113,7 @@ static int set(fl_test_config *c, int id, const char *name, const char *text) {
     case O_TARGET_OPT: {
         const char *eq = strchr(text, '=');
         if (!eq || eq == text || c->opt_count == FL_TEST_OPTS_MAX) {
-            fprintf(stderr, "faultline test: --target-opt %s: want NAME=VALUE\n", text);
+            complain(where, "target-opt", text, "want NAME=VALUE");
             return FL_EXIT_USAGE;
         }
         char *name_copy = strndup(text, (size_t)(eq - text));
@@ -114,48 +124,39 @@ static int set(fl_test_config *c, int id, const char *name, const char *text) {
     }
     case O_WORKLOAD: c->workload = text; break;
     case O_NEMESIS: c->nemesis = text[0] ? text : NULL; break;
-    case O_INTERVAL: rc = number(name, text, 0.1, 86400, &c->nemesis_interval_s); break;
-    case O_AT_ONCE: if ((rc = number(name, text, 1, 5, &v)) == 0) c->at_once = (int)v; break;
+    case O_INTERVAL: rc = number(where, name, text, 0.1, 86400, &c->nemesis_interval_s); break;
+    case O_AT_ONCE: if ((rc = number(where, name, text, 1, 5, &v)) == 0) c->at_once = (int)v; break;
     case O_NODES: c->nodes_file = text; break;
-    case O_CONCURRENCY: if ((rc = number(name, text, 1, 1024, &v)) == 0) c->concurrency = (int)v; break;
-    case O_RATE: rc = number(name, text, 0, 1e7, &c->rate); break;
-    case O_TIME: rc = number(name, text, 0.1, 7 * 86400, &c->time_limit_s); break;
+    case O_CONCURRENCY: if ((rc = number(where, name, text, 1, 1024, &v)) == 0) c->concurrency = (int)v; break;
+    case O_RATE: rc = number(where, name, text, 0, 1e7, &c->rate); break;
+    case O_TIME: rc = number(where, name, text, 0.1, 7 * 86400, &c->time_limit_s); break;
     case O_SEED:
-        if ((rc = number(name, text, 0, 1.8e19, &v)) == 0)
+        if ((rc = number(where, name, text, 0, 1.8e19, &v)) == 0)
             c->seed = strtoull(text, NULL, 10), c->seed_given = true;
         break;
-    case O_COUNT: if ((rc = number(name, text, 1, 100000, &v)) == 0) c->test_count = (int)v; break;
+    case O_COUNT: if ((rc = number(where, name, text, 1, 100000, &v)) == 0) c->test_count = (int)v; break;
     case O_STORE: c->store = text; break;
     case O_JUNIT: c->junit = text; break;
     case O_NAME: c->name = text; break;
-    case O_OPK: if ((rc = number(name, text, 1, 1e9, &v)) == 0) c->ops_per_key = (long)v; break;
-    case O_TPK: if ((rc = number(name, text, 1, 1024, &v)) == 0) c->threads_per_key = (int)v; break;
-    case O_OP_TIMEOUT: rc = number(name, text, 0.01, 3600, &c->op_timeout_s); break;
-    case O_RECOVERY: rc = number(name, text, 0, 3600, &c->recovery_s); break;
-    case O_CHECK_TIME: rc = number(name, text, 0, 86400 * 7, &c->check_time_limit_s); break;
+    case O_OPK: if ((rc = number(where, name, text, 1, 1e9, &v)) == 0) c->ops_per_key = (long)v; break;
+    case O_TPK: if ((rc = number(where, name, text, 1, 1024, &v)) == 0) c->threads_per_key = (int)v; break;
+    case O_OP_TIMEOUT: rc = number(where, name, text, 0.01, 3600, &c->op_timeout_s); break;
+    case O_RECOVERY: rc = number(where, name, text, 0, 3600, &c->recovery_s); break;
+    case O_CHECK_TIME: rc = number(where, name, text, 0, 86400 * 7, &c->check_time_limit_s); break;
     default: rc = FL_EXIT_USAGE;
     }
     return rc;
 }
 
-/* Settings from a JSON file; flags given later override them. */
-static int read_file(fl_test_config *c, const char *path) {
-    json_error_t e;
-    json_t *f = json_load_file(path, 0, &e);
-    if (!f || !json_is_object(f)) {
-        if (f) fprintf(stderr, "faultline test: %s: want a JSON object of settings\n", path);
-        else fprintf(stderr, "faultline test: %s:%d:%d: %s\n", path, e.line, e.column, e.text);
-        json_decref(f);
-        return FL_EXIT_DATAERR;
-    }
-    json_array_append_new(c->file, f); /* its strings live as long as the config */
+int fl_test_config_apply_json(fl_test_config *c, json_t *settings, const char *where) {
+    json_array_append(c->file, settings); /* its strings live as long as the config */
     const char *key;
     json_t *v;
-    json_object_foreach(f, key, v) {
+    json_object_foreach(settings, key, v) {
         const struct option *o = options;
         while (o->name && strcmp(o->name, key)) o++;
         if (!o->name || o->val == O_CONFIG || o->val == O_HELP) {
-            fprintf(stderr, "faultline test: %s: unknown setting \"%s\" (see --help)\n", path, key);
+            fprintf(stderr, "%s: unknown setting \"%s\" (see faultline test --help)\n", where, key);
             return FL_EXIT_DATAERR;
         }
         json_t *list = json_is_array(v) && o->val == O_TARGET_OPT ? v : NULL;
@@ -169,19 +170,35 @@ static int read_file(fl_test_config *c, const char *path) {
                 s = keep(c, text);
             }
             if (!s) {
-                fprintf(stderr, "faultline test: %s: \"%s\" must be a string or a number\n", path, key);
+                fprintf(stderr, "%s: \"%s\" must be a string or a number\n", where, key);
                 return FL_EXIT_DATAERR;
             }
-            int rc = set(c, o->val, key, s);
+            int rc = set(c, where, o->val, key, s);
             if (rc) return rc == FL_EXIT_USAGE ? FL_EXIT_DATAERR : rc;
         }
     }
     return 0;
 }
 
-int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
+/* Settings from a JSON file; flags given later override them. */
+static int read_file(fl_test_config *c, const char *path) {
+    json_error_t e;
+    json_t *f = json_load_file(path, 0, &e);
+    if (!f || !json_is_object(f)) {
+        if (f) fprintf(stderr, "faultline test: %s: want a JSON object of settings\n", path);
+        else fprintf(stderr, "faultline test: %s:%d:%d: %s\n", path, e.line, e.column, e.text);
+        json_decref(f);
+        return FL_EXIT_DATAERR;
+    }
+    char where[4200];
+    snprintf(where, sizeof where, "faultline test: %s", path);
+    int rc = fl_test_config_apply_json(c, f, where);
+    json_decref(f);
+    return rc;
+}
+
+void fl_test_config_init(fl_test_config *c) {
     memset(c, 0, sizeof *c);
-    *help = false;
     c->file = json_array();
     c->target = "quorumkv";
     c->workload = "register";
@@ -197,6 +214,18 @@ int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
     c->op_timeout_s = 5;
     c->recovery_s = 5;
     c->check_time_limit_s = 120;
+}
+
+void fl_test_config_default_seed(fl_test_config *c) {
+    if (c->seed_given) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    c->seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
+}
+
+int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
+    fl_test_config_init(c);
+    *help = false;
     /* --config first, so that flags override it wherever they stand */
     for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--config")) {
@@ -214,18 +243,14 @@ int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
         if (id == '?') return fputs(fl_test_usage, stderr), FL_EXIT_USAGE;
         const struct option *o = options;
         while (o->val != id) o++;
-        int rc = set(c, id, o->name, optarg);
+        int rc = set(c, NULL, id, o->name, optarg);
         if (rc) return rc;
     }
     if (optind < argc) {
         fprintf(stderr, "faultline test: unexpected argument \"%s\"\n%s", argv[optind], fl_test_usage);
         return FL_EXIT_USAGE;
     }
-    if (!c->seed_given) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        c->seed = (uint64_t)ts.tv_sec * 1000003u ^ (uint64_t)ts.tv_nsec;
-    }
+    fl_test_config_default_seed(c);
     return 0;
 }
 

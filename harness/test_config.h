@@ -41,6 +41,14 @@ typedef struct fl_test_config {
 /* Parse argv (argv[0] is "test"); 0, or an exit code (64 bad flags, 65 a config file
  * that does not parse) with the message printed. *help set when --help was asked. */
 int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help);
+/* The defaults, before any flag or file. */
+void fl_test_config_init(fl_test_config *c);
+/* Apply a settings object (the --config form; a `faultline suite` entry) over c. 0, or 65
+ * with a message starting with where ("faultline suite: FILE: tests[2] \"name\"") that
+ * names the setting. c keeps a reference to settings: its strings are c's. */
+int fl_test_config_apply_json(fl_test_config *c, json_t *settings, const char *where);
+/* A seed from the clock unless one was given. */
+void fl_test_config_default_seed(fl_test_config *c);
 /* The resolved settings as JSON (test.json's "config"). */
 json_t *fl_test_config_json(const fl_test_config *c);
 void fl_test_config_free(fl_test_config *c);

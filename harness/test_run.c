@@ -356,6 +356,18 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
     return 0;
 }
 
+int fl_test_validate(const fl_test_config *c, char *err, size_t bytes) {
+    fl_run *r = calloc(1, sizeof *r); /* prepare() fills only the run's target and workload */
+    if (!r) return snprintf(err, bytes, "out of memory"), FL_EXIT_HARNESS;
+    r->cfg = c;
+    r->seed = c->seed;
+    int rc = prepare(r, err, bytes);
+    if (r->workload) r->wdef->free(r->workload);
+    json_decref(r->tctx.options);
+    free(r);
+    return rc;
+}
+
 static json_t *test_json(const fl_run *r) {
     json_t *config = fl_test_resolved_config(r->cfg, r->seed, r->tctx.options);
     json_t *nodes = json_array();
@@ -380,6 +392,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     int status = prepare(r, err, sizeof err);
     if (status != 0) {
         fprintf(stderr, "faultline test: %s\n", err);
+        snprintf(out->error, sizeof out->error, "%.1000s", err);
         out->exit_code = status;
         goto done;
     }
@@ -391,6 +404,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
                  c->bug ? c->bug : "");
     if (fl_run_store_create(c->store, name, r->dir, sizeof r->dir, err, sizeof err) != 0) {
         fprintf(stderr, "faultline test: run store: %s\n", err);
+        snprintf(out->error, sizeof out->error, "run store: %.1000s", err);
         out->exit_code = FL_EXIT_HARNESS;
         goto done;
     }
@@ -404,6 +418,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     snprintf(path, sizeof path, "%.4000s/history.jsonl", r->dir);
     if (fl_hwriter_open(&r->history, path, &start, err, sizeof err) != 0) {
         fl_run_log(r, true, "%s", err);
+        snprintf(out->error, sizeof out->error, "%.1000s", err);
         out->exit_code = FL_EXIT_HARNESS;
         goto done;
     }
@@ -415,6 +430,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     json_decref(tj);
     if (harness_rc != 0) {
         fl_run_log(r, true, "setup: %s", err);
+        snprintf(out->error, sizeof out->error, "setup: %.1000s", err);
     } else {
         fl_run_log(r, true, "running %s %s for %.0f s (seed %llu, %s)", c->target,
                    c->workload, c->time_limit_s, (unsigned long long)seed, r->dir);
@@ -424,6 +440,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     phase_teardown(r);
     if (fl_hwriter_close(&r->history, err, sizeof err) != 0) {
         fl_run_log(r, true, "%s", err);
+        if (!out->error[0]) snprintf(out->error, sizeof out->error, "%.1000s", err);
         harness_rc = FL_EXIT_HARNESS;
     }
     r->history_open = false;

@@ -1,8 +1,8 @@
 /* JUnit XML for CI (DESIGN.md "Run store": junit.xml): one <testsuite> per run, one
  * <testcase> per checker. The shape, checked by tests/junit/junit.xsd:
  *
- *   <testsuites name="faultline" tests= failures= errors="0" skipped= time=>  (several runs)
- *     <testsuite name=TEST tests= failures= errors="0" skipped= time= timestamp= hostname=>
+ *   <testsuites name="faultline" tests= failures= errors= skipped= time=>  (several runs)
+ *     <testsuite name=TEST tests= failures= errors= skipped= time= timestamp= hostname=>
  *       <properties>                   what produced the run (this faultline: version.h)
  *         <property name="faultline.version" value="0.2.0"/>
  *         <property name="faultline.commit" value="718bf1c"/>
@@ -14,6 +14,12 @@
  *       </testcase>
  *     </testsuite>
  *   </testsuites>
+ *
+ * `faultline suite` writes one <testsuite> per test holding every run of it: a test of
+ * several runs names each testcase "run K: CHECKER", and a run that was a harness error
+ * (exit 3: it could not set up, say) gets a testcase "harness" with
+ * <error type="harness" message=WHAT>, counted in errors, never in failures; the
+ * testsuite's <system-out> lists the runs (seed, verdict, run directory).
  *
  * A testcase has a <failure> exactly when its checker's "valid" is false, and <skipped>
  * when it is anything but true or false (unknown, or missing). results is results.json
@@ -38,14 +44,33 @@ typedef struct fl_junit_suite {
     double seconds;        /* the run's duration */
 } fl_junit_suite;
 
+/* One run of a test: its results, and its harness error if it had one. */
+typedef struct fl_junit_run {
+    const json_t *results; /* results.json; NULL when there is none */
+    double seconds;        /* the run's duration */
+    const char *error;     /* NULL, or what stopped the run (a harness error) */
+} fl_junit_run;
+
+/* One test: one <testsuite> holding each run's testcases. */
+typedef struct fl_junit_test {
+    const char *name;
+    const fl_junit_run *runs;
+    size_t run_count;      /* more than 1: testcases are named "run K: CHECKER" */
+    const char *out;       /* the testsuite's <system-out>; NULL for none */
+} fl_junit_test;
+
 /* junit.xml of one run. 0, or -1 with err naming the file and the failing call. */
 int fl_junit_write_run(const char *path, const char *test_name, const json_t *results,
                        double seconds, char *err, size_t bytes);
 /* Several runs (faultline test --test-count N) in one <testsuites>. 0, or -1 with err. */
 int fl_junit_write_suites(const char *path, const fl_junit_suite *suites, size_t count,
                           char *err, size_t bytes);
+/* Several tests, each of one or more runs (faultline suite), in one <testsuites>. */
+int fl_junit_write_tests(const char *path, const fl_junit_test *tests, size_t count, char *err,
+                         size_t bytes);
 /* The XML itself, for tests and for writers of other files. */
 void fl_junit_print_suite(FILE *out, const fl_junit_suite *suite, int id);
+void fl_junit_print_test(FILE *out, const fl_junit_test *test, int id);
 
 /* The one-line <failure message> for a checker whose verdict is false:
  *   linearizable (a result with a non-empty "invalid_keys"): how many keys are invalid

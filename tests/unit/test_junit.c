@@ -369,6 +369,48 @@ static void suites_file(void **state) {
     json_decref(bad_run);
 }
 
+/* faultline suite's form: one testsuite per test holding every run; a harness error is
+ * its own testcase "harness" with an <error> (counted in errors, never failures), runs
+ * of a test of several are "run K: …", and the runs are listed in its <system-out>. */
+static void assert_xpath(const char *file, const char *expr, const char *want) {
+    char got[512];
+    xpath(file, expr, got, sizeof got);
+    assert_string_equal(got, want);
+}
+
+static void tests_file_with_runs_and_errors(void **state) {
+    (void)state;
+    if (!FL_XMLLINT[0]) skip();
+    json_t *ok = parse_json("{\"valid\":true,\"checkers\":{\"linearizable\":{\"valid\":true},"
+                            "\"perf\":{\"valid\":true}}}");
+    json_t *bad = parse_json(linearizable_invalid);
+    json_t *bad_run = json_pack("{s:b,s:{s:O}}", "valid", 0, "checkers", "linearizable", bad);
+    fl_junit_run a_runs[2] = {{ok, 10, NULL}, {NULL, 1, "setup: n3: connection refused <&>"}};
+    fl_junit_run b_runs[1] = {{bad_run, 12, NULL}};
+    fl_junit_run c_runs[1] = {{ok, 3, "history: disk full"}};
+    fl_junit_test tests[3] = {{"a", a_runs, 2, "run 1: valid; run 2: ERROR"},
+                              {"b", b_runs, 1, NULL}, {"c", c_runs, 1, NULL}};
+    char path[256], err[512];
+    snprintf(path, sizeof path, "%s/tests.xml", tmp_dir);
+    assert_int_equal(fl_junit_write_tests(path, tests, 3, err, sizeof err), 0);
+    assert_valid(path);
+    /* a: 2 + 1, b: 1, c: 1 + 2 */
+    assert_xpath(path, "concat(/testsuites/@tests, \" \", /testsuites/@failures, \" \", "
+                 "/testsuites/@errors, \" \", /testsuites/@skipped)", "7 1 2 0");
+    assert_xpath(path, "concat(//testsuite[@name=\"a\"]/@tests, \" \", //testsuite[@name=\"a\"]/@errors)",
+                 "3 1");
+    assert_xpath(path, "string(//testsuite[@name=\"a\"]/testcase[3]/@name)", "run 2: harness");
+    assert_xpath(path, "string(//testsuite[@name=\"a\"]/testcase[3]/error/@message)",
+                 "setup: n3: connection refused <&>");
+    assert_xpath(path, "string(//testsuite[@name=\"a\"]/testcase[1]/@name)", "run 1: linearizable");
+    assert_xpath(path, "string(//testsuite[@name=\"a\"]/system-out)", "run 1: valid; run 2: ERROR");
+    assert_xpath(path, "string(//testsuite[@name=\"b\"]/testcase[failure]/@name)", "linearizable");
+    assert_xpath(path, "count(//testsuite[@name=\"c\"]/testcase)", "3");
+    json_decref(ok);
+    json_decref(bad);
+    json_decref(bad_run);
+}
+
 static void write_errors_name_the_file(void **state) {
     (void)state;
     char err[512];
@@ -390,6 +432,7 @@ int main(void) {
         cmocka_unit_test(files_validate_against_the_schema),
         cmocka_unit_test(hostile_text_round_trips),
         cmocka_unit_test(suites_file),
+        cmocka_unit_test(tests_file_with_runs_and_errors),
         cmocka_unit_test(write_errors_name_the_file),
     };
     return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
