@@ -3,11 +3,13 @@
 #include "suite_file.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "exit_codes.h"
+#include "json_line.h"
 
-#define WHERE_BYTES 4400
+#define WHERE_BYTES 4500
 
 bool fl_suite_name_ok(const char *name) {
     size_t n = name ? strlen(name) : 0;
@@ -28,8 +30,31 @@ json_t *fl_suite_merge(const json_t *defaults, const json_t *over) {
     return m;
 }
 
-static int listed_tests(const char *path, const json_t *list, const json_t *defaults,
-                        json_t *tests) {
+/* "FILE:LINE" of the key's value (index < 0) or of its index-th element, else "FILE". */
+static void place(char *out, size_t bytes, const char *path, const char *text, const char *key,
+                  long index) {
+    int line = text ? fl_json_line_of(text, key, index) : 0;
+    if (line > 0) snprintf(out, bytes, "%s:%d", path, line);
+    else snprintf(out, bytes, "%s", path);
+}
+
+/* The file's text, for line numbers (NULL when it cannot be read again: no lines). */
+static char *slurp(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char *text = NULL;
+    size_t bytes = 0;
+    FILE *out = open_memstream(&text, &bytes);
+    char buf[8192];
+    size_t n;
+    while (out && (n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, out);
+    if (out) fclose(out);
+    fclose(f);
+    return text;
+}
+
+static int listed_tests(const char *path, const char *text, const json_t *list,
+                        const json_t *defaults, json_t *tests) {
     if (!json_is_array(list)) {
         fprintf(stderr, "faultline suite: %s: \"tests\" must be a list of test objects\n", path);
         return FL_EXIT_DATAERR;
@@ -43,18 +68,21 @@ static int listed_tests(const char *path, const json_t *list, const json_t *defa
                     "and the settings of `faultline test --config`\n", path, i);
             return FL_EXIT_DATAERR;
         }
-        char where[WHERE_BYTES];
-        snprintf(where, sizeof where, "faultline suite: %s: tests[%zu] \"%.200s\"", path, i, name);
+        char where[WHERE_BYTES], at[4200];
+        place(at, sizeof at, path, text, "tests", (long)i);
+        snprintf(where, sizeof where, "faultline suite: %s: tests[%zu] \"%.200s\"", at, i, name);
         json_array_append_new(tests, json_pack("{s:s,s:s,s:o}", "name", name, "where", where,
                                                "settings", fl_suite_merge(defaults, t)));
     }
     return 0;
 }
 
-static int matrices(const char *path, const json_t *m, const json_t *defaults, json_t *tests) {
-    char where[WHERE_BYTES];
+static int matrices(const char *path, const char *text, const json_t *m, const json_t *defaults,
+                    json_t *tests) {
+    char where[WHERE_BYTES], at[4200];
     if (json_is_object(m)) {
-        snprintf(where, sizeof where, "faultline suite: %s: matrix", path);
+        place(at, sizeof at, path, text, "matrix", -1);
+        snprintf(where, sizeof where, "faultline suite: %s: matrix", at);
         return fl_suite_matrix_expand(m, defaults, where, tests);
     }
     if (!json_is_array(m) || json_array_size(m) == 0) {
@@ -64,7 +92,8 @@ static int matrices(const char *path, const json_t *m, const json_t *defaults, j
     size_t i;
     const json_t *one;
     json_array_foreach(m, i, one) {
-        snprintf(where, sizeof where, "faultline suite: %s: matrix[%zu]", path, i);
+        place(at, sizeof at, path, text, "matrix", (long)i);
+        snprintf(where, sizeof where, "faultline suite: %s: matrix[%zu]", at, i);
         int rc = fl_suite_matrix_expand(one, defaults, where, tests);
         if (rc) return rc;
     }
@@ -141,8 +170,12 @@ int fl_suite_read(const char *path, fl_suite *s) {
         fprintf(stderr, "faultline suite: %s: no \"tests\" and no \"matrix\": nothing to run\n", path);
         goto out;
     }
-    if (list && (rc = listed_tests(path, list, defaults, s->tests)) != 0) goto out;
-    if (matrix && (rc = matrices(path, matrix, defaults, s->tests)) != 0) goto out;
+    rc = 0;
+    char *text = slurp(path);
+    if (list) rc = listed_tests(path, text, list, defaults, s->tests);
+    if (matrix && rc == 0) rc = matrices(path, text, matrix, defaults, s->tests);
+    free(text);
+    if (rc) goto out;
     rc = FL_EXIT_DATAERR;
     if (json_array_size(s->tests) == 0) {
         fprintf(stderr, "faultline suite: %s: the suite has no tests\n", path);

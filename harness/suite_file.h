@@ -24,7 +24,7 @@ typedef struct fl_suite {
                        * the test's own), nulls dropped, "name" set */
 } fl_suite;
 
-/* Read and expand path. 0, or 65 with the message printed (file, then where in it:
+/* Read and expand path. 0, or 65 with the message printed (file and line, then where:
  * "tests[2]", "matrix.bug", and the field). */
 int fl_suite_read(const char *path, fl_suite *s);
 void fl_suite_free(fl_suite *s);

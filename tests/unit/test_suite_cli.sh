@@ -79,6 +79,13 @@ refuse "no tests and no matrix" 65 'nothing to run' '{"defaults": {}}'
 refuse "a test without a name" 65 'tests\[0\]: want an object with a "name"' '{"tests": [{"target": "quorumkv"}]}'
 refuse "an unknown setting names the test and the setting" 65 'tests\[1\] "b": unknown setting "tme-limit"' \
     '{"tests": [{"name": "a"}, {"name": "b", "tme-limit": 5}]}'
+refuse "the test's line in the file" 65 'bad.json:4: tests\[3\] "c": unknown setting "x"' '{"tests": [
+  {"name": "a"}, {"name": "b"},
+  {"name": "b2"},
+  {"name": "c", "x": "[,]\" {"}]}'
+refuse "the matrix's line in the file" 65 'bad.json:3: matrix\[1\].bug: an empty list' '{"matrix": [
+  {"seed": [1]},
+  {"bug": []}]}'
 refuse "a bad value names the setting" 65 'tests\[0\] "a": "time-limit": soon: want a number' \
     '{"tests": [{"name": "a", "time-limit": "soon"}]}'
 refuse "an unknown default setting" 65 'unknown setting "colour"' '{"defaults": {"colour": 1}, "tests": [{"name": "a"}]}'
