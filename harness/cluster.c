@@ -193,14 +193,12 @@ static int choose_identity(const fl_cluster_options *o, fl_cluster_entry *e, cha
         return FL_EXIT_USAGE;
     }
     snprintf(e->subnet, sizeof e->subnet, "%s", o->subnet);
-    fl_cluster_entry live[64];
-    size_t count = fl_registry_list(live, 64, false);
-    for (size_t i = 0; i < count; i++)
-        if (strcmp(live[i].dir, o->dir) && fl_subnets_overlap(e->subnet, live[i].subnet) == 1) {
-            snprintf(err, err_bytes, "--subnet %s overlaps %s, held by the cluster %s in %s; "
-                     "choose another", e->subnet, live[i].subnet, live[i].name, live[i].dir);
-            return FL_EXIT_HARNESS;
-        }
+    fl_cluster_entry holder;
+    if (fl_registry_subnet_holder(e->subnet, o->dir, &holder)) {
+        snprintf(err, err_bytes, "--subnet %s overlaps %s, held by the cluster %s in %s; "
+                 "choose another", e->subnet, holder.subnet, holder.name, holder.dir);
+        return FL_EXIT_HARNESS;
+    }
     return 0;
 }
 

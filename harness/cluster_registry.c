@@ -150,18 +150,27 @@ void fl_cluster_name_for_dir(const char *dir, char out[FL_CLUSTER_NAME_MAX + 1])
     assert(fl_cluster_name_valid(out));
 }
 
-static bool subnet_taken(const char *subnet, const fl_cluster_entry *live, size_t count,
-                         const char *dir) {
+/* The live cluster of another folder whose subnet overlaps subnet, or NULL. */
+static const fl_cluster_entry *subnet_holder(const char *subnet, const fl_cluster_entry *live,
+                                             size_t count, const char *dir) {
     for (size_t i = 0; i < count; i++)
         if (strcmp(live[i].dir, dir) && fl_subnets_overlap(subnet, live[i].subnet) == 1)
-            return true;
-    return false;
+            return &live[i];
+    return NULL;
+}
+
+bool fl_registry_subnet_holder(const char *subnet, const char *dir, fl_cluster_entry *out) {
+    fl_cluster_entry live[64];
+    size_t count = fl_registry_list(live, 64, false);
+    const fl_cluster_entry *holder = subnet_holder(subnet, live, count, dir);
+    if (holder) *out = *holder;
+    return holder != NULL;
 }
 
 int fl_cluster_subnet_for_dir(const char *dir, char out[32], char *err, size_t err_bytes) {
     fl_cluster_entry live[64];
     size_t count = fl_registry_list(live, 64, false);
-    if (!strcmp(dir, FL_CLUSTER_DIR) && !subnet_taken(FL_CLUSTER_SUBNET, live, count, dir)) {
+    if (!strcmp(dir, FL_CLUSTER_DIR) && !subnet_holder(FL_CLUSTER_SUBNET, live, count, dir)) {
         snprintf(out, 32, "%s", FL_CLUSTER_SUBNET);
         return 0;
     }
@@ -169,7 +178,7 @@ int fl_cluster_subnet_for_dir(const char *dir, char out[32], char *err, size_t e
     uint32_t start = path_hash(dir) % 254;
     for (uint32_t i = 0; i < 254; i++) {
         snprintf(out, 32, "10.213.%u.0/24", (unsigned)(1 + (start + i) % 254));
-        if (!subnet_taken(out, live, count, dir)) return 0;
+        if (!subnet_holder(out, live, count, dir)) return 0;
     }
     snprintf(err, err_bytes, "every /24 of 10.213.0.0/16 is held by a local cluster "
              "(`faultline cluster list`); take one down or give --subnet");

@@ -35,6 +35,8 @@ size_t fl_registry_list(fl_cluster_entry *out, size_t max, bool prune);
 bool fl_registry_find_dir(const char *dir, fl_cluster_entry *out);
 /* The entry named name, or false. */
 bool fl_registry_find_name(const char *name, fl_cluster_entry *out);
+/* A live cluster of another folder than dir whose subnet overlaps subnet: true and *out. */
+bool fl_registry_subnet_holder(const char *subnet, const char *dir, fl_cluster_entry *out);
 int fl_registry_put(const fl_cluster_entry *e, char *err, size_t err_bytes);
 void fl_registry_remove(const char *name);
 
