@@ -118,6 +118,7 @@ static int resolve(const options *o, suite_test *t) {
     if (o->nodes_file) json_object_set_new(settings, "nodes-file", json_string(o->nodes_file));
     int rc = fl_test_config_apply_json(&t->config, settings, where);
     if (rc) return rc;
+    fl_test_config_apply_target_defaults(&t->config);
     char err[2048];
     if (fl_test_validate(&t->config, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", where, err);

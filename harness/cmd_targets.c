@@ -22,8 +22,19 @@ int fl_cmd_targets(int argc, char **argv) {
                    t->options[k].default_value ? t->options[k].default_value : "",
                    t->options[k].default_value ? "]" : "");
         printf("  seeded bugs (--bug NAME):\n");
-        for (size_t k = 0; t->bugs[k].name; k++)
+        for (size_t k = 0; t->bugs[k].name; k++) {
             printf("    %-15s %s\n", t->bugs[k].name, t->bugs[k].help);
+            if (t->bugs[k].needs) printf("    %-15s needs: %s\n", "", t->bugs[k].needs);
+        }
+        const fl_target_defaults *d = t->defaults;
+        if (d) {
+            /* the one mix for the correct mode and every bug; any flag given wins */
+            printf("  defaults (the same for the correct mode and every bug; flags win):\n"
+                   "    --workload %s --nemesis %s --nemesis-interval %g --at-once %d\n"
+                   "    --concurrency %d --op-timeout %g\n    why: %s\n", d->workload,
+                   d->nemesis, d->nemesis_interval_s, d->at_once, d->concurrency,
+                   d->op_timeout_s, d->why);
+        }
         if (fl_targets[i + 1]) putchar('\n');
     }
     return 0;

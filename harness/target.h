@@ -25,7 +25,24 @@ typedef struct fl_target_option {
 typedef struct fl_target_bug {
     const char *name;
     const char *help;
+    /* A fault this bug needs that a local cluster cannot apply, e.g. "netem delay" (this
+     * kernel has no netem); NULL: none. The zoo says so in the bug's row. */
+    const char *needs;
 } fl_target_bug;
+
+/* How a test of this target runs when the user names none of these settings: ONE
+ * workload and fault mix for the correct mode and every seeded bug alike, chosen for
+ * the target's architecture (never per bug: a user's system has bugs nobody named).
+ * An explicit setting wins, `--nemesis none` included. DESIGN.md "Target defaults". */
+typedef struct fl_target_defaults {
+    const char *workload;
+    const char *nemesis;        /* a --nemesis spec */
+    double nemesis_interval_s;
+    int at_once;
+    int concurrency;
+    double op_timeout_s;
+    const char *why;            /* one or two sentences: the architecture and the mix */
+} fl_target_defaults;
 
 /* What an adapter gets from the run: the nodes and their SSH sessions, the run
  * directory, the seeded bug and the resolved options. */
@@ -66,6 +83,7 @@ typedef struct fl_target {
     const fl_target_bug *bugs;          /* {NULL}-terminated */
     const fl_target_option *options;    /* {NULL}-terminated */
     const char *pidfile;                /* "{workdir}/…/x.pid": what kill and pause hit */
+    const fl_target_defaults *defaults; /* NULL: faultline test's own (no faults) */
     /* Upload binaries to every node and wipe old data. 0, or -1 with err. */
     int (*setup)(fl_target_ctx *t, char *err, size_t bytes);
     /* Start on one node and wait until it answers. 0, or -1 with err. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "exit_codes.h"
+#include "target.h"
 
 const char fl_test_usage[] =
     "usage: faultline test [OPTIONS]\n"
@@ -18,13 +19,17 @@ const char fl_test_usage[] =
     "  --target T              system under test (default quorumkv; see `faultline targets`)\n"
     "  --bug NAME              run the target with this seeded bug (default: correct mode)\n"
     "  --target-opt K=V        a target option (repeatable; see `faultline targets`)\n"
-    "  --workload W            register (default) or set\n"
+    "  --workload W            register, set or list-append (default: the target's)\n"
     "  --nemesis SPEC          faults, e.g. partition,kill,pause,clock,netem or\n"
-    "                          partition:majorities-ring,clock:bump (default: none)\n"
-    "  --nemesis-interval S    hold each fault S seconds, then S seconds of calm (default 5)\n"
-    "  --at-once K             up to K faults of different kinds in force together (default 1)\n"
+    "                          partition:majorities-ring,clock:bump; A+B starts A and B\n"
+    "                          together; none for no faults (default: the target's mix)\n"
+    "  --nemesis-interval S    hold each fault about S seconds (0.5-1.5 S, from the seed),\n"
+    "                          then as long calm (default: the target's, else 5)\n"
+    "  --at-once K             up to K faults of different kinds in force together\n"
+    "                          (default: the target's, else 1)\n"
     "  --nodes-file F          the nodes (default: the local cluster, brought up if needed)\n"
-    "  --concurrency N         client workers, spread over the nodes (default 10)\n"
+    "  --concurrency N         client workers, spread over the nodes (default: the\n"
+    "                          target's, else 10)\n"
     "  --rate R                total ops per second, 0 for as fast as they go (default 100)\n"
     "  --time-limit S          length of the main phase (default 60)\n"
     "  --seed X                seed of every random choice (default: from the clock; saved)\n"
@@ -35,7 +40,10 @@ const char fl_test_usage[] =
     "  --name NAME             test name (default <target>-<workload>[-<bug>])\n"
     "  --ops-per-key N         register: ops on one key before the next (default 200)\n"
     "  --threads-per-key N     register: workers sharing one key at a time (default 10)\n"
-    "  --op-timeout S          an op without a reply after S seconds is info (default 5)\n"
+    "  --op-timeout S          an op without a reply after S seconds is info (default: the\n"
+    "                          target's, else 5)\n"
+    "  The target's defaults (`faultline targets`) are one workload and fault mix for its\n"
+    "  correct mode and every bug; any setting given here wins over them.\n"
     "  --recovery-time S       wait after the heal before final reads (default 5)\n"
     "  --check-time-limit S    a check still undecided after S seconds is unknown (default 120)\n"
     "  --config FILE           settings as JSON, names as the flags ({\"time-limit\": 30})\n"
@@ -107,6 +115,7 @@ static const char *keep(fl_test_config *c, const char *text) {
 static int set(fl_test_config *c, const char *where, int id, const char *name, const char *text) {
     double v;
     int rc = 0;
+    c->given |= 1u << id;
     switch (id) {
     case O_TARGET: c->target = text; break;
     case O_BUG: c->bug = text; break;
@@ -123,7 +132,7 @@ static int set(fl_test_config *c, const char *where, int id, const char *name, c
         break;
     }
     case O_WORKLOAD: c->workload = text; break;
-    case O_NEMESIS: c->nemesis = text[0] ? text : NULL; break;
+    case O_NEMESIS: c->nemesis = text[0] && strcmp(text, "none") ? text : NULL; break;
     case O_INTERVAL: rc = number(where, name, text, 0.1, 86400, &c->nemesis_interval_s); break;
     case O_AT_ONCE: if ((rc = number(where, name, text, 1, 5, &v)) == 0) c->at_once = (int)v; break;
     case O_NODES: c->nodes_file = text; break;
@@ -216,6 +225,24 @@ void fl_test_config_init(fl_test_config *c) {
     c->check_time_limit_s = 120;
 }
 
+void fl_test_config_apply_target_defaults(fl_test_config *c) {
+    const fl_target *t = fl_target_find(c->target);
+    const fl_target_defaults *d = t ? t->defaults : NULL;
+    size_t filled = 0;
+    memset(c->target_defaults, 0, sizeof c->target_defaults);
+    if (!d) return;
+#define FILL(id, name, field, value) \
+    if (!(c->given >> (id) & 1)) c->field = (value), c->target_defaults[filled++] = (name)
+    FILL(O_WORKLOAD, "workload", workload, d->workload);
+    FILL(O_NEMESIS, "nemesis", nemesis, d->nemesis);
+    FILL(O_INTERVAL, "nemesis-interval", nemesis_interval_s, d->nemesis_interval_s);
+    FILL(O_AT_ONCE, "at-once", at_once, d->at_once);
+    FILL(O_CONCURRENCY, "concurrency", concurrency, d->concurrency);
+    FILL(O_OP_TIMEOUT, "op-timeout", op_timeout_s, d->op_timeout_s);
+#undef FILL
+    _Static_assert(sizeof c->target_defaults / sizeof *c->target_defaults > 6, "room for NULL");
+}
+
 void fl_test_config_default_seed(fl_test_config *c) {
     if (c->seed_given) return;
     struct timespec ts;
@@ -251,6 +278,7 @@ int fl_test_config_parse(int argc, char **argv, fl_test_config *c, bool *help) {
         return FL_EXIT_USAGE;
     }
     fl_test_config_default_seed(c);
+    fl_test_config_apply_target_defaults(c);
     return 0;
 }
 
@@ -260,7 +288,13 @@ json_t *fl_test_config_json(const fl_test_config *c) {
         json_object_set_new(opts, c->opt_names[i], json_string(c->opt_values[i]));
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
-    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f}",
+    json_t *from_target = json_array();
+    for (size_t i = 0; c->target_defaults[i]; i++)
+        json_array_append_new(from_target, json_string(c->target_defaults[i]));
+    const fl_target *t = fl_target_find(c->target);
+    json_t *defaults = json_pack("{s:o,s:s?}", "settings", from_target, "why",
+                                 t && t->defaults && c->target_defaults[0] ? t->defaults->why : NULL);
+    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",
                      "target", c->target, "bug", c->bug, "target-opt", opts, "workload",
                      c->workload, "nemesis", c->nemesis, "nemesis-interval",
                      c->nemesis_interval_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
@@ -269,7 +303,7 @@ json_t *fl_test_config_json(const fl_test_config *c) {
                      c->store, "ops-per-key", (json_int_t)c->ops_per_key, "threads-per-key",
                      c->threads_per_key, "op-timeout",
                      c->op_timeout_s, "recovery-time", c->recovery_s, "check-time-limit",
-                     c->check_time_limit_s);
+                     c->check_time_limit_s, "target-defaults", defaults);
 }
 
 void fl_test_config_free(fl_test_config *c) {

@@ -17,7 +17,7 @@ typedef struct fl_test_config {
     const char *opt_names[FL_TEST_OPTS_MAX], *opt_values[FL_TEST_OPTS_MAX];
     size_t opt_count;
     const char *workload;        /* default register */
-    const char *nemesis;         /* fault spec, NULL: no faults */
+    const char *nemesis;         /* fault spec, NULL: no faults ("none" or "" given) */
     double nemesis_interval_s;   /* default 5 */
     int at_once;                 /* faults in force together, default 1 */
     const char *nodes_file;      /* NULL: the local cluster (brought up if needed) */
@@ -35,6 +35,8 @@ typedef struct fl_test_config {
     double op_timeout_s;         /* default 5 */
     double recovery_s;           /* after the heal, before final reads; default 5 */
     double check_time_limit_s;   /* default 120 */
+    uint32_t given;              /* the settings a flag or file set (bit: option id) */
+    const char *target_defaults[8]; /* the settings the target's defaults filled, NULL-ended */
     json_t *file;                /* owns the strings above that did not come from argv */
 } fl_test_config;
 
@@ -47,6 +49,11 @@ void fl_test_config_init(fl_test_config *c);
  * with a message starting with where ("faultline suite: FILE: tests[2] \"name\"") that
  * names the setting. c keeps a reference to settings: its strings are c's. */
 int fl_test_config_apply_json(fl_test_config *c, json_t *settings, const char *where);
+/* The target's defaults (harness/target.h) for every setting among workload, nemesis,
+ * nemesis-interval, at-once, concurrency and op-timeout that no flag or file set; each
+ * one filled is named in target_defaults. Nothing when the target is unknown (the run
+ * refuses it) or has no defaults. Call once the settings are all applied. */
+void fl_test_config_apply_target_defaults(fl_test_config *c);
 /* A seed from the clock unless one was given. */
 void fl_test_config_default_seed(fl_test_config *c);
 /* The resolved settings as JSON (test.json's "config"). */

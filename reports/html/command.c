@@ -109,5 +109,10 @@ char *rp_reproduce_command(const json_t *test) {
         "rate", "time-limit", "ops-per-key", "threads-per-key", "op-timeout",
         "recovery-time", "check-time-limit", "seed", NULL};
     for (size_t i = 0; settings[i]; i++) add_setting(out, config, settings[i]);
+    /* No faults stays no faults where the target's defaults would bring some. */
+    if (json_is_null(json_object_get(config, "nemesis"))) {
+        add_word(out, "--nemesis");
+        add_word(out, "none");
+    }
     return out;
 }

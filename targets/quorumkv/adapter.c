@@ -16,12 +16,16 @@ static const char *const qkv_ops[] = {"read", "write", NULL};
 
 static const fl_target_bug qkv_bugs[] = {
     {"stale-quorum", "W=1, R=1, each phase sent to replicas picked at random (R+W <= N, "
-                     "as Dynamo-style stores do): reads miss acknowledged writes"},
+                     "as Dynamo-style stores do): reads miss acknowledged writes", NULL},
     {"no-write-back", "reads skip ABD's write-back phase: a read can see a new value and a "
-                      "later read the old one"},
+                      "later read the old one",
+                      /* with no delay, a read's two phases finish before any other op can
+                         fall between them */
+                      "netem delay (messages held 50-250 ms, so a second read overtakes a "
+                      "first one's missing write-back)"},
     {"wall-clock-lww", "write versions from the coordinator's wall clock, last write wins: "
-                       "clock skew silently drops acknowledged writes"},
-    {NULL, NULL},
+                       "clock skew silently drops acknowledged writes", NULL},
+    {NULL, NULL, NULL},
 };
 
 static const fl_target_option qkv_options[] = {
@@ -76,6 +80,21 @@ static fl_client *qkv_client_open(fl_target_ctx *t, size_t node, int timeout_ms,
     return fl_daemon_client_open(t, &qkv, node, timeout_ms, err, bytes);
 }
 
+/* Every replica is alike and any coordinates: what breaks such a store is a quorum cut
+ * in two (partitions of every shape) and coordinators whose clocks disagree (bumps that
+ * stay, strobes that flip), with crashes in between; two faults at once so that a
+ * partition and a skew overlap. */
+static const fl_target_defaults qkv_defaults = {
+    .workload = "register",
+    .nemesis = "partition,clock:bump,clock:strobe,kill",
+    .nemesis_interval_s = 5,
+    .at_once = 2,
+    .concurrency = 10,
+    .op_timeout_s = 5,
+    .why = "a leaderless quorum store: partitions of every shape split the replicas, and "
+           "clocks that jump or flip make coordinators disagree (two faults at once)",
+};
+
 const fl_target fl_target_quorumkv = {
     .name = "quorumkv",
     .summary = "replicated register store; correct mode is multi-writer ABD (linearizable)",
@@ -83,6 +102,7 @@ const fl_target fl_target_quorumkv = {
     .bugs = qkv_bugs,
     .options = qkv_options,
     .pidfile = "{workdir}/quorumkv/quorumkv.pid",
+    .defaults = &qkv_defaults,
     .setup = qkv_setup,
     .start = qkv_start,
     .stop = qkv_stop,

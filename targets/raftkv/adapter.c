@@ -20,14 +20,14 @@ static const char *const rkv_ops[] = {"read", "write", "cas", "append", NULL};
 
 static const fl_target_bug rkv_bugs[] = {
     {"stale-read", "the leader answers reads from its own state without confirming it "
-                   "still leads (no ReadIndex round): a deposed leader serves stale reads"},
+                   "still leads (no ReadIndex round): a deposed leader serves stale reads", NULL},
     {"lease-read", "the leader skips the ReadIndex round while a lease measured on the wall "
-                   "clock holds: clock skew breaks it"},
+                   "clock holds: clock skew breaks it", NULL},
     {"volatile-vote", "term and vote are not made durable before the vote is sent: a node "
-                      "killed and restarted can vote twice in one term"},
+                      "killed and restarted can vote twice in one term", NULL},
     {"old-term-commit", "entries of earlier terms are committed by counting replicas "
-                        "(Raft's Figure 8)"},
-    {NULL, NULL},
+                        "(Raft's Figure 8)", NULL},
+    {NULL, NULL, NULL},
 };
 
 static const fl_target_option rkv_options[] = {
@@ -140,6 +140,25 @@ static int rkv_primaries(fl_target_ctx *t, uint64_t *nodes, char *err, size_t by
     return 0;
 }
 
+/* A leader-based store: the leader is what to hit. Cut it off while its clock strobes
+ * (a lease read on a flipped clock), pause it (a GC-like stall that wakes up still
+ * believing it leads), kill it (elections), and shuffle partitions with a crash in the
+ * same window (votes and terms lost on restart). Faults every ~3 s, two at once, and
+ * 0.5 s op timeouts so that a worker stuck on a deposed leader moves on while the new
+ * one serves. */
+static const fl_target_defaults rkv_defaults = {
+    .workload = "register",
+    .nemesis = "clock:strobe:primaries+partition:primaries,pause:primaries,kill:primaries,"
+               "partition+kill:minority",
+    .nemesis_interval_s = 3,
+    .at_once = 2,
+    .concurrency = 20,
+    .op_timeout_s = 0.5,
+    .why = "a leader-based store: the leader is cut off while its clock strobes, paused, "
+           "killed, and partitions come with a crash in the same window; short op timeouts "
+           "move workers off a deposed leader",
+};
+
 const fl_target fl_target_raftkv = {
     .name = "raftkv",
     .summary = "Raft-replicated key-value store (ReadIndex reads, snapshots); linearizable",
@@ -147,6 +166,7 @@ const fl_target fl_target_raftkv = {
     .bugs = rkv_bugs,
     .options = rkv_options,
     .pidfile = "{workdir}/raftkv/raftkv.pid",
+    .defaults = &rkv_defaults,
     .setup = rkv_setup,
     .start = rkv_start,
     .stop = rkv_stop,

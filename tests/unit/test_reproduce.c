@@ -24,7 +24,8 @@
 
 /* Settings the command leaves out on purpose: where runs are stored and how many
  * (a reproduction is the one run whose seed it names). */
-static const char *const not_reproduced[] = {"store", "test-count", NULL};
+/* target-defaults says where settings came from; the command gives them all as flags */
+static const char *const not_reproduced[] = {"store", "test-count", "target-defaults", NULL};
 
 /* test.json's config for c, run with seed (a --test-count series: c.seed + i). */
 static json_t *resolve(const fl_test_config *c, uint64_t seed) {
@@ -127,7 +128,8 @@ static void test_default_run(void **state) {
     assert_null(strstr(command, "r="));
     assert_non_null(strstr(command, "--target-opt timeout_ms=1000"));
     assert_null(strstr(command, "--bug"));
-    assert_null(strstr(command, "--nemesis "));
+    /* quorumkv's default fault mix, written out: the command does not lean on defaults */
+    assert_non_null(strstr(command, "--nemesis partition,"));
     assert_null(strstr(command, "--nodes-file"));
     assert_non_null(strstr(command, "--seed "));
     free(command);
@@ -150,6 +152,16 @@ static void test_many_flags(void **state) {
     assert_non_null(strstr(command, "--nemesis partition:majorities-ring,clock:strobe:primaries"));
     assert_non_null(strstr(command, "'timeout_ms=$(reboot) '\\''x'\\'''"));
     assert_null(strstr(command, "r="));
+    free(command);
+}
+
+/* No faults, said outright, comes back as no faults rather than the target's mix. */
+static void test_no_faults(void **state) {
+    (void)state;
+    const char *argv[] = {"test", "--target", "raftkv", "--nemesis", "none", "--seed", "3"};
+    char *command = round_trip(7, argv, 0);
+    assert_non_null(strstr(command, "--nemesis none"));
+    assert_non_null(strstr(command, "--op-timeout 0.5")); /* raftkv's default, written out */
     free(command);
 }
 
@@ -178,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_default_run),
         cmocka_unit_test(test_many_flags),
         cmocka_unit_test(test_config_file),
+        cmocka_unit_test(test_no_faults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
