@@ -165,14 +165,16 @@ int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, in
                         const fl_nemesis_sink *sink) {
     char err[FL_NEMESIS_ERR_BYTES];
     int rc = 0;
-    long hold_ms = (long)(interval_s * 1000);
     while (!sink->done(sink->ctx)) {
         json_t *event = fl_nemesis_start(n, err, sizeof err);
         rc |= report(sink, event, "start", err);
-        hold(l, sink, hold_ms);
-        if ((int)n->active_count < at_once && event) continue;
-        if (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
-        hold(l, sink, hold_ms);
+        if (fl_nemesis_package_starting(n)) continue; /* the rest of a package: at once */
+        hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
+        if ((int)fl_nemesis_packages_in_force(n) < at_once && event) continue;
+        do {
+            if (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
+        } while (fl_nemesis_package_stopping(n));
+        hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
     }
     while (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
     json_t *healed = fl_nemesis_heal_all(n, err, sizeof err);

@@ -46,8 +46,10 @@ typedef struct fl_nemesis_sink {
     bool (*cut_hold)(void *ctx);
 } fl_nemesis_sink;
 
-/* Faults until sink says done: start one, hold interval_s; once at_once are in force,
- * stop the oldest and wait interval_s. Then stop them all and heal every node. Agents
+/* Faults until sink says done: start one step of the spec (a package's faults one right
+ * after another), hold about interval_s (0.5–1.5×, from the seed); once at_once packages
+ * are in force, stop the oldest (all of its faults) and stay calm about interval_s.
+ * Then stop them all and heal every node. Agents
  * get a heartbeat every few seconds throughout. 0, or -1 when some start, stop or heal
  * failed (each failure went to sink->error). */
 int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, int at_once,

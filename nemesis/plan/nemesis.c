@@ -16,7 +16,12 @@
  *              so and the fault fails (the run refuses such a spec before it starts).
  *              stop: lift netem only (a partition in force stays).
  *   primaries  partition:primaries isolates, kill/pause:primaries hit, the nodes the
- *              target names as primary now (io.primaries).
+ *              target names as primary now (io.primaries). A fault without a variant
+ *              picks "primaries" half the time when the target can say who is primary
+ *              (a clock fault without targets too): the leader is where a leader-based
+ *              system's bugs live, so the nemesis looks there first.
+ *   packages   a step A+B starts A then B at once and stops them together (oldest
+ *              first); --at-once counts packages.
  * Every request is answered by the agent with the monotonic time it took effect, which
  * goes into the event as applied_ns. */
 #include "nemesis.h"
@@ -148,12 +153,30 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
     return event;
 }
 
+/* Whether the target names a primary now: a fault that picks the primaries by itself
+ * (not told to) picks at random instead while there is none (mid-election). */
+static bool some_primary(fl_nemesis *n) {
+    uint64_t nodes = 0;
+    char err[FL_NEMESIS_ERR_BYTES];
+    return n->io.primaries(n->io.ctx, &nodes, err, sizeof err) == 0 && nodes != 0;
+}
+
+/* The index of "primaries" among fl_fault_targets(). */
+static int primaries_choice(void) {
+    const char *const *choices = fl_fault_targets();
+    int i = 0;
+    while (strcmp(choices[i], "primaries")) i++;
+    return i;
+}
+
 static json_t *clock_fault(fl_nemesis *n, const char *variant, int targets, json_t *event,
                            json_t *applied, char *err, size_t bytes) {
     if (!strcmp(variant, "reset"))
         return call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                           applied, err, bytes) ? NULL : event;
     uint64_t nodes;
+    if (targets < 0 && n->io.primaries && fl_rng_below(&n->rng, 2) && some_primary(n))
+        targets = primaries_choice();
     if (targets < 0) {
         nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
     } else {
@@ -202,10 +225,14 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
 static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     const char *const *variants = fl_fault_variants(c->kind);
     if (c->variant >= 0) return variants[c->variant];
+    if (n->io.primaries && fl_rng_below(&n->rng, 2) && some_primary(n)) {
+        for (size_t i = 0; variants[i]; i++)
+            if (!strcmp(variants[i], "primaries")) return variants[i];
+    }
     const char *usable[16];
     size_t count = 0;
     for (size_t i = 0; variants[i] && count < 16; i++)
-        if (strcmp(variants[i], "primaries") || n->io.primaries) usable[count++] = variants[i];
+        if (strcmp(variants[i], "primaries")) usable[count++] = variants[i];
     return usable[fl_rng_below(&n->rng, count)];
 }
 
@@ -250,19 +277,40 @@ static bool kind_active(const fl_nemesis *n, fl_fault_kind kind) {
     return false;
 }
 
-json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
-    size_t candidates[FL_SPEC_FAULTS_MAX], count = 0;
-    for (size_t i = 0; i < n->spec.count; i++)
-        if (!kind_active(n, n->spec.faults[i].kind)) candidates[count++] = i;
-    if (count == 0) {
-        snprintf(err, err_bytes, "every kind of fault in the spec is in force already");
-        return NULL;
+/* A step of the spec none of whose kinds is in force, at random; NULL when none is. */
+static const fl_fault_step *pick_step(fl_nemesis *n) {
+    const fl_fault_step *candidates[FL_SPEC_FAULTS_MAX];
+    size_t count = 0;
+    for (size_t s = 0; s < n->spec.step_count; s++) {
+        const fl_fault_step *step = &n->spec.steps[s];
+        bool free_kinds = true;
+        for (size_t i = step->first; i < step->first + step->count; i++)
+            free_kinds &= !kind_active(n, n->spec.faults[i].kind);
+        if (free_kinds) candidates[count++] = step;
     }
-    fl_fault_choice choice = n->spec.faults[candidates[fl_rng_below(&n->rng, count)]];
+    return count ? candidates[fl_rng_below(&n->rng, count)] : NULL;
+}
+
+bool fl_nemesis_package_starting(const fl_nemesis *n) {
+    return n->starting && n->started < n->starting->count;
+}
+
+json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
+    if (!fl_nemesis_package_starting(n)) {
+        n->starting = pick_step(n);
+        n->started = 0;
+        n->packages++;
+        if (!n->starting) {
+            snprintf(err, err_bytes, "every kind of fault in the spec is in force already");
+            return NULL;
+        }
+    }
+    fl_fault_choice choice = n->spec.faults[n->starting->first + n->started++];
     const char *variant = pick_variant(n, &choice);
     json_t *applied = json_object();
     json_t *event = json_pack("{s:s,s:s}", "kind", fl_fault_kind_name(choice.kind), "variant",
                               variant);
+    if (n->starting->count > 1) json_object_set_new(event, "package", json_integer(n->packages));
     json_t *done = NULL;
     n->targets = 0;
     switch (choice.kind) {
@@ -273,7 +321,7 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     default: done = netem_fault(n, variant, event, applied, err, err_bytes);
     }
     /* In force even when only part of it was applied: its stop undoes what was. */
-    n->active[n->active_count++] = (fl_active_fault){choice, n->targets};
+    n->active[n->active_count++] = (fl_active_fault){choice, n->targets, n->packages};
     if (!done) {
         json_decref(event);
         json_decref(applied);
@@ -283,6 +331,22 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     return event;
 }
 
+size_t fl_nemesis_packages_in_force(const fl_nemesis *n) {
+    size_t count = 0;
+    for (size_t i = 0; i < n->active_count; i++)
+        count += i == 0 || n->active[i].package != n->active[i - 1].package;
+    return count;
+}
+
+bool fl_nemesis_package_stopping(const fl_nemesis *n) {
+    return n->active_count > 0 && n->active[0].package == n->stopped_package;
+}
+
+long fl_nemesis_hold_ms(fl_nemesis *n, double interval_s) {
+    double factor = 0.5 + (double)fl_rng_below(&n->rng, 1001) / 1000.0;
+    return (long)(interval_s * 1000 * factor);
+}
+
 json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
     if (n->active_count == 0) {
         snprintf(err, err_bytes, "no fault is in force");
@@ -290,6 +354,7 @@ json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
     }
     fl_active_fault f = n->active[0];
     memmove(n->active, n->active + 1, --n->active_count * sizeof *n->active);
+    n->stopped_package = f.package;
     fl_fault_kind kind = f.choice.kind;
     json_t *applied = json_object();
     json_t *event = json_pack("{s:s}", "kind", fl_fault_kind_name(kind));

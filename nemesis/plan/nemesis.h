@@ -45,6 +45,7 @@ typedef struct fl_nemesis_process {
 typedef struct fl_active_fault {
     fl_fault_choice choice;
     uint64_t nodes;             /* kill/pause targets */
+    int64_t package;            /* faults started as one package share this number */
 } fl_active_fault;
 
 typedef struct fl_nemesis {
@@ -58,15 +59,33 @@ typedef struct fl_nemesis {
     fl_active_fault active[FL_FAULT_KIND_COUNT];
     size_t active_count;
     uint64_t targets;           /* kill/pause targets of the fault being started */
+    /* The package being started: its step in the spec, how many of its faults are
+     * started, and its number (active[].package). */
+    const fl_fault_step *starting;
+    size_t started;
+    int64_t packages;
+    int64_t stopped_package;    /* the package of the fault stopped last */
 } fl_nemesis;
 
 void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec *spec,
                      uint64_t seed, const fl_nemesis_process *processes, size_t count);
-/* Start a random fault of the spec whose kind is not in force already: the event value
- * ({"kind":…, "variant":…, …, "applied_ns":{node: agent mono_ns}}), or NULL with err. */
+/* Start the next fault of the package being started, or else the first of a random step
+ * of the spec none of whose kinds is in force: the event value ({"kind":…, "variant":…,
+ * …, "applied_ns":{node: agent mono_ns}}, "package": its number when the step has more
+ * than one fault), or NULL with err. */
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
+/* Whether the package being started has faults left to start (start them at once). */
+bool fl_nemesis_package_starting(const fl_nemesis *n);
 /* Stop the oldest fault in force (heal, resume, restart, reset): its stop event value. */
 json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes);
+/* Whether the oldest fault in force belongs to the package whose fault was just stopped
+ * (stop it at once: a package stops together). */
+bool fl_nemesis_package_stopping(const fl_nemesis *n);
+/* Packages in force (what --at-once counts). */
+size_t fl_nemesis_packages_in_force(const fl_nemesis *n);
+/* How long to hold a fault or a calm: interval_s × 0.5–1.5, drawn from the seed, so
+ * faults do not fall in step with a target's own timers (Jepsen's stagger). */
+long fl_nemesis_hold_ms(fl_nemesis *n, double interval_s);
 /* Heal the network and reset the clocks on every node (stop the faults in force first). */
 json_t *fl_nemesis_heal_all(fl_nemesis *n, char *err, size_t err_bytes);
 

@@ -97,15 +97,30 @@ static int parse_entry(const char *entry, size_t len, fl_fault_choice *out, char
 int fl_fault_spec_parse(const char *text, fl_fault_spec *out, char *err, size_t err_bytes) {
     memset(out, 0, sizeof *out);
     const char *p = text;
+    fl_fault_step *step = &out->steps[out->step_count++];
     for (;;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        size_t len = strcspn(p, ",+");
         if (out->count == FL_SPEC_FAULTS_MAX) {
             snprintf(err, err_bytes, "--nemesis: more than %d faults", FL_SPEC_FAULTS_MAX);
             return -1;
         }
-        if (parse_entry(p, len, &out->faults[out->count++], err, err_bytes) != 0) return -1;
-        if (!comma) return 0;
-        p = comma + 1;
+        fl_fault_choice *f = &out->faults[out->count];
+        if (parse_entry(p, len, f, err, err_bytes) != 0) return -1;
+        /* one fault of a kind in force at a time: a package of two could never start */
+        for (size_t i = step->first; i < out->count; i++)
+            if (out->faults[i].kind == f->kind) {
+                snprintf(err, err_bytes, "--nemesis: '%.*s': a package ('+') holds one fault "
+                         "of each kind, and it has two of %s", (int)len, p,
+                         fl_fault_kind_name(f->kind));
+                return -1;
+            }
+        out->count++;
+        step->count++;
+        if (p[len] == '\0') return 0;
+        if (p[len] == ',') {
+            step = &out->steps[out->step_count++];
+            step->first = out->count;
+        }
+        p += len + 1;
     }
 }

@@ -1,7 +1,11 @@
 /* The fault spec of `--nemesis` (DESIGN.md "Conventions", Choosing faults): a comma
- * list of kind[:variant]; a kind without a variant picks one at random (from the seed)
- * each time it runs. Clock bump and strobe may name their nodes too,
- * clock:VARIANT:TARGETS with TARGETS one of fl_fault_targets (default: a random subset). */
+ * list of steps, each a package of one or more faults joined by '+' that start together
+ * (in the order written) and stop together, as Jepsen's combined packages do (e.g.
+ * clock:strobe:primaries+partition:primaries: the leader cut off while its clock flips).
+ * A fault is kind[:variant]; a kind without a variant picks one at random (from the
+ * seed) each time it runs. Clock bump and strobe may name their nodes too,
+ * clock:VARIANT:TARGETS with TARGETS one of fl_fault_targets (default: a random subset).
+ * A package holds at most one fault of each kind. */
 #ifndef FL_SPEC_H
 #define FL_SPEC_H
 
@@ -18,9 +22,15 @@ typedef struct fl_fault_choice {
     int targets;   /* clock: index into fl_fault_targets(), or -1: a random subset */
 } fl_fault_choice;
 
+typedef struct fl_fault_step {
+    size_t first, count;    /* its faults: faults[first … first + count) */
+} fl_fault_step;
+
 typedef struct fl_fault_spec {
-    fl_fault_choice faults[FL_SPEC_FAULTS_MAX];
+    fl_fault_choice faults[FL_SPEC_FAULTS_MAX];   /* every fault of every step, in order */
     size_t count;
+    fl_fault_step steps[FL_SPEC_FAULTS_MAX];
+    size_t step_count;
 } fl_fault_spec;
 
 const char *fl_fault_kind_name(fl_fault_kind k);

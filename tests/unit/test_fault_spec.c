@@ -29,6 +29,23 @@ static void parses(void **state) {
     assert_string_equal(fl_fault_variants(FL_FAULT_CLOCK)[s.faults[0].variant], "strobe");
     assert_string_equal(fl_fault_targets()[s.faults[0].targets], "primaries");
     assert_string_equal(fl_fault_targets()[s.faults[1].targets], "minority");
+    assert_int_equal(s.step_count, 2);
+}
+
+/* A+B is one step of two faults; commas separate steps. */
+static void packages(void **state) {
+    (void)state;
+    fl_fault_spec s;
+    char err[256];
+    assert_int_equal(fl_fault_spec_parse("clock:strobe:primaries+partition:primaries,kill,"
+                                         "partition+kill:minority+pause", &s, err, sizeof err), 0);
+    assert_int_equal(s.count, 6);
+    assert_int_equal(s.step_count, 3);
+    assert_true(s.steps[0].first == 0 && s.steps[0].count == 2);
+    assert_true(s.steps[1].first == 2 && s.steps[1].count == 1);
+    assert_true(s.steps[2].first == 3 && s.steps[2].count == 3);
+    assert_int_equal(s.faults[1].kind, FL_FAULT_PARTITION);
+    assert_int_equal(s.faults[5].kind, FL_FAULT_PAUSE);
 }
 
 static void errors(void **state) {
@@ -41,6 +58,10 @@ static void errors(void **state) {
         {"clock:bump:x", "clock:bump cannot target 'x'; targets: one, minority"},
         {"clock:reset:one", "'clock:reset' takes no node choice"},
         {"kill:one:primaries", "'kill:one' takes no node choice"},
+        {"clock:bump+clock:strobe", "holds one fault of each kind, and it has two of clock"},
+        {"kill+", "empty"},
+        {"+kill", "empty"},
+        {"kill,+pause", "empty"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fl_fault_spec s;
@@ -51,6 +72,7 @@ static void errors(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(parses), cmocka_unit_test(errors)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(parses), cmocka_unit_test(packages),
+                                       cmocka_unit_test(errors)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -121,6 +121,7 @@ static void kill_pause_and_clock(void **state) {
     fake_free(&f);
 
     setup_nemesis(&n, &f, "clock:bump", NULL, 0);
+    n.io.primaries = NULL; /* a random subset of the nodes */
     event = fl_nemesis_start(&n, err, sizeof err);
     const json_t *offsets = json_object_get(event, "offset_ms");
     assert_true(json_object_size(offsets) >= 1);
@@ -232,6 +233,107 @@ static void primaries(void **state) {
     fake_free(&f);
 }
 
+/* A package starts its faults one right after another, counts once for --at-once, and
+ * stops together, oldest first; other steps start only when their kinds are free. */
+static void packages(void **state) {
+    (void)state;
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "clock:strobe:primaries+partition:primaries,kill:one", &p, 1);
+    f.primaries = 1u << 1;
+    json_t *a = NULL, *b = NULL;
+    /* the first step drawn may be the kill: then the package is the next one */
+    for (int tries = 0; tries < 2 && !b; tries++) {
+        json_t *e = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(e);
+        if (!strcmp(json_string_value(json_object_get(e, "kind")), "kill")) {
+            assert_null(json_object_get(e, "package"));
+            assert_false(fl_nemesis_package_starting(&n));
+            json_decref(e);
+            continue;
+        }
+        a = e;
+        assert_string_equal(json_string_value(json_object_get(a, "kind")), "clock");
+        assert_true(fl_nemesis_package_starting(&n));
+        b = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(b);
+        assert_string_equal(json_string_value(json_object_get(b, "kind")), "partition");
+        assert_true(has(json_object_get(b, "primaries"), "n2"));
+        assert_true(json_equal(json_object_get(a, "package"), json_object_get(b, "package")));
+        assert_false(fl_nemesis_package_starting(&n));
+    }
+    assert_non_null(b);
+    size_t before = fl_nemesis_packages_in_force(&n);
+    assert_true(before == 1 || before == 2);
+    /* stop until the package is gone: its two faults leave together */
+    json_t *e;
+    while ((e = fl_nemesis_stop(&n, err, sizeof err))) {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        json_decref(e);
+        if (!strcmp(kind, "clock")) {
+            assert_true(fl_nemesis_package_stopping(&n));
+            e = fl_nemesis_stop(&n, err, sizeof err);
+            assert_string_equal(json_string_value(json_object_get(e, "kind")), "partition");
+            json_decref(e);
+            break;
+        }
+    }
+    assert_false(fl_nemesis_package_stopping(&n));
+    json_decref(a);
+    json_decref(b);
+    fake_free(&f);
+}
+
+/* Holds vary from half to one and a half intervals, the same from the same seed. */
+static void holds_vary(void **state) {
+    (void)state;
+    fl_nemesis n, m;
+    fake f, g;
+    setup_nemesis(&n, &f, "kill", NULL, 0);
+    setup_nemesis(&m, &g, "kill", NULL, 0);
+    long lo = 1L << 40, hi = 0;
+    for (int i = 0; i < 200; i++) {
+        long h = fl_nemesis_hold_ms(&n, 4);
+        assert_int_equal(h, fl_nemesis_hold_ms(&m, 4));
+        lo = h < lo ? h : lo;
+        hi = h > hi ? h : hi;
+    }
+    assert_true(lo >= 2000 && lo < 2400 && hi <= 6000 && hi > 5600);
+    fake_free(&f);
+    fake_free(&g);
+}
+
+/* A fault told nothing of its nodes looks at the primaries about half the time, and at
+ * random nodes while there is no primary (not an error). */
+static void favours_primaries(void **state) {
+    (void)state;
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "partition", NULL, 0);
+    f.primaries = 1u << 3;
+    int isolated = 0;
+    for (int i = 0; i < 200; i++) {
+        json_t *e = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(e);
+        isolated += !strcmp(json_string_value(json_object_get(e, "variant")), "primaries");
+        json_decref(e);
+        json_decref(fl_nemesis_stop(&n, err, sizeof err));
+    }
+    assert_true(isolated > 70 && isolated < 130);
+    f.primaries = 0;
+    for (int i = 0; i < 50; i++) {
+        json_t *e = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(e);
+        assert_string_not_equal(json_string_value(json_object_get(e, "variant")), "primaries");
+        json_decref(e);
+        json_decref(fl_nemesis_stop(&n, err, sizeof err));
+    }
+    fake_free(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(partition_requests_match_the_grudge),
@@ -239,6 +341,9 @@ int main(void) {
         cmocka_unit_test(refusals),
         cmocka_unit_test(netem_requests),
         cmocka_unit_test(primaries),
+        cmocka_unit_test(packages),
+        cmocka_unit_test(holds_vary),
+        cmocka_unit_test(favours_primaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
