@@ -155,10 +155,12 @@ static int report(const fl_nemesis_sink *sink, json_t *event, const char *suffix
         sink->error(sink->ctx, err);
         return -1;
     }
+    const char *failed = json_string_value(json_object_get(event, "error"));
+    if (failed) sink->error(sink->ctx, failed);
     char f[64];
     snprintf(f, sizeof f, "%s-%s", json_string_value(json_object_get(event, "kind")), suffix);
     sink->event(sink->ctx, f, event);
-    return 0;
+    return failed ? -1 : 0;
 }
 
 int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, int at_once,

@@ -240,6 +240,12 @@ static json_t *signal_process(fl_agent *a, const fl_agent_request *r, char *err,
         snprintf(err, bytes, "%s: %s", r->pidfile, f ? "holds no pid" : strerror(errno));
         return NULL;
     }
+    /* Resuming a process that another fault killed meanwhile: nothing is paused any more,
+     * which is what CONT is for. */
+    if (r->signal == SIGCONT && kill(pid, 0) != 0 && errno == ESRCH) {
+        forget_paused(a, pid);
+        return json_pack("{s:i,s:s,s:b}", "pid", pid, "sig", "CONT", "gone", 1);
+    }
     if (kill(pid, r->signal) != 0) {
         snprintf(err, bytes, "kill(%d, %s) from %s: %s", pid, strsignal(r->signal), r->pidfile,
                  strerror(errno));

@@ -76,7 +76,9 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
 /* Whether the package being started has faults left to start (start them at once). */
 bool fl_nemesis_package_starting(const fl_nemesis *n);
-/* Stop the oldest fault in force (heal, resume, restart, reset): its stop event value. */
+/* Stop the oldest fault in force (heal, resume, restart, reset): its stop event value,
+ * with "error" (also in err) when part of the stop failed; NULL only when none is in
+ * force. */
 json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes);
 /* Whether the oldest fault in force belongs to the package whose fault was just stopped
  * (stop it at once: a package stops together). */

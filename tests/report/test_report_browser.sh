@@ -59,6 +59,10 @@ fi
 bands=$(grep -oE 'class="fault-band [^"]*" data-kind=' "$scratch/dom.html" | wc -l)
 check "one .fault-band per fault window ($fault_windows; found $bands)" [ "$bands" = "$fault_windows" ]
 check "the verdict badge says $verdict" grep -q "<span id=\"verdict\" class=\"verdict $verdict\">$verdict</span>" "$scratch/dom.html"
+if $fixture; then
+    check "the settings the target chose are named, with why" grep -qF \
+        "<dt>Target defaults</dt><dd>nemesis-interval 5, at-once 1 — the fixture target's one mix</dd>" "$scratch/dom.html"
+fi
 
 jq '[.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .window.ops // [] | .[]] | unique | .[]' \
     "$run/results.json" >"$scratch/window.txt"

@@ -321,6 +321,15 @@
     fact('Ops', fmtCount(hist.ops || 0) + ' client ops by ' + fmtCount(hist.processes || 0) + ' processes; ' +
          fmtCount(hist.nemesis_events || 0) + ' nemesis events');
     if (config.concurrency !== undefined) fact('Concurrency', config.concurrency + (config.rate ? ' workers, ' + config.rate + ' ops/s' : ' workers'));
+    /* Which settings the target chose (its one default mix) rather than the user, and why. */
+    const td = isObject(config['target-defaults']) ? config['target-defaults'] : null;
+    if (td && Array.isArray(td.settings) && td.settings.length) {
+      const chosen = td.settings.filter(function (x) { return typeof x === 'string'; }).map(function (k) {
+        const v = config[k];
+        return k + ' ' + (v === null ? 'none' : String(v));
+      });
+      fact('Target defaults', chosen.join(', ') + (typeof td.why === 'string' ? ' \u2014 ' + td.why : ''));
+    }
     fact('Run directory', meta.run_dir);
     fact('Report written', meta.generated_at);
 
