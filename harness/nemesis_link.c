@@ -168,10 +168,17 @@ int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, in
     char err[FL_NEMESIS_ERR_BYTES];
     int rc = 0;
     while (!sink->done(sink->ctx)) {
-        json_t *event = fl_nemesis_start(n, err, sizeof err);
-        rc |= report(sink, event, "start", err);
-        if (fl_nemesis_package_starting(n)) continue; /* the rest of a package: at once */
-        hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
+        /* Every step's kinds in force (at-once not reached): stop the oldest instead. */
+        json_t *event = NULL;
+        if (fl_nemesis_can_start(n)) {
+            event = fl_nemesis_start(n, err, sizeof err);
+            rc |= report(sink, event, "start", err);
+            if (fl_nemesis_package_starting(n)) { /* the rest of a package, soon */
+                hold(l, sink, fl_nemesis_package_gap_ms(n, interval_s));
+                continue;
+            }
+            hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
+        }
         if ((int)fl_nemesis_packages_in_force(n) < at_once && event) continue;
         do {
             if (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);

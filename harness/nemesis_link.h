@@ -46,8 +46,8 @@ typedef struct fl_nemesis_sink {
     bool (*cut_hold)(void *ctx);
 } fl_nemesis_sink;
 
-/* Faults until sink says done: start one step of the spec (a package's faults one right
- * after another), hold about interval_s (0.5–1.5×, from the seed); once at_once packages
+/* Faults until sink says done: start one step of the spec (a package's faults 0.1–0.5
+ * intervals apart), hold about interval_s (0.5–1.5×, from the seed); once at_once packages
  * are in force, stop the oldest (all of its faults) and stay calm about interval_s.
  * Then stop them all and heal every node. Agents
  * get a heartbeat every few seconds throughout. 0, or -1 when some start, stop or heal

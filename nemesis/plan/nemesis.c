@@ -20,8 +20,9 @@
  *              picks "primaries" half the time when the target can say who is primary
  *              (a clock fault without targets too): the leader is where a leader-based
  *              system's bugs live, so the nemesis looks there first.
- *   packages   a step A+B starts A then B at once and stops them together (oldest
- *              first); --at-once counts packages.
+ *   packages   a step A+B starts A, then B 0.1-0.5 intervals later (while A takes
+ *              effect), and stops them together (oldest first); --at-once counts
+ *              packages.
  * Every request is answered by the agent with the monotonic time it took effect, which
  * goes into the event as applied_ns. */
 #include "nemesis.h"
@@ -277,9 +278,8 @@ static bool kind_active(const fl_nemesis *n, fl_fault_kind kind) {
     return false;
 }
 
-/* A step of the spec none of whose kinds is in force, at random; NULL when none is. */
-static const fl_fault_step *pick_step(fl_nemesis *n) {
-    const fl_fault_step *candidates[FL_SPEC_FAULTS_MAX];
+/* The steps of the spec none of whose kinds is in force: how many, into candidates. */
+static size_t free_steps(const fl_nemesis *n, const fl_fault_step **candidates) {
     size_t count = 0;
     for (size_t s = 0; s < n->spec.step_count; s++) {
         const fl_fault_step *step = &n->spec.steps[s];
@@ -288,6 +288,18 @@ static const fl_fault_step *pick_step(fl_nemesis *n) {
             free_kinds &= !kind_active(n, n->spec.faults[i].kind);
         if (free_kinds) candidates[count++] = step;
     }
+    return count;
+}
+
+bool fl_nemesis_can_start(const fl_nemesis *n) {
+    const fl_fault_step *candidates[FL_SPEC_FAULTS_MAX];
+    return fl_nemesis_package_starting(n) || free_steps(n, candidates) > 0;
+}
+
+/* A step that can start, at random; NULL when none can. */
+static const fl_fault_step *pick_step(fl_nemesis *n) {
+    const fl_fault_step *candidates[FL_SPEC_FAULTS_MAX];
+    size_t count = free_steps(n, candidates);
     return count ? candidates[fl_rng_below(&n->rng, count)] : NULL;
 }
 
@@ -340,6 +352,11 @@ size_t fl_nemesis_packages_in_force(const fl_nemesis *n) {
 
 bool fl_nemesis_package_stopping(const fl_nemesis *n) {
     return n->active_count > 0 && n->active[0].package == n->stopped_package;
+}
+
+long fl_nemesis_package_gap_ms(fl_nemesis *n, double interval_s) {
+    double factor = 0.1 + (double)fl_rng_below(&n->rng, 401) / 1000.0;
+    return (long)(interval_s * 1000 * factor);
 }
 
 long fl_nemesis_hold_ms(fl_nemesis *n, double interval_s) {

@@ -74,8 +74,14 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
  * …, "applied_ns":{node: agent mono_ns}}, "package": its number when the step has more
  * than one fault), or NULL with err. */
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
-/* Whether the package being started has faults left to start (start them at once). */
+/* Whether the package being started has faults left to start. */
 bool fl_nemesis_package_starting(const fl_nemesis *n);
+/* How long to wait before the next fault of a package: 0.1–0.5 × interval_s, from the
+ * seed, so it lands while the previous one takes effect (an election under way after a
+ * cut, a strobe already flipping when the leader is cut off). */
+long fl_nemesis_package_gap_ms(fl_nemesis *n, double interval_s);
+/* Whether some step of the spec could start now (none of its kinds in force). */
+bool fl_nemesis_can_start(const fl_nemesis *n);
 /* Stop the oldest fault in force (heal, resume, restart, reset): its stop event value,
  * with "error" (also in err) when part of the stop failed; NULL only when none is in
  * force. */
