@@ -18,6 +18,8 @@ packages=(
   libmicrohttpd-dev                  # faultline serve
   chromium                           # the report's browser tests (headless)
   libxml2-utils curl                 # junit.xml against its XSD (xmllint); serve's test
+  python3-yaml                       # the CI examples' test parses ci/*.yml (PyYAML)
+  git                                # the build's commit stamp (version/); CI containers lack it
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -9,3 +9,12 @@ check() { # description, command...
     if "$@"; then ok "$what"; else bad "$what"; fi
 }
 root_net() { ip -o link | sed 's/link\/ether.*//'; ip -o addr; ip route; }
+# A scratch folder DIR (KEEP=1 keeps it) holding a local cluster of its own in CDIR, taken
+# down at exit; FL must be set. Exits 1 when the cluster does not come up.
+scratch_cluster() {
+    DIR=$(mktemp -d "/tmp/fl-$(basename "$0" .sh).XXXXXX")
+    CDIR=$DIR/cluster
+    trap '"$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
+          if [ -n "${KEEP:-}" ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi' EXIT
+    "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+}
