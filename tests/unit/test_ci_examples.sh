@@ -47,7 +47,7 @@ if [ -s "$TMP/invocations" ]; then
     for file in github gitlab; do
         : >"$TMP/$file.listed"
         n=0 good=0
-        while IFS=$'\t' read -r where shard argv; do
+        while IFS=$'\t' read -r where _ argv; do
             case $where in "$file"*) ;; *) continue ;; esac
             mapfile -t args < <(jq -r '.[]' <<<"$argv")
             n=$((n + 1))
