@@ -108,7 +108,6 @@ static int parse_flags(int argc, char **argv, options *o, bool *help) {
 static int resolve(const options *o, suite_test *t) {
     json_t *settings = json_object_get(t->entry, "settings");
     const char *where = json_string_value(json_object_get(t->entry, "where"));
-    fl_test_config_init(&t->config);
     if (json_object_get(settings, "junit")) {
         fprintf(stderr, "%s: \"junit\": not a setting of a suite's test (faultline suite "
                 "--junit FILE writes every test's runs)\n", where);
@@ -116,15 +115,10 @@ static int resolve(const options *o, suite_test *t) {
     }
     if (o->store) json_object_set_new(settings, "store", json_string(o->store));
     if (o->nodes_file) json_object_set_new(settings, "nodes-file", json_string(o->nodes_file));
-    int rc = fl_test_config_apply_json(&t->config, settings, where);
-    if (rc) return rc;
-    fl_test_config_apply_target_defaults(&t->config);
     char err[2048];
-    if (fl_test_validate(&t->config, err, sizeof err) != 0) {
-        fprintf(stderr, "%s: %s\n", where, err);
-        return FL_EXIT_DATAERR;
-    }
-    return 0;
+    int rc = fl_test_config_resolve(&t->config, settings, where, err, sizeof err);
+    if (rc == FL_EXIT_USAGE) fprintf(stderr, "%s: %s\n", where, err);
+    return rc ? FL_EXIT_DATAERR : 0;
 }
 
 /* How long a test should take, for balancing the shards: its runs' main phases,

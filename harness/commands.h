@@ -12,5 +12,6 @@ int fl_cmd_suite(int argc, char **argv);
 int fl_cmd_targets(int argc, char **argv);
 int fl_cmd_report(int argc, char **argv);
 int fl_cmd_serve(int argc, char **argv);
+int fl_cmd_zoo(int argc, char **argv);
 
 #endif

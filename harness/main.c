@@ -31,6 +31,7 @@ static const struct {
 } commands[] = {
     {"test", fl_cmd_test, "run a test: clients and faults against a target, then check the history"},
     {"suite", fl_cmd_suite, "run a suite file's tests (a list and/or a matrix), sharded for CI"},
+    {"zoo", fl_cmd_zoo, "run every target's correct mode and seeded bug; print the detection matrix"},
     {"targets", fl_cmd_targets, "list the targets, their options and seeded bugs"},
     {"check", fl_cmd_check, "check histories offline (linearizability per key)"},
     {"report", fl_cmd_report, "write a run's self-contained HTML report (report.html)"},

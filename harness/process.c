@@ -58,6 +58,45 @@ int fl_run(const char *const argv[], const char *input, char *err, size_t err_by
     return -1;
 }
 
+int fl_run_capture(const char *const argv[], char *out, size_t bytes, char *err,
+                   size_t err_bytes) {
+    int outpipe[2];
+    if (bytes < 2 || pipe2(outpipe, O_CLOEXEC) != 0)
+        return snprintf(err, err_bytes, "pipe: %s", strerror(errno)), -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(outpipe[1], 1);
+        dup2(outpipe[1], 2);
+        execvp(argv[0], (char *const *)argv);
+        fprintf(stderr, "cannot run %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(outpipe[1]);
+    size_t got = 0;
+    ssize_t n;
+    /* a long output keeps its end: the last half of the buffer moves to the front */
+    while ((n = read(outpipe[0], out + got, bytes - 1 - got)) > 0) {
+        got += (size_t)n;
+        if (got == bytes - 1) {
+            size_t keep = (bytes - 1) / 2;
+            memmove(out, out + got - keep, keep);
+            got = keep;
+        }
+    }
+    out[got] = '\0';
+    close(outpipe[0]);
+    int status;
+    if (pid < 0 || waitpid(pid, &status, 0) < 0)
+        return snprintf(err, err_bytes, "fork: %s", strerror(errno)), -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    char cmd[512];
+    describe(argv, cmd, sizeof cmd);
+    snprintf(err, err_bytes, "`%s` died of signal %d", cmd, WTERMSIG(status));
+    return -1;
+}
+
 pid_t fl_spawn_detached(const char *const argv[], const char *log_path, char *err,
                         size_t err_bytes) {
     int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -9,6 +9,11 @@
 /* Run argv and wait; stdin from `input` (NULL: /dev/null). 0 when it exited 0; else -1
  * and err holds the command and what it printed on stderr. */
 int fl_run(const char *const argv[], const char *input, char *err, size_t err_bytes);
+/* Run argv and wait, stdin /dev/null, stdout and stderr together into out (bytes long,
+ * NUL-ended): the last bytes - 1 of them when it printed more. Its exit status (0-255),
+ * or -1 with err when it could not be run or died of a signal. */
+int fl_run_capture(const char *const argv[], char *out, size_t bytes, char *err,
+                   size_t err_bytes);
 /* Start argv detached (own session, stdin /dev/null, stdout and stderr to log_path);
  * its pid, or -1. */
 pid_t fl_spawn_detached(const char *const argv[], const char *log_path, char *err,

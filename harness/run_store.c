@@ -2,6 +2,7 @@
 #include "run_store.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,15 +28,16 @@ int fl_mkdirs(const char *path, char *err, size_t err_bytes) {
     return 0;
 }
 
-int fl_run_store_create(const char *store, const char *name, char *dir, size_t bytes,
-                        char *err, size_t err_bytes) {
+static int create_stamped(const char *store, const char *name, bool utc, char *dir,
+                          size_t bytes, char *err, size_t err_bytes) {
     char parent[4096], stamp[32];
     snprintf(parent, sizeof parent, "%s/%s", store, name);
     if (fl_mkdirs(parent, err, err_bytes) != 0) return -1;
     time_t now = time(NULL);
     struct tm tm;
-    localtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+    if (utc) gmtime_r(&now, &tm);
+    else localtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, utc ? "%Y%m%dT%H%M%SZ" : "%Y%m%dT%H%M%S", &tm);
     for (int n = 1;; n++) {
         if (n == 1) snprintf(dir, bytes, "%s/%s", parent, stamp);
         else snprintf(dir, bytes, "%s/%s-%d", parent, stamp, n);
@@ -57,4 +59,14 @@ int fl_run_store_create(const char *store, const char *name, char *dir, size_t b
         return -1;
     }
     return 0;
+}
+
+int fl_run_store_create(const char *store, const char *name, char *dir, size_t bytes,
+                        char *err, size_t err_bytes) {
+    return create_stamped(store, name, false, dir, bytes, err, err_bytes);
+}
+
+int fl_run_store_create_utc(const char *store, const char *name, char *dir, size_t bytes,
+                            char *err, size_t err_bytes) {
+    return create_stamped(store, name, true, dir, bytes, err, err_bytes);
 }

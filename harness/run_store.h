@@ -9,6 +9,10 @@
  * point latest at it. Its path in dir; 0, or -1 with err. */
 int fl_run_store_create(const char *store, const char *name, char *dir, size_t bytes,
                         char *err, size_t err_bytes);
+/* The same with a UTC time stamp, YYYYmmddTHHMMSSZ (the zoo's pages: nights compare
+ * wherever the store is read), so it is never taken for a run directory. */
+int fl_run_store_create_utc(const char *store, const char *name, char *dir, size_t bytes,
+                            char *err, size_t err_bytes);
 /* mkdir -p; 0, or -1 with err. */
 int fl_mkdirs(const char *path, char *err, size_t err_bytes);
 

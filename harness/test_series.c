@@ -18,6 +18,15 @@ static double since(const struct timespec *t0) {
     return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+int fl_test_config_resolve(fl_test_config *c, json_t *settings, const char *where, char *err,
+                           size_t bytes) {
+    fl_test_config_init(c);
+    int rc = fl_test_config_apply_json(c, settings, where);
+    if (rc) return rc;
+    fl_test_config_apply_target_defaults(c);
+    return fl_test_validate(c, err, bytes) != 0 ? FL_EXIT_USAGE : 0;
+}
+
 int fl_test_series(const fl_test_config *c, volatile sig_atomic_t *stop, json_t *runs) {
     int status = FL_EXIT_VALID;
     for (int i = 0; i < c->test_count && !*stop; i++) {

@@ -10,6 +10,14 @@
 
 #include "test_config.h"
 
+/* A test's settings object (the --config form: a suite's test, a zoo row) made into c:
+ * fl_test_config_init, the settings, the target's defaults for what they leave unset,
+ * then the checks a run makes before it touches a node (fl_test_validate). 0; 65 when
+ * the settings do not apply (the message printed, starting with where); 64 when the
+ * checks refuse them, with err. c is to be freed either way. */
+int fl_test_config_resolve(fl_test_config *c, json_t *settings, const char *where, char *err,
+                           size_t bytes);
+
 /* Runs c's test_count runs, printing one line each (verdict, seed, ok/fail/info, run
  * directory), and appends one summary per run to runs:
  *   {"valid", "ok", "fail", "info", "dir", "seed", "exit", "seconds",

@@ -1,6 +1,7 @@
 /* The store's index page (see store_index.h): data as embedded JSON, drawn by inline
  * JavaScript with textContent only; no network, opens from file:// as well. */
 #include "store_index.h"
+#include "zoo.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -12,13 +13,7 @@
 #include <unistd.h>
 
 static const char page_head[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-    "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
-    "<title>faultline runs</title>\n<style>\n"
-    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328}\n"
+    FL_STORE_PAGE_START("faultline runs")
     "h1{font-size:1.4em;margin:0 0 .5em}\n"
     "#filters{display:flex;flex-wrap:wrap;gap:1em;align-items:center;margin:.5em 0 1em}\n"
     "#filters label{cursor:pointer}\n"
@@ -32,7 +27,9 @@ static const char page_head[] =
     ".checkers{font-size:.85em;color:#57606a}.checker-anomaly{color:#cf222e;font-weight:600}\n"
     ".links a{margin-right:.6em;white-space:nowrap}.muted{color:#57606a}\n"
     ".started,.seed,.duration{white-space:nowrap}\n"
+    "#zoo-pages h2{font-size:1.1em;margin:.5em 0 .3em}#zoo-pages li{margin:.15em 0}\n"
     "</style>\n</head>\n<body>\n<h1>faultline runs</h1>\n"
+    "<section id=\"zoo-pages\" hidden><h2>Zoo nights</h2><ul id=\"zoos\"></ul></section>\n"
     "<noscript><p>This page draws its table with JavaScript; the list of runs is in the "
     "runs-data element of the page source.</p></noscript>\n"
     "<div id=\"filters\"><span id=\"verdict-filters\"></span>\n"
@@ -134,11 +131,29 @@ static const char page_script[] =
     "document.getElementById(\"name-filter\").addEventListener(\"input\", function () { remember(); render(); });\n"
     "document.getElementById(\"footer\").textContent = \"generated \" + data.generated +\n"
     "  (data.not_listed ? \"; \" + data.not_listed + \" older runs not listed\" : \"\");\n"
-    "render();\n})();\n</script>\n</body>\n</html>\n";
+    "render();\n"
+    "/* the zoo's pages (faultline zoo): one line each, newest first */\n"
+    "const zoos = data.zoos || [];\n"
+    "zoos.forEach(function (z) {\n"
+    "  if (!safeHref(z.href)) return;\n"
+    "  const li = el(\"li\", \"zoo\");\n"
+    "  const a = el(\"a\", null, \"zoo of \" + z.started);\n"
+    "  a.setAttribute(\"href\", z.href);\n"
+    "  li.appendChild(a);\n"
+    "  let bugs = 0, caught = 0, runs = 0, alarms = 0, errors = 0;\n"
+    "  (z.rows || []).forEach(function (r) {\n"
+    "    errors += r.errors;\n"
+    "    if (r.correct) { alarms += r.detected; return; }\n"
+    "    bugs++; caught += r.detected; runs += r.runs;\n  });\n"
+    "  li.appendChild(el(\"span\", \"muted\", \": \" + bugs + \" bugs, \" + caught + \"/\" + runs +\n"
+    "    \" bug runs detected, \" + alarms + \" false alarms, \" + errors + \" errors\"));\n"
+    "  document.getElementById(\"zoos\").appendChild(li);\n});\n"
+    "document.getElementById(\"zoo-pages\").hidden = zoos.length === 0;\n"
+    "})();\n</script>\n</body>\n</html>\n";
 
 /* JSON text made safe inside <script>: no '<' (so no "</script>"), '>' or '&'. These
  * can only occur inside JSON strings, where \uXXXX means the same character. */
-static void put_json(FILE *out, const json_t *v) {
+void fl_store_put_json(FILE *out, const json_t *v) {
     char *text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
     for (const char *c = text ? text : "null"; *c; c++) {
         if (*c == '<') fputs("\\u003c", out);
@@ -162,9 +177,13 @@ int fl_store_index_render(FILE *out, const char *store_dir, char *err, size_t by
     fputs(page_head, out);
     /* one run per line: readable, and easy for a script to grep */
     fprintf(out, "<script type=\"application/json\" id=\"runs-data\">\n"
-                 "{\"generated\":\"%s\",\"not_listed\":%zu,\"runs\":[\n", generated, not_listed);
+                 "{\"generated\":\"%s\",\"not_listed\":%zu,\"zoos\":", generated, not_listed);
+    json_t *zoos = fl_store_scan_zoos(store_dir);
+    fl_store_put_json(out, zoos);
+    json_decref(zoos);
+    fputs(",\"runs\":[\n", out);
     for (size_t i = 0; i < json_array_size(runs); i++) {
-        put_json(out, json_array_get(runs, i));
+        fl_store_put_json(out, json_array_get(runs, i));
         fputs(i + 1 < json_array_size(runs) ? ",\n" : "\n", out);
     }
     fputs("]}\n</script>\n", out);
@@ -174,12 +193,15 @@ int fl_store_index_render(FILE *out, const char *store_dir, char *err, size_t by
     return 0;
 }
 
-int fl_store_index_write(const char *store_dir, char *err, size_t bytes) {
-    assert(store_dir);
-    char tmp[4200], path[4200];
-    if (snprintf(path, sizeof path, "%s/index.html", store_dir) >= (int)sizeof path)
-        return snprintf(err, bytes, "%s: path too long", store_dir), -1;
-    snprintf(tmp, sizeof tmp, "%s/.index.html.XXXXXX", store_dir);
+int fl_store_write_file(const char *path, fl_store_render_fn render, const void *arg, char *err,
+                        size_t bytes) {
+    assert(path && render);
+    char tmp[4200];
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) : 1;
+    if (snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", dir_len, slash ? path : ".",
+                 slash ? slash + 1 : path) >= (int)sizeof tmp)
+        return snprintf(err, bytes, "%s: path too long", path), -1;
     int fd = mkstemp(tmp);
     if (fd < 0) return snprintf(err, bytes, "mkstemp %s: %s", tmp, strerror(errno)), -1;
     FILE *out = fdopen(fd, "w");
@@ -189,8 +211,8 @@ int fl_store_index_write(const char *store_dir, char *err, size_t bytes) {
         unlink(tmp);
         return -1;
     }
-    fchmod(fd, 0644); /* mkstemp makes it private; the index is for anyone who reads the store */
-    int rc = fl_store_index_render(out, store_dir, err, bytes);
+    fchmod(fd, 0644); /* mkstemp makes it private; the pages are for anyone who reads the store */
+    int rc = render(out, arg, err, bytes);
     if (fclose(out) != 0 && rc == 0) rc = -1, snprintf(err, bytes, "writing %s: %s", tmp, strerror(errno));
     if (rc == 0 && rename(tmp, path) != 0) {
         snprintf(err, bytes, "rename %s to %s: %s", tmp, path, strerror(errno));
@@ -198,4 +220,16 @@ int fl_store_index_write(const char *store_dir, char *err, size_t bytes) {
     }
     if (rc != 0) unlink(tmp);
     return rc;
+}
+
+static int render_index(FILE *out, const void *store_dir, char *err, size_t bytes) {
+    return fl_store_index_render(out, store_dir, err, bytes);
+}
+
+int fl_store_index_write(const char *store_dir, char *err, size_t bytes) {
+    assert(store_dir);
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/index.html", store_dir) >= (int)sizeof path)
+        return snprintf(err, bytes, "%s: path too long", store_dir), -1;
+    return fl_store_write_file(path, render_index, store_dir, err, bytes);
 }

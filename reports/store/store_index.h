@@ -38,4 +38,24 @@ int fl_store_index_render(FILE *out, const char *store_dir, char *err, size_t by
 /* store_dir/index.html, through a temporary file renamed over it. 0, or -1 with err. */
 int fl_store_index_write(const char *store_dir, char *err, size_t bytes);
 
+/* The start of the store's pages (index.html, zoo.html) up to their <style>: no network
+ * (a Content-Security-Policy allowing only inline style and script), the base font. */
+#define FL_STORE_PAGE_START(title)                                                         \
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"               \
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"              \
+    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "             \
+    "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"                              \
+    "<title>" title "</title>\n<style>\n"                                                     \
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#1f2328}\n"
+
+/* A page written by render(out, arg, err, bytes) (0, or -1 with err) into path through a
+ * temporary file beside it, renamed over it, readable by all. 0, or -1 with err. */
+typedef int (*fl_store_render_fn)(FILE *out, const void *arg, char *err, size_t bytes);
+int fl_store_write_file(const char *path, fl_store_render_fn render, const void *arg, char *err,
+                        size_t bytes);
+
+/* v as compact JSON that is safe inside a <script> element: every '<', '>' and '&'
+ * written as \u003c, \u003e, \u0026 (they can only occur inside JSON strings). */
+void fl_store_put_json(FILE *out, const json_t *v);
+
 #endif

@@ -166,6 +166,7 @@ const fl_target fl_target_raftkv = {
     .options = rkv_options,
     .pidfile = "{workdir}/raftkv/raftkv.pid",
     .defaults = &rkv_defaults,
+    .simulator = "raft-sim",
     .setup = rkv_setup,
     .start = rkv_start,
     .stop = rkv_stop,

@@ -1,0 +1,135 @@
+/* The zoo's rows (see zoo_run.h): which modes of which targets, and the few settings
+ * the zoo gives each; everything else is the target's defaults, the same for its
+ * correct mode and every bug. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit_codes.h"
+#include "test_series.h"
+#include "zoo_run.h"
+
+static bool wanted_target(const fl_zoo_options *o, const fl_target *t) {
+    return !o->target || !strcmp(o->target, t->name);
+}
+
+/* The mode (NULL: correct) is one --bug selects. */
+static bool wanted_mode(const fl_zoo_options *o, const fl_target_bug *bug) {
+    if (!o->bug) return true;
+    return bug ? !strcmp(o->bug, bug->name) : !strcmp(o->bug, "correct");
+}
+
+/* "faultline zoo: --target X: …; known: a, b" / "--bug X: …; known: correct, …". */
+static int refuse(const fl_zoo_options *o, bool target) {
+    fprintf(stderr, "faultline zoo: --%s %s: %s; known: ", target ? "target" : "bug",
+            target ? o->target : o->bug,
+            target ? "no such target" : o->target ? "no such bug of this target" : "no target has this bug");
+    if (!target) fputs("correct", stderr);
+    bool first = target;
+    for (size_t i = 0; fl_targets[i]; i++) {
+        const fl_target *t = fl_targets[i];
+        if (target) {
+            fprintf(stderr, "%s%s", first ? "" : ", ", t->name);
+            first = false;
+            continue;
+        }
+        if (!wanted_target(o, t)) continue;
+        for (size_t b = 0; t->bugs[b].name; b++) fprintf(stderr, ", %s", t->bugs[b].name);
+    }
+    fputc('\n', stderr);
+    return FL_EXIT_USAGE;
+}
+
+static json_t *row_settings(const fl_zoo_options *o, const fl_zoo_row *r) {
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    json_t *s = json_pack("{s:s,s:s,s:f,s:s,s:i,s:s}", "name", r->name, "target", r->target->name,
+                          "time-limit", o->time_limit_s, "seed", seed, "test-count",
+                          r->bug ? o->runs : o->correct_runs, "store", o->store);
+    if (r->bug) json_object_set_new(s, "bug", json_string(r->bug->name));
+    if (o->nodes_file) json_object_set_new(s, "nodes-file", json_string(o->nodes_file));
+    return s;
+}
+
+/* Resolves the row as `faultline suite` resolves a test; a refusal is kept, not fatal:
+ * the row then shows why it did not run. */
+static void resolve_row(const fl_zoo_options *o, fl_zoo_row *r) {
+    r->settings = row_settings(o, r);
+    char where[200];
+    snprintf(where, sizeof where, "faultline zoo: %s", r->name);
+    int rc = fl_test_config_resolve(&r->config, r->settings, where, r->refused, sizeof r->refused);
+    if (rc == FL_EXIT_DATAERR) snprintf(r->refused, sizeof r->refused, "its settings do not apply");
+    else if (rc == 0) r->refused[0] = '\0';
+}
+
+int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count) {
+    *count = 0;
+    *rows = calloc(FL_ZOO_PLAN_ROWS_MAX, sizeof **rows);
+    if (!*rows) return fputs("faultline zoo: out of memory\n", stderr), FL_EXIT_HARNESS;
+    bool target_known = false;
+    for (size_t i = 0; fl_targets[i]; i++) {
+        const fl_target *t = fl_targets[i];
+        if (!wanted_target(o, t)) continue;
+        target_known = true;
+        for (size_t b = 0; b == 0 || t->bugs[b - 1].name; b++) { /* b = 0: correct mode */
+            const fl_target_bug *bug = b ? &t->bugs[b - 1] : NULL;
+            if (!wanted_mode(o, bug)) continue;
+            if (*count == FL_ZOO_PLAN_ROWS_MAX) {
+                fprintf(stderr, "faultline zoo: more than %d rows\n", FL_ZOO_PLAN_ROWS_MAX);
+                return FL_EXIT_HARNESS;
+            }
+            fl_zoo_row *r = &(*rows)[(*count)++];
+            r->target = t;
+            r->bug = bug;
+            snprintf(r->name, sizeof r->name, "zoo-%s-%s", t->name, bug ? bug->name : "correct");
+            resolve_row(o, r);
+        }
+    }
+    if (!target_known) return refuse(o, true);
+    if (*count == 0) return refuse(o, false);
+    return 0;
+}
+
+void fl_zoo_plan_free(fl_zoo_row *rows, size_t count) {
+    for (size_t i = 0; rows && i < count; i++) {
+        fl_test_config_free(&rows[i].config);
+        json_decref(rows[i].settings);
+    }
+    free(rows);
+}
+
+/* The settings the target's defaults filled, with their values. */
+static json_t *from_target(const fl_zoo_row *r) {
+    json_t *all = fl_test_config_json(&r->config), *picked = json_object();
+    for (size_t i = 0; r->config.target_defaults[i]; i++) {
+        const char *key = r->config.target_defaults[i];
+        json_object_set(picked, key, json_object_get(all, key));
+    }
+    json_decref(all);
+    return picked;
+}
+
+static void print_json(FILE *out, const json_t *v) {
+    char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    fputs(text ? text : "{}", out);
+    free(text);
+}
+
+void fl_zoo_list(FILE *out, const fl_zoo_row *rows, size_t count, int sim_seeds) {
+    for (size_t i = 0; i < count; i++) {
+        const fl_zoo_row *r = &rows[i];
+        json_t *given = json_deep_copy(r->settings), *defaults = from_target(r);
+        json_object_del(given, "name");
+        fprintf(out, "%s\t", r->name);
+        print_json(out, given);
+        fputc('\t', out);
+        print_json(out, defaults);
+        if (r->bug && r->bug->needs) fprintf(out, "\tneeds: %s", r->bug->needs);
+        if (r->target->simulator && sim_seeds > 0)
+            fprintf(out, "\tsimulator: %s, %d seeds", r->target->simulator, sim_seeds);
+        if (r->refused[0]) fprintf(out, "\tcannot run: %s", r->refused);
+        fputc('\n', out);
+        json_decref(given);
+        json_decref(defaults);
+    }
+}
