@@ -11,9 +11,7 @@ set -u
 FL=$1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_zoo_cli.XXXXXX") || exit 3
 trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0
-ok() { echo "ok   - $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+source "$(dirname "$0")/../cluster/check_lib.sh" # ok, bad and their counts
 
 # --- help ---
 "$FL" zoo --help >"$TMP/help" 2>&1; rc=$?
