@@ -48,15 +48,8 @@ cut -f1 "$TMP/list" >"$TMP/names"
 [ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/names" \
     && ok "--list: a row per correct mode and per bug ($(wc -l <"$TMP/names") rows, as faultline targets lists them)" \
     || bad "--list rows: $(diff "$TMP/want" "$TMP/names" | head)"
-if [ "$rc" = 0 ]; then
-    ok "--list: exit 0, every row resolves"
-elif [ "$rc" = 3 ] && ! grep "cannot run" "$TMP/list" | grep -qv "cannot run: --nemesis:"; then
-    # a tree whose fault-spec parser predates a target's default spec (A+B packages)
-    echo "NOTE - --list: exit 3: rows whose default fault spec this tree cannot parse:"
-    grep "cannot run" "$TMP/list" | cut -f1 | sed 's/^/NOTE -   /'
-else
-    bad "--list: exit $rc: $(grep 'cannot run' "$TMP/list" | head -3) $(cat "$TMP/list.err")"
-fi
+[ "$rc" = 0 ] && ok "--list: exit 0, every row resolves" \
+    || bad "--list: exit $rc: $(grep 'cannot run' "$TMP/list" | head -3) $(cat "$TMP/list.err")"
 grep -q "rows (about" "$TMP/list.err" && ok "--list says how many rows and how long" || bad "list footer: $(cat "$TMP/list.err")"
 extra=$(cut -f2 "$TMP/list" | jq -r 'keys[]' | sort -u | grep -vxE 'target|bug|time-limit|seed|test-count|store|nodes-file')
 [ -z "$extra" ] && ok "--list: each row sets only target, bug, time-limit, seed, test-count, store" \
