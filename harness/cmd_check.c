@@ -326,14 +326,14 @@ static int check_workload(const check_args *a, const fl_history *h, json_t *resu
         fl_error_set(err, h->source, 0, 0, "workload %s: %s", a->workload, msg);
         return -1;
     }
-    json_t *r = def->check(w, h, err);
+    size_t refused = 0;
+    json_t *r = fl_workload_check(def, w, h, NULL, &refused, err);
     def->free(w);
-    if (!r) return -1;
     json_object_update(json_object_get(results, "checkers"), json_object_get(r, "checkers"));
     json_object_set_new(results, "valid", fl_verdict_worst(json_object_get(results, "valid"),
                                                            json_object_get(r, "valid")));
     json_decref(r);
-    return 0;
+    return refused ? -1 : 0;
 }
 
 /* Check one history or run directory: its exit code, and its results object in *out. */
@@ -368,7 +368,7 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
     int refusal = FL_EXIT_DATAERR;
     for (size_t i = 0; i < a->checker_count + (a->workload ? 1 : 0); i++) {
         const fl_checker_def *def = i < a->checker_count ? a->checkers[i] : NULL;
-        int rc = def ? fl_checker_run_into(def, h, &opt, results, &err)
+        int rc = def ? fl_checker_run_or_record(def, h, &opt, results, &err)
                      : check_workload(a, h, results, &err);
         ran++;
         if (rc == 0) continue;
@@ -376,12 +376,6 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
         fl_error_format(&err, msg, sizeof msg);
         fprintf(stderr, "faultline check: %s: %s\n", def ? def->name : a->workload, msg);
         if (strstr(msg, "name one with --model")) refusal = FL_EXIT_USAGE;
-        json_object_set_new(json_object_get(results, "checkers"), def ? def->name : "workload",
-                            json_pack("{s:s,s:s}", "valid", "unknown", "error", msg));
-        json_t *unknown = json_string("unknown");
-        json_object_set_new(results, "valid",
-                            fl_verdict_worst(json_object_get(results, "valid"), unknown));
-        json_decref(unknown);
     }
     fl_history_free(h);
     if (refused == ran) {

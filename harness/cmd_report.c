@@ -123,8 +123,19 @@ static json_t *check_workload(const report_args *a, const fl_history *h, fl_erro
         fl_error_set(err, a->workload, 0, 0, "cannot set up the workload: %s", why);
         return NULL;
     }
-    json_t *results = def->check(w, h, err);
+    size_t refused = 0, checkers = 0;
+    while (def->checkers[checkers]) checkers++;
+    json_t *results = fl_workload_check(def, w, h, a->run_dir, &refused, err);
     def->free(w);
+    if (refused == checkers) { /* nothing checked: the history does not fit the workload */
+        json_decref(results);
+        return NULL;
+    }
+    if (refused > 0) { /* recorded as unknown in results; said here too */
+        char msg[1200];
+        fl_error_format(err, msg, sizeof msg);
+        fprintf(stderr, "faultline report: %s\n", msg);
+    }
     return results;
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdbool.h>
 
-#include "check.h"
+#include "result.h"
 
 static bool some_client_op_ok(const fl_history *h) {
     for (size_t i = 0; h && i < h->count; i++)

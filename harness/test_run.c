@@ -262,24 +262,20 @@ static int verdict_code(const json_t *valid) {
     return json_is_true(valid) ? FL_EXIT_VALID : json_is_false(valid) ? FL_EXIT_ANOMALY : FL_EXIT_UNKNOWN;
 }
 
-/* The checks every run gets whatever its workload: perf (an f that never succeeded makes
- * the run unknown) and log-pattern over the fetched node logs (a match makes it invalid;
- * logs that could not be read are reported but do not make a run unknown). */
+/* The checks every run gets whatever its workload, through the registry as the
+ * workload's: perf (an f that never succeeded makes the run unknown) and log-pattern over
+ * the fetched node logs (a match makes it invalid). A check that could not run (logs
+ * that could not be read) is reported but does not make the run unknown. */
 static void check_every_run(fl_run *r, const fl_history *h, json_t *results) {
+    static const char *const every_run[] = {"perf", "log-pattern"};
     fl_checker_options opt = {.run_dir = r->dir};
-    char msg[1200];
-    fl_error e;
-    if (fl_checker_run_into(fl_checker_find("perf"), h, &opt, results, &e) != 0) {
+    for (size_t i = 0; i < sizeof every_run / sizeof *every_run; i++) {
+        fl_error e;
+        if (fl_checker_run_into(fl_checker_find(every_run[i]), h, &opt, results, &e) == 0) continue;
+        char msg[1200];
         fl_error_format(&e, msg, sizeof msg);
-        fl_run_log(r, true, "perf: %s", msg);
+        fl_run_log(r, true, "%s: %s", every_run[i], msg);
     }
-    json_t *logs = fl_check_log_patterns(r->dir, NULL, msg, sizeof msg);
-    if (!logs) {
-        fl_run_log(r, true, "log-pattern: %s", msg);
-        return;
-    }
-    if (json_is_false(json_object_get(logs, "valid"))) json_object_set(results, "valid", json_false());
-    json_object_set_new(json_object_get(results, "checkers"), "log-pattern", logs);
 }
 
 /* Checks the history file as recorded; writes results.json; the verdict's exit code. */
@@ -295,12 +291,11 @@ static int phase_check(fl_run *r, json_t **results_out) {
         fl_run_log(r, true, "reading the history back: %s", msg);
         return FL_EXIT_HARNESS;
     }
-    json_t *results = r->wdef->check(r->workload, h, &e);
-    if (!results) {
+    size_t refused = 0;
+    json_t *results = fl_workload_check(r->wdef, r->workload, h, r->dir, &refused, &e);
+    if (refused > 0) { /* recorded as unknown in results; the other checkers stand */
         fl_error_format(&e, msg, sizeof msg);
         fl_run_log(r, true, "checking: %s", msg);
-        results = json_pack("{s:s,s:{s:{s:s,s:s}}}", "valid", "unknown", "checkers", "workload",
-                            "valid", "unknown", "error", msg);
     }
     check_every_run(r, h, results);
     json_t *nodes = json_object();

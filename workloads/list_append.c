@@ -46,20 +46,15 @@ static void la_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
     out->req_value = json_incref(out->value);
 }
 
-static json_t *la_check(fl_workload *w, const fl_history *h, fl_error *err) {
-    fl_lin_options lin = fl_workload_lin_options(&w->o, fl_model_find("list-append"));
-    json_t *linear = fl_check_linearizable(h, &lin, err);
-    if (!linear) return NULL;
-    json_t *session = fl_workload_session(&w->o, h);
-    json_t *valid = fl_verdict_worst(json_object_get(linear, "valid"),
-                                     json_object_get(session, "valid"));
-    return json_pack("{s:o,s:{s:o,s:o}}", "valid", valid, "checkers", "linearizable", linear,
-                     "session", session);
+static void la_checker_options(const fl_workload *w, fl_checker_options *o) {
+    o->lin = fl_workload_lin_options(&w->o, fl_model_find("list-append"));
+    o->guarantees = w->o.guarantees;
 }
 
 static void la_free(fl_workload *w) { free(w); }
 
 static const char *const la_needs[] = {"read", "append", NULL};
+static const char *const la_checkers[] = {"linearizable", "session", NULL};
 
 const fl_workload_def fl_workload_list_append = {
     .name = "list-append",
@@ -69,6 +64,7 @@ const fl_workload_def fl_workload_list_append = {
     .create = la_create,
     .next = la_next,
     .final_reads = NULL,
-    .check = la_check,
+    .checkers = la_checkers,
+    .checker_options = la_checker_options,
     .free = la_free,
 };

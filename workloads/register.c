@@ -57,20 +57,15 @@ static void reg_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
     out->req_value = json_incref(out->value);
 }
 
-static json_t *reg_check(fl_workload *w, const fl_history *h, fl_error *err) {
-    fl_lin_options lin =
-        fl_workload_lin_options(&w->o, fl_model_find(w->cas ? "cas-register" : "register"));
-    json_t *r = fl_check_linearizable(h, &lin, err);
-    if (!r) return NULL;
-    json_t *session = fl_workload_session(&w->o, h);
-    json_t *valid = fl_verdict_worst(json_object_get(r, "valid"), json_object_get(session, "valid"));
-    return json_pack("{s:o,s:{s:o,s:o}}", "valid", valid, "checkers", "linearizable", r,
-                     "session", session);
+static void reg_checker_options(const fl_workload *w, fl_checker_options *o) {
+    o->lin = fl_workload_lin_options(&w->o, fl_model_find(w->cas ? "cas-register" : "register"));
+    o->guarantees = w->o.guarantees;
 }
 
 static void reg_free(fl_workload *w) { free(w); }
 
 static const char *const reg_needs[] = {"read", "write", NULL};
+static const char *const reg_checkers[] = {"linearizable", "session", NULL};
 
 const fl_workload_def fl_workload_register = {
     .name = "register",
@@ -79,6 +74,7 @@ const fl_workload_def fl_workload_register = {
     .create = reg_create,
     .next = reg_next,
     .final_reads = NULL,
-    .check = reg_check,
+    .checkers = reg_checkers,
+    .checker_options = reg_checker_options,
     .free = reg_free,
 };

@@ -51,16 +51,10 @@ static json_t *set_final_reads(fl_workload *w) {
     return plan;
 }
 
-static json_t *set_check(fl_workload *w, const fl_history *h, fl_error *err) {
-    (void)w;
-    json_t *r = fl_check_set(h, err);
-    if (!r) return NULL;
-    return json_pack("{s:O,s:{s:o}}", "valid", json_object_get(r, "valid"), "checkers", "set", r);
-}
-
 static void set_free(fl_workload *w) { free(w); }
 
 static const char *const set_needs[] = {"read", "write", NULL};
+static const char *const set_checkers[] = {"set", NULL};
 
 const fl_workload_def fl_workload_set = {
     .name = "set",
@@ -69,6 +63,7 @@ const fl_workload_def fl_workload_set = {
     .create = set_create,
     .next = set_next,
     .final_reads = set_final_reads,
-    .check = set_check,
+    .checkers = set_checkers,
+    .checker_options = NULL,
     .free = set_free,
 };

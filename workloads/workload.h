@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "checkers.h"
 #include "history.h"
 
 typedef struct fl_workload fl_workload;
@@ -59,10 +60,21 @@ typedef struct fl_workload_def {
      * every node, recording one read op per node whose value lists the elements whose
      * key held a value (NULL: none). New reference. */
     json_t *(*final_reads)(fl_workload *w);
-    /* Check a history: {"valid":…, "checkers":{name: result}} or NULL with err. */
-    json_t *(*check)(fl_workload *w, const fl_history *h, fl_error *err);
+    /* The checkers its histories are checked with (checkers/registry names, in order,
+     * NULL-terminated), and this workload's options for them (the model, the session
+     * guarantees), over o's defaults. fl_workload_check runs them. */
+    const char *const *checkers;
+    void (*checker_options)(const fl_workload *w, fl_checker_options *o);
     void (*free)(fl_workload *w);
 } fl_workload_def;
+
+/* Check h with def's checkers through the registry (the one way verdicts are composed:
+ * fl_checker_run_into): {"valid", "checkers": {name: result}}. A checker that refuses
+ * the history (an op that does not fit it) is recorded as {"valid": "unknown", "error"}
+ * and the others' verdicts stand; *refused counts them and err holds the last one's
+ * error. run_dir: for checkers that read the run's files. */
+json_t *fl_workload_check(const fl_workload_def *def, const fl_workload *w, const fl_history *h,
+                          const char *run_dir, size_t *refused, fl_error *err);
 
 /* Keys that rotate as jepsen.independent's do: the workers are split into groups of
  * threads_per_key, each group works on its own key until that key has had ops_per_key
@@ -84,9 +96,6 @@ json_t *fl_key_rotation_next(fl_key_rotation *r, int worker);
  * whole check, every key included) and a memory cap of half the machine's memory, so
  * that an undecided search ends as unknown, not out of memory. */
 fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_model *model);
-/* The session checker's result, or {"valid":"unknown","error":…} when it refuses the
- * history's shape, so that the workload's other verdicts still stand (new reference). */
-json_t *fl_workload_session(const fl_workload_options *o, const fl_history *h);
 
 extern const fl_workload_def *const fl_workloads[];
 const fl_workload_def *fl_workload_find(const char *name);

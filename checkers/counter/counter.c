@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "result.h"
 #include "empty_history.h"
 
 #define ERRORS_SHOWN 100

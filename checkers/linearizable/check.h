@@ -27,9 +27,5 @@ json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_e
  * start-up, before any thread. */
 void fl_lin_tune_malloc(void);
 
-/* The worst of two verdicts: false beats "unknown" beats true (new reference). */
-json_t *fl_verdict_worst(const json_t *a, const json_t *b);
-/* A history op pair as JSON for explanations: invocation and outcome (new reference). */
-json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos);
 
 #endif

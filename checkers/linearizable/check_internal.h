@@ -4,6 +4,7 @@
 #define FL_CHECK_INTERNAL_H
 
 #include "check.h"
+#include "result.h"
 #include "partition.h"
 #include "search.h"
 #include "window.h"

@@ -10,31 +10,9 @@
 #define PREFIX_SHOWN_MAX 1000
 #define CONCURRENT_SHOWN_MAX 32
 
-json_t *fl_verdict_worst(const json_t *a, const json_t *b) {
-    if (json_is_false(a) || json_is_false(b)) return json_false();
-    if (json_is_string(a) || json_is_string(b)) return json_string("unknown");
-    return json_true();
-}
-
 static json_t *verdict_json(fl_verdict v) {
     return v == FL_VERDICT_VALID ? json_true()
            : v == FL_VERDICT_INVALID ? json_false() : json_string("unknown");
-}
-
-json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos) {
-    const fl_op *inv = &h->ops[invoke_pos];
-    const fl_op *done = inv->pair == FL_NO_PAIR ? NULL : &h->ops[inv->pair];
-    json_t *o = json_object();
-    json_object_set_new(o, "index", json_integer(inv->index));
-    json_object_set_new(o, "process", json_integer(inv->process));
-    json_object_set_new(o, "f", json_string(inv->f));
-    json_object_set_new(o, "value", inv->value ? json_incref(inv->value) : json_null());
-    json_object_set_new(o, "type", json_string(done ? fl_op_type_name(done->type) : "info"));
-    if (done && done->value && !(inv->value && json_equal(inv->value, done->value)))
-        json_object_set_new(o, "output", json_incref(done->value));
-    json_object_set_new(o, "complete_index", done ? json_integer(done->index) : json_null());
-    if (inv->line) json_object_set_new(o, "line", json_integer(inv->line));
-    return o;
 }
 
 /* A key's name in the result: a string key as itself, the nil key as "nil", any other

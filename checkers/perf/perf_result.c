@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "result.h"
 #include "perf_internal.h"
 
 #define NEVER_OK_SHOWN_MAX 100

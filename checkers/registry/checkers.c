@@ -2,6 +2,7 @@
  * convention over each checker's own API. */
 #include "checkers.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -83,10 +84,8 @@ const fl_checker_def *fl_checker_find(const char *name) {
     return NULL;
 }
 
-int fl_checker_run_into(const fl_checker_def *def, const fl_history *h,
-                        const fl_checker_options *o, json_t *results, fl_error *err) {
-    json_t *r = def->run(h, o, err);
-    if (!r) return -1;
+/* Put r under name in results' "checkers" and fold its verdict into "valid". */
+static void add_result(json_t *results, const char *name, json_t *r) {
     json_t *checkers = json_object_get(results, "checkers");
     if (!checkers) {
         checkers = json_object();
@@ -95,6 +94,24 @@ int fl_checker_run_into(const fl_checker_def *def, const fl_history *h,
     const json_t *before = json_object_get(results, "valid");
     json_t *worse = fl_verdict_worst(before ? before : json_true(), json_object_get(r, "valid"));
     json_object_set_new(results, "valid", worse);
-    json_object_set_new(checkers, def->name, r);
+    json_object_set_new(checkers, name, r);
+}
+
+int fl_checker_run_into(const fl_checker_def *def, const fl_history *h,
+                        const fl_checker_options *o, json_t *results, fl_error *err) {
+    assert(def);
+    assert(json_is_object(results));
+    json_t *r = def->run(h, o, err);
+    if (!r) return -1;
+    add_result(results, def->name, r);
     return 0;
+}
+
+int fl_checker_run_or_record(const fl_checker_def *def, const fl_history *h,
+                             const fl_checker_options *o, json_t *results, fl_error *err) {
+    if (fl_checker_run_into(def, h, o, results, err) == 0) return 0;
+    char msg[FL_ERR_BYTES + 256];
+    fl_error_format(err, msg, sizeof msg);
+    add_result(results, def->name, json_pack("{s:s,s:s}", "valid", "unknown", "error", msg));
+    return -1;
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 
 #include "check.h"
+#include "result.h"
 #include "history.h"
 #include "log_pattern.h"
 #include "perf.h"
@@ -38,5 +39,11 @@ const fl_checker_def *fl_checker_find(const char *name);
  * folding its verdict into "valid". 0, or -1 with err (nothing added). */
 int fl_checker_run_into(const fl_checker_def *def, const fl_history *h,
                         const fl_checker_options *o, json_t *results, fl_error *err);
+
+/* As fl_checker_run_into, but a checker that refuses the input (an op that does not fit
+ * it) is recorded under its name as {"valid": "unknown", "error": …} and folded in as
+ * unknown, so the other checkers' verdicts stand. 0, or -1 with err when it refused. */
+int fl_checker_run_or_record(const fl_checker_def *def, const fl_history *h,
+                             const fl_checker_options *o, json_t *results, fl_error *err);
 
 #endif

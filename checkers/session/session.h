@@ -91,7 +91,7 @@
  *                  them: {"rule", "explanation": one sentence naming the ops by index,
  *                  "key", "session": the process whose guarantee broke (for mw and
  *                  wfr the appending one), "ops": [op, ...] as fl_op_pair_json shows
- *                  them (checkers/linearizable/check.h): the earlier op(s) then the
+ *                  them (checkers/history/result.h): the earlier op(s) then the
  *                  read],
  *              "rules": names of the rules applied,
  *              "checked_keys": keys the guarantee was checked on,

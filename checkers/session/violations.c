@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
+#include "result.h"
 #include "session_internal.h"
 
 #define VALUE_TEXT_MAX 48 /* characters of a value shown in an explanation */

@@ -64,7 +64,7 @@
  *    "duplicated", "duplicated_count", "recovered", "recovered_count",
  *    "keys_without_final_read": [keys, first 100; null for the set without a key] (only
  *        when there are final reads but some set with adds has none)}
- *   An add is shown as fl_op_pair_json shows ops (checkers/linearizable/check.h):
+ *   An add is shown as fl_op_pair_json shows ops (checkers/history/result.h):
  *   {"index", "process", "f", "value", "type" (of the completion; "info" if none),
  *    "complete_index" (null if none), "line", and "time" / "complete_time" (ns) and
  *    "node" (the completion's) when present}.

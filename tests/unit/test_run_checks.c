@@ -61,8 +61,10 @@ static json_t *run_check(const fl_test_config *c, const char *text) {
     assert_non_null(w);
     fl_history *h = history(text);
     fl_error err;
-    json_t *r = def->check(w, h, &err);
+    size_t refused = 0;
+    json_t *r = fl_workload_check(def, w, h, NULL, &refused, &err);
     assert_non_null(r);
+    assert_int_equal(refused, 0);
     def->free(w);
     fl_history_free(h);
     return r;
@@ -204,6 +206,52 @@ static void test_anomaly_beats_nothing_ok(void **state) {
     json_decref(results);
 }
 
+/* Every workload names checkers the registry has, at least one. */
+static void test_workload_checkers(void **state) {
+    (void)state;
+    for (size_t i = 0; fl_workloads[i]; i++) {
+        const fl_workload_def *def = fl_workloads[i];
+        assert_non_null(def->checkers);
+        assert_non_null(def->checkers[0]);
+        for (size_t k = 0; def->checkers[k]; k++)
+            if (!fl_checker_find(def->checkers[k]))
+                fail_msg("workload %s names checker %s, which the registry lacks", def->name,
+                         def->checkers[k]);
+    }
+}
+
+/* A checker that refuses the history (an op its model cannot take) is recorded as unknown
+ * with its error, and the workload's other checkers still give their verdicts. */
+static void test_refusal_recorded_others_stand(void **state) {
+    (void)state;
+    fl_test_config c;
+    const char *argv[] = {"test", "--target", "quorumkv", "--seed", "1"};
+    config(&c, 5, argv);
+    const fl_target *t = fl_target_find(c.target);
+    fl_workload_options wo = fl_test_workload_options(&c, 1, t);
+    const fl_workload_def *def = fl_workload_find("register");
+    char msg[256];
+    fl_workload *w = def->create(&wo, msg, sizeof msg);
+    assert_non_null(w);
+    /* an append: no register model takes it */
+    fl_history *h = history("{\"type\":\"invoke\",\"f\":\"append\",\"key\":1,\"value\":3,\"process\":0}\n"
+                            "{\"type\":\"ok\",\"f\":\"append\",\"key\":1,\"value\":3,\"process\":0}\n");
+    fl_error err;
+    size_t refused = 0;
+    json_t *r = fl_workload_check(def, w, h, NULL, &refused, &err);
+    assert_int_equal(refused, 1);
+    const json_t *checkers = json_object_get(r, "checkers");
+    const json_t *lin = json_object_get(checkers, "linearizable");
+    assert_string_equal(json_string_value(json_object_get(lin, "valid")), "unknown");
+    assert_non_null(json_string_value(json_object_get(lin, "error")));
+    assert_non_null(json_object_get(checkers, "session"));
+    assert_string_equal(json_string_value(json_object_get(r, "valid")), "unknown");
+    json_decref(r);
+    def->free(w);
+    fl_history_free(h);
+    fl_test_config_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checks_every_key),
@@ -212,6 +260,8 @@ int main(void) {
         cmocka_unit_test(test_nothing_ok_is_unknown),
         cmocka_unit_test(test_something_ok_keeps_the_verdict),
         cmocka_unit_test(test_anomaly_beats_nothing_ok),
+        cmocka_unit_test(test_workload_checkers),
+        cmocka_unit_test(test_refusal_recorded_others_stand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
