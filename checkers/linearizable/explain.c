@@ -56,16 +56,102 @@ static void add_linearization(json_t *r, const fl_history *h, const key_job *job
     json_object_set_new(r, "info_took_effect", took_effect);
 }
 
-/* The ops of the window whose intervals overlap the failing op's. */
-static json_t *concurrent_ops(const fl_history *h, const key_job *job) {
-    const fl_window *w = &job->window;
-    const fl_call *x = &job->part->calls[w->failing_call];
-    json_t *list = json_array();
-    for (size_t i = 0; i < w->count && json_array_size(list) < CONCURRENT_SHOWN_MAX; i++) {
+/* The candidates: the failing op, then the ops of the window whose intervals overlap
+ * it (indices into the window's calls, at most CONCURRENT_SHOWN_MAX + 1). */
+static size_t candidates(const fl_window *w, size_t *out) {
+    size_t count = 0, failing = 0;
+    for (size_t i = 0; i < w->count; i++)
+        if (w->calls[i] == w->failing_call) failing = i;
+    const fl_call *x = &w->window_calls[failing];
+    out[count++] = failing;
+    for (size_t i = 0; i < w->count && count < CONCURRENT_SHOWN_MAX + 1; i++) {
         const fl_call *c = &w->window_calls[i];
-        if (w->calls[i] == w->failing_call) continue;
-        if (c->invoke_pos < x->return_pos && (c->return_pos > x->invoke_pos))
-            json_array_append_new(list, fl_op_pair_json(h, c->invoke_pos));
+        if (i == failing) continue;
+        if (c->invoke_pos < x->return_pos && (c->return_pos > x->invoke_pos)) out[count++] = i;
+    }
+    return count;
+}
+
+static json_t *concurrent_ops(const fl_history *h, const key_job *job, const size_t *cand,
+                              size_t count) {
+    json_t *list = json_array();
+    for (size_t i = 1; i < count; i++)
+        json_array_append_new(list,
+                              fl_op_pair_json(h, job->window.window_calls[cand[i]].invoke_pos));
+    return list;
+}
+
+/* Why c cannot come next in s: the model's words, else its state and the op's fields. */
+static void why_not(const fl_history *h, const fl_model *m, const fl_interner *in, fl_state s,
+                    const fl_call *c, char *buf, size_t len) {
+    if (m->explain) {
+        m->explain(in, s, c, buf, len);
+        return;
+    }
+    const fl_op *inv = &h->ops[c->invoke_pos];
+    const fl_op *done = inv->pair == FL_NO_PAIR ? NULL : &h->ops[inv->pair];
+    bool has_value = inv->value && !json_is_null(inv->value); /* a read's nil is no input */
+    char state[200];
+    char *v = has_value ? json_dumps(inv->value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    char *out = done && done->type == FL_OK && done->value &&
+                        !(inv->value && json_equal(inv->value, done->value))
+                    ? json_dumps(done->value, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    fl_model_state_text(m, in, s, state, sizeof state);
+    snprintf(buf, len, "%s%s%s%s%s is not legal when the state is %s", inv->f, v ? " " : "",
+             v ? v : "", out ? " returning " : "", out ? out : "", state);
+    free(v);
+    free(out);
+}
+
+/* One candidate in one state: took effect already (it is in the linearized prefix of
+ * the first state), cannot come next (and why), or could (and the state it leads to). */
+static json_t *verdict_in(const fl_history *h, const fl_model *m, fl_interner *in,
+                          fl_state s, const fl_call *c, bool in_prefix) {
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer(h->ops[c->invoke_pos].index));
+    const char *maybe = fl_call_known(c) ? ""
+                        : " (its outcome is unknown: it may also never take effect)";
+    char why[600], next_text[200];
+    fl_state next = s;
+    int rc = in_prefix ? 1 : m->step(in, s, c, &next);
+    if (in_prefix) {
+        json_object_set_new(o, "effect", json_string("took-effect"));
+        snprintf(why, sizeof why, "already took effect (in the linearized prefix)");
+    } else if (rc <= 0) {
+        json_object_set_new(o, "effect", json_string("cannot"));
+        char reason[400];
+        if (rc < 0) snprintf(reason, sizeof reason, "out of memory");
+        else why_not(h, m, in, s, c, reason, sizeof reason);
+        snprintf(why, sizeof why, "cannot come next: %s%s", reason, maybe);
+    } else {
+        json_object_set_new(o, "effect", json_string("could"));
+        json_object_set_new(o, "next", m->describe(in, next));
+        fl_model_state_text(m, in, next, next_text, sizeof next_text);
+        snprintf(why, sizeof why, "could come next (\xE2\x86\x92 %s), but the search found no "
+                 "way to go on from there to the failing op%s", next_text, maybe);
+    }
+    json_object_set_new(o, "why", json_string(why));
+    return o;
+}
+
+/* Per state the ops before the failing op can leave the model in: what each
+ * candidate can do there. The report renders this; it has no model of its own. */
+static json_t *candidate_states(const fl_history *h, const fl_model *m, const key_job *job,
+                                const size_t *cand, size_t count) {
+    const fl_window *w = &job->window;
+    json_t *list = json_array();
+    for (size_t s = 0; s < w->explain.watch_state_count; s++) {
+        fl_state state = w->explain.watch_states[s];
+        json_t *ops = json_array();
+        for (size_t i = 0; i < count; i++) {
+            bool in_prefix = false;
+            for (size_t p = 0; s == 0 && p < w->explain.watch_prefix_len; p++)
+                in_prefix |= w->explain.watch_prefix[p] == cand[i];
+            json_array_append_new(ops, verdict_in(h, m, &job->part->in, state,
+                                                  &w->window_calls[cand[i]], in_prefix));
+        }
+        json_array_append_new(list, json_pack("{s:o, s:o}", "state",
+                                              m->describe(&job->part->in, state), "ops", ops));
     }
     return list;
 }
@@ -74,8 +160,11 @@ static void add_explanation(json_t *r, const fl_history *h, const fl_model *m,
                             const key_job *job) {
     const fl_window *w = &job->window;
     const fl_call *x = &job->part->calls[w->failing_call];
+    size_t cand[CONCURRENT_SHOWN_MAX + 1];
+    size_t cand_count = candidates(w, cand);
     json_object_set_new(r, "failing_op", fl_op_pair_json(h, x->invoke_pos));
-    json_object_set_new(r, "concurrent_ops", concurrent_ops(h, job));
+    json_object_set_new(r, "concurrent_ops", concurrent_ops(h, job, cand, cand_count));
+    json_object_set_new(r, "candidates", candidate_states(h, m, job, cand, cand_count));
     json_t *states = json_array();
     for (size_t i = 0; i < w->explain.watch_state_count; i++)
         json_array_append_new(states, m->describe(&job->part->in, w->explain.watch_states[i]));
@@ -95,8 +184,15 @@ static void add_explanation(json_t *r, const fl_history *h, const fl_model *m,
     json_object_set_new(window, "minimized", json_boolean(w->minimized));
     json_object_set_new(window, "searches", json_integer((json_int_t)w->searches));
     json_object_set_new(r, "window", window);
-    char why[512];
-    snprintf(why, sizeof why,
+    char why[1400];
+    json_t *anomaly = m->anomaly ? m->anomaly(h, job->part->invokes, job->part->invoke_count,
+                                              x->invoke_pos) : NULL;
+    int at = anomaly ? snprintf(why, sizeof why, "%s. ",
+                                json_string_value(json_object_get(anomaly, "sentence")))
+                     : 0;
+    if (at < 0 || (size_t)at >= sizeof why / 2) at = 0;
+    if (anomaly) json_object_set_new(r, "anomaly", anomaly);
+    snprintf(why + at, sizeof why - (size_t)at,
              "op %lld (%s) cannot take effect: among the %zu ops of its window no order lets "
              "it, in any of the %zu state(s) the ops before it can leave the model in",
              (long long)h->ops[x->invoke_pos].index, h->ops[x->invoke_pos].f, w->count,

@@ -2,6 +2,9 @@
  * optional model functions. */
 #include "model.h"
 
+#include <assert.h>
+#include <stdlib.h>
+
 extern const fl_model fl_model_register, fl_model_cas_register, fl_model_kv,
     fl_model_list_append, fl_model_set, fl_model_counter, fl_model_fifo_queue,
     fl_model_mutex;
@@ -77,4 +80,23 @@ const fl_model *fl_model_infer(const fl_history *h) {
     if (s.cas) return &fl_model_cas_register;
     if (s.read || s.write) return &fl_model_register;
     return NULL;
+}
+
+void fl_model_state_text(const fl_model *m, const fl_interner *in, fl_state s, char *buf,
+                         size_t len) {
+    assert(len >= 8);
+    json_t *j = m->describe(in, s);
+    char *text = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    const char *t = text ? text : "?";
+    size_t n = strlen(t);
+    if (n < len) {
+        memcpy(buf, t, n + 1);
+    } else { /* cut on a UTF-8 boundary, then an ellipsis */
+        size_t cut = len - 4;
+        while (cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80) cut--;
+        memcpy(buf, t, cut);
+        memcpy(buf + cut, "\xE2\x80\xA6", 4);
+    }
+    free(text);
 }

@@ -57,6 +57,16 @@ typedef struct fl_model {
      * says whether an unknown call's effect is among what all calls observe. */
     int (*observe)(const fl_interner *in, const fl_call *c, fl_idset *seen);
     bool (*observable)(const fl_interner *in, const fl_call *c, const fl_idset *seen);
+    /* Optional: why c cannot take effect in s (step said no), in the model's words
+     * ("read expects 4, the register holds null"), into buf. Without it
+     * explain.c says it from describe and the op's fields. */
+    void (*explain)(const fl_interner *in, fl_state s, const fl_call *c, char *buf,
+                    size_t len);
+    /* Optional: the anomaly's known shape, read off the history around the failing op
+     * (invokes: the key's invocation positions, in order): {"shape", "sentence",
+     * "ops"} (new reference), or NULL when it has none the model knows (anomaly.h). */
+    json_t *(*anomaly)(const fl_history *h, const int64_t *invokes, size_t n,
+                       int64_t failing_pos);
 } fl_model;
 
 const fl_model *fl_model_find(const char *name);
@@ -66,6 +76,10 @@ const fl_model *const *fl_models(void);
 const fl_model *fl_model_infer(const fl_history *h);
 bool fl_model_equal(const fl_model *m, fl_state a, fl_state b);
 uint64_t fl_model_hash(const fl_model *m, fl_state s);
+
+/* A state or value as short JSON text for sentences (cut to len - 1 bytes, "…"-ended). */
+void fl_model_state_text(const fl_model *m, const fl_interner *in, fl_state s, char *buf,
+                         size_t len);
 
 /* Shared by models: is this op's f one of these? */
 static inline bool fl_f_is(const fl_op *op, const char *f) {

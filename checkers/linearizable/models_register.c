@@ -1,8 +1,10 @@
 /* Register models: register (read, write), cas-register (+ cas [old new]) and kv
  * (+ append, string append as in Redis APPEND), each checked per key. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "model.h"
 
 enum { OP_READ, OP_WRITE, OP_CAS, OP_APPEND };
@@ -147,6 +149,29 @@ static json_t *describe_register(const fl_interner *in, fl_state s) {
     return fl_interned_json(in, s);
 }
 
+static void text_of(const fl_interner *in, uint64_t id, char *buf, size_t len) {
+    json_t *j = describe_register(in, id);
+    char *t = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    json_decref(j);
+    snprintf(buf, len, "%s", t ? t : "?");
+    free(t);
+}
+
+/* Why step_register said no, in the register's words. */
+static void explain_register(const fl_interner *in, fl_state s, const fl_call *c, char *buf,
+                             size_t len) {
+    char held[160], want[160];
+    text_of(in, s, held, sizeof held);
+    if (c->code == OP_READ || c->code == OP_CAS) {
+        text_of(in, c->code == OP_READ ? c->out : c->arg[0], want, sizeof want);
+        snprintf(buf, len, "%s expects %s, the register holds %s",
+                 c->code == OP_READ ? "read" : "cas", want, held);
+    } else {
+        snprintf(buf, len, "%s needs a string, the register holds %s",
+                 c->code == OP_APPEND ? "append" : "write", held);
+    }
+}
+
 /* Reads observe the value they return; a cas observes its expected old value. */
 static int observe_register(const fl_interner *in, const fl_call *c, fl_idset *seen) {
     (void)in;
@@ -167,7 +192,8 @@ const fl_model fl_model_register = {
     .summary = "read, write (a register per key; reads of a key never written see nil)",
     .prepare = prepare_register, .init = init_nil, .step = step_register,
     .describe = describe_register, .observe = observe_register,
-    .observable = observable_register,
+    .observable = observable_register, .explain = explain_register,
+    .anomaly = fl_register_anomaly,
 };
 
 const fl_model fl_model_cas_register = {
@@ -175,12 +201,14 @@ const fl_model fl_model_cas_register = {
     .summary = "read, write, cas [old new] (a compare-and-set register per key)",
     .prepare = prepare_cas_register, .init = init_nil, .step = step_register,
     .describe = describe_register, .observe = observe_register,
-    .observable = observable_register,
+    .observable = observable_register, .explain = explain_register,
+    .anomaly = fl_register_anomaly,
 };
 
 const fl_model fl_model_kv = {
     .name = "kv",
     .summary = "read, write, cas [old new], append STRING (per key, as Redis APPEND)",
     .prepare = prepare_kv, .init = init_nil, .step = step_register,
-    .describe = describe_register,
+    .describe = describe_register, .explain = explain_register,
+    .anomaly = fl_register_anomaly, /* none on a key with appends */
 };
