@@ -3,7 +3,8 @@
 # in headless Chromium, and its DOM checked against the run's files (computed with jq):
 # one .op bar per client op, one .fault-band per fault window, the .anomaly-op ops
 # exactly the ops of the linearizable checker's failing window, the failing op marked,
-# the verdict shown, the faultline that ran and checked it named, no script errors.
+# the anomaly named and each op's verdict shown as results.json gives them, the verdict
+# shown, the faultline that ran and checked it named, no script errors.
 # Screenshots go into the run directory.
 #
 # usage: test_report_browser.sh FAULTLINE [RUN_DIR]
@@ -90,6 +91,30 @@ for failing in $(jq '.checkers.linearizable.keys // {} | .[] | select(.valid == 
     check "failing op $failing is marked .failing" \
         grep -qE "class=\"[^\"]*anomaly-op[^\"]*failing[^\"]*\" data-index=\"$failing\"" "$scratch/dom.html"
 done
+
+# The explanation comes from results.json (the page has no model of its own): each
+# named anomaly's sentence, and each op's verdict in each state before the failing op.
+html_text() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
+while IFS=$'\t' read -r shape sentence; do
+    [ -n "$sentence" ] || continue
+    text=$(printf '%s' "$sentence" | html_text)
+    check "the anomaly is named ($shape): $sentence" \
+        grep -qF "<p class=\"anomaly-shape\" data-shape=\"$shape\">$text</p>" "$scratch/dom.html"
+done < <(jq -r '.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .anomaly // empty
+                | [.shape, .sentence] | @tsv' "$run/results.json")
+while IFS= read -r why; do
+    [ -n "$why" ] || continue
+    text=$(printf '%s' "$why" | html_text)
+    check "a verdict from results.json is shown: $why" grep -qF ">$text</span>" "$scratch/dom.html"
+done < <(jq -r '[.checkers.linearizable.keys // {} | .[] | select(.valid == false)
+                 | .candidates // [] | .[] | .ops[] | .why] | unique | .[]' "$run/results.json")
+if $fixture; then
+    check "the fixture's anomaly is a stale read, in the field's words" grep -qF \
+        "stale read: p1 read 1 at 10.00 ms on n3, but p0's write of 2 had completed at 8.00 ms</p>" \
+        "$scratch/dom.html"
+    check "and op 9 cannot come next because the register holds 2" grep -qF \
+        "cannot come next: read expects 1, the register holds 2" "$scratch/dom.html"
+fi
 
 screenshot "$page" "$run/report.png" 1400,2400
 check "screenshot $run/report.png" test -s "$run/report.png"

@@ -85,19 +85,6 @@
 
   function isObject(v) { return v !== null && typeof v === 'object' && !Array.isArray(v); }
 
-  /* JSON text with object keys sorted, so equal values give equal text. */
-  function canonical(v) {
-    if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
-    if (isObject(v)) {
-      return '{' + Object.keys(v).sort().map(function (k) {
-        return JSON.stringify(k) + ':' + canonical(v[k]);
-      }).join(',') + '}';
-    }
-    return JSON.stringify(v === undefined ? null : v);
-  }
-
-  function same(a, b) { return canonical(a) === canonical(b); }
-
   function shortJson(v, max) {
     let text = v === undefined ? '' : JSON.stringify(v);
     if (text === undefined) text = String(v);
@@ -966,98 +953,33 @@
     container.appendChild(h('div', {className: 'mini'}, root));
   }
 
-  /* ---------- why a candidate op cannot come next, per model ---------- */
+  /* ---------- why each op in flight cannot come next ---------- */
 
-  function observed(op) { return op.output !== null && op.output !== undefined ? op.output : op.value; }
+  /* The checker decides (results.json "candidates": per state, each op's effect and
+     why, from the model's own step); the page only shows it. */
+  const EFFECT_CLASS = {cannot: 'cannot', could: 'could', 'took-effect': 'could'};
 
-  function describeState(s) { return shortJson(s, 200); }
-
-  /* {legal, next, why} for op applied to state s under the named model (the rules of
-     checkers/linearizable/models_*.c); null when the model is not known here. */
-  function step(model, s, op) {
-    const f = String(op.f);
-    const v = op.value, seen = observed(op);
-    const holds = ' but the state is ' + describeState(s);
-    if (model === 'register' || model === 'cas-register' || model === 'kv') {
-      if (f === 'read' || f === 'get') {
-        return same(s, seen) ? {legal: true, next: s} : {legal: false, why: 'reads ' + shortJson(seen) + holds};
-      }
-      if (f === 'write' || f === 'put') return {legal: true, next: v === null ? seen : v};
-      if (f === 'cas' && Array.isArray(v) && v.length === 2) {
-        return same(s, v[0]) ? {legal: true, next: v[1]}
-                             : {legal: false, why: 'compares against ' + shortJson(v[0]) + holds};
-      }
-      if (f === 'append' && model === 'kv') {
-        if (s !== null && typeof s !== 'string') return {legal: false, why: 'appends to a value that is not a string'};
-        return {legal: true, next: (s || '') + String(v)};
-      }
-      return null;
-    }
-    if (model === 'counter') {
-      if (f === 'read') return s === seen ? {legal: true, next: s} : {legal: false, why: 'reads ' + shortJson(seen) + holds};
-      const n = f === 'increment' && (v === null || v === undefined) ? 1 : v;
-      return typeof n === 'number' ? {legal: true, next: s + n} : null;
-    }
-    if (model === 'mutex') {
-      if (f === 'acquire') return s === 'free' ? {legal: true, next: 'held'} : {legal: false, why: 'acquires a lock that is held'};
-      if (f === 'release') return s === 'held' ? {legal: true, next: 'free'} : {legal: false, why: 'releases a lock that is free'};
-      return null;
-    }
-    if (!Array.isArray(s)) return null;
-    if (model === 'list-append') {
-      if (f === 'append') return {legal: true, next: s.concat([v])};
-      if (f === 'read') return same(s, seen) ? {legal: true, next: s} : {legal: false, why: 'reads ' + shortJson(seen) + holds};
-    }
-    if (model === 'set') {
-      if (f === 'add') return {legal: true, next: s.some(function (e) { return same(e, v); }) ? s : s.concat([v])};
-      if (f === 'read') {
-        const a = s.map(canonical).sort(), b = (Array.isArray(seen) ? seen : []).map(canonical).sort();
-        return same(a, b) ? {legal: true, next: s} : {legal: false, why: 'reads ' + shortJson(seen) + holds};
-      }
-    }
-    if (model === 'fifo-queue') {
-      if (f === 'enqueue') return {legal: true, next: s.concat([v])};
-      if (f === 'dequeue') {
-        if (op.type === 'info') return s.length ? {legal: true, next: s.slice(1)} : {legal: false, why: 'dequeues from an empty queue'};
-        if (seen === null || seen === undefined) return s.length ? {legal: false, why: 'found the queue empty' + holds} : {legal: true, next: s};
-        if (!s.length) return {legal: false, why: 'dequeues ' + shortJson(seen) + ' from an empty queue'};
-        return same(s[0], seen) ? {legal: true, next: s.slice(1)} : {legal: false, why: 'dequeues ' + shortJson(seen) + ' but the head is ' + shortJson(s[0])};
-      }
-    }
-    return null;
-  }
-
-  function candidateVerdict(model, state, op, inPrefix) {
-    if (inPrefix) return h('span', {className: 'could'}, 'already took effect (in the linearized prefix)');
-    const r = step(model, state, op);
-    const info = op.type === 'info' || op.type === 'open';
-    const maybe = info ? ' (its outcome is unknown: it may also never take effect)' : '';
-    if (!r) return h('span', null, 'the report has no rule for ' + op.f + ' in the ' + model + ' model');
-    if (!r.legal) return h('span', {className: 'cannot'}, 'cannot come next: ' + r.why + maybe);
-    return h('span', {className: 'could'}, 'could come next (\u2192 ' + describeState(r.next) +
-      '), but the search found no way to go on from there to the failing op' + maybe);
-  }
-
-  function renderStates(box, model, r, failing, candidates) {
-    const states = Array.isArray(r.states_before_failing_op) ? r.states_before_failing_op : [];
+  function renderStates(box, model, r, failing) {
+    const states = Array.isArray(r.candidates) ? r.candidates : [];
     box.appendChild(h('h4', null, 'States the model could be in just before op ' + failing.index + ' (' + states.length + ')'));
     box.appendChild(h('p', {className: 'hint'}, 'Each state is one the ops before the failing op can leave the ' + model +
       ' model in, in some order that respects real time. For each state: whether each op still in flight could take effect next.'));
-    const prefix = new Set(Array.isArray(r.linearized_prefix) ? r.linearized_prefix : []);
-    states.slice(0, 20).forEach(function (state, i) {
+    states.slice(0, 20).forEach(function (entry, i) {
+      if (!isObject(entry) || !Array.isArray(entry.ops)) return;
       const div = h('div', {className: 'state'});
-      div.appendChild(h('div', null, [h('b', null, 'State ' + (i + 1) + ': '), h('code', null, describeState(state))]));
+      div.appendChild(h('div', null, [h('b', null, 'State ' + (i + 1) + ': '), h('code', null, shortJson(entry.state, 200))]));
       const table = h('table');
       table.appendChild(h('tr', null, [h('th', null, 'op'), h('th', null, 'f'), h('th', null, 'value'),
                                        h('th', null, 'returned'), h('th', null, 'outcome'), h('th', null, 'in this state')]));
-      for (const op of candidates) {
+      for (const verdict of entry.ops) {
+        const op = namedOp(verdict.index);
         const tr = h('tr', {className: ('anomaly-op' + (op.index === failing.index ? ' failing' : '')), 'data-index': op.index});
         tr.appendChild(cell(String(op.index), 'num'));
         tr.appendChild(cell(String(op.f)));
         tr.appendChild(cell(shortJson(op.value, 120), 'value'));
         tr.appendChild(cell(op.output === null || op.output === undefined ? '' : shortJson(op.output, 120), 'value'));
         tr.appendChild(cell(op.type === 'open' ? 'never completed' : String(op.type)));
-        tr.appendChild(h('td', null, candidateVerdict(model, state, op, i === 0 && prefix.has(op.index))));
+        tr.appendChild(h('td', null, h('span', {className: EFFECT_CLASS[verdict.effect] || ''}, String(verdict.why))));
         table.appendChild(tr);
       }
       div.appendChild(table);
@@ -1070,7 +992,13 @@
     const box = h('div', {className: 'anomaly'});
     parent.appendChild(box);
     box.appendChild(h('h4', null, 'Key ' + key + ': not linearizable'));
-    box.appendChild(h('p', {className: 'explanation'}, typeof r.explanation === 'string' ? r.explanation : 'no linearization exists'));
+    let explanation = typeof r.explanation === 'string' ? r.explanation : 'no linearization exists';
+    if (isObject(r.anomaly) && typeof r.anomaly.sentence === 'string') {
+      /* The named anomaly first; the explanation opens with it, so it is not said twice. */
+      box.appendChild(h('p', {className: 'anomaly-shape', 'data-shape': String(r.anomaly.shape)}, r.anomaly.sentence));
+      if (explanation.startsWith(r.anomaly.sentence + '. ')) explanation = explanation.slice(r.anomaly.sentence.length + 2);
+    }
+    box.appendChild(h('p', {className: 'explanation'}, explanation));
     if (!isObject(r.failing_op)) return;
     const failing = namedOp(r.failing_op);
     const windowOps = (r.window && Array.isArray(r.window.ops) ? r.window.ops : []).map(namedOp);
@@ -1083,8 +1011,7 @@
     }
     box.appendChild(h('h4', null, 'The op that cannot take effect'));
     opTable(box, [failing], failing.index);
-    const concurrent = (Array.isArray(r.concurrent_ops) ? r.concurrent_ops : []).map(namedOp);
-    renderStates(box, model, r, failing, [failing].concat(concurrent));
+    renderStates(box, model, r, failing);
     if (Array.isArray(r.linearized_prefix)) {
       const total = r.linearized_prefix_length || r.linearized_prefix.length;
       box.appendChild(h('h4', null, 'Linearized prefix: ' + fmtCount(total) + ' ops took effect, in this order, before the search got stuck' +
