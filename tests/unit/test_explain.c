@@ -165,6 +165,33 @@ static void no_known_shape(void **state) {
     done(&r);
 }
 
+/* A cas sees the value it expects: a successful cas of an overwritten value is stale. */
+static void stale_cas(void **state) {
+    (void)state;
+    run r = check("cas-register",
+                  AT(1, 0, invoke, write, "1", "") AT(2, 0, ok, write, "1", ON("n1"))
+                  AT(3, 0, invoke, write, "2", "") AT(4, 0, ok, write, "2", ON("n1"))
+                  AT(5, 1, invoke, cas, "[1,3]", "") AT(6, 1, ok, cas, "[1,3]", ON("n2"))
+                  AT(7, 2, invoke, read, "null", "") AT(8, 2, ok, read, "3", ""));
+    assert_anomaly(&r, "stale-read",
+                   "stale read: p1's cas from 1 to 3 succeeded at 5.00 ms on n2, but p0's "
+                   "write of 2 had completed at 4.00 ms");
+    assert_string_equal(failing_why(&r), "cannot come next: cas expects 1, the register holds 2");
+    done(&r);
+}
+
+/* kv appends concatenate, so a value no op wrote whole is no anomaly by itself. */
+static void kv_appends_have_no_shape(void **state) {
+    (void)state;
+    run r = check("kv",
+                  AT(1, 0, invoke, append, "\"a\"", "") AT(2, 0, ok, append, "\"a\"", "")
+                  AT(3, 1, invoke, read, "null", "") AT(4, 1, ok, read, "\"b\"", ""));
+    assert_null(json_object_get(key_x(&r), "anomaly"));
+    assert_string_equal(failing_why(&r),
+                        "cannot come next: read expects \"b\", the register holds \"a\"");
+    done(&r);
+}
+
 /* A model with no explain hook: the generic sentence from describe. */
 static void generic_why(void **state) {
     (void)state;
@@ -197,6 +224,7 @@ int main(void) {
         cmocka_unit_test(stale_read),    cmocka_unit_test(stale_read_of_nil),
         cmocka_unit_test(lost_write),    cmocka_unit_test(never_written),
         cmocka_unit_test(back_in_time),  cmocka_unit_test(no_known_shape),
+        cmocka_unit_test(stale_cas),     cmocka_unit_test(kv_appends_have_no_shape),
         cmocka_unit_test(generic_why),   cmocka_unit_test(format_ms),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
