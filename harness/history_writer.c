@@ -3,6 +3,7 @@
  * rest, since a fast null-client run records several hundred thousand events a second. */
 #include "history_writer.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -81,6 +82,10 @@ static void put_json(fl_hwriter *w, const json_t *v) {
 static void append(fl_hwriter *w, int64_t process, const char *type, const char *f,
                    const json_t *key, const json_t *value, const char *node, const char *error,
                    bool has_value) {
+    assert(process >= -1); /* -1: the nemesis */
+    assert(f && f[0]);
+    assert(!strcmp(type, "invoke") || !strcmp(type, "ok") || !strcmp(type, "fail") ||
+           !strcmp(type, "info"));
     char head[160];
     int n = snprintf(head, sizeof head, "{\"index\":%lld,\"time\":%lld,\"process\":",
                      (long long)w->next_index++, (long long)since(&w->start));
@@ -127,6 +132,7 @@ static void flush_locked(fl_hwriter *w) {
         }
         at += (size_t)k;
     }
+    assert(at == w->len || w->error); /* all out, or the error says why not */
     w->len = 0;
     w->pending_since_ns = -1;
 }
@@ -168,6 +174,7 @@ void fl_hwriter_invoke(fl_hwriter *w, int64_t process, const char *f, const json
     pthread_mutex_lock(&w->mu);
     append(w, process, "invoke", f, key, value, NULL, NULL, value != NULL);
     flush_locked(w); /* before the request is sent */
+    assert(w->len == 0);
     pthread_mutex_unlock(&w->mu);
 }
 

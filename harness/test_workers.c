@@ -4,6 +4,7 @@
  * ops). An op without a reply by --op-timeout is info; the worker then continues as
  * a new process (old + concurrency, as Jepsen does) on a fresh connection. Also the
  * final reads after the faults. */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,11 @@ static const char *type_name(fl_reply_type t) {
 /* One op from invoke to completion. */
 static void one_op(worker *w, const fl_gen_op *op) {
     fl_run *r = w->run;
+    /* worker i is process i, then i + concurrency, …: one op at a time per process */
+    assert(w->process >= 0);
+    assert((size_t)(w->process % r->cfg->concurrency) == w->index);
+    assert(op->f[0]);
+    assert(op->req_f[0]);
     size_t node = node_of(r, w->process);
     const char *node_name = r->nodes.nodes[node].name;
     int timeout_ms = (int)(r->cfg->op_timeout_s * 1000);
@@ -85,6 +91,7 @@ static void one_op(worker *w, const fl_gen_op *op) {
     fl_hwriter_complete(&r->history, w->process, type_name(reply.type), op->f, op->key, value,
                         node_name, reply.type == FL_REPLY_OK ? NULL : reply.error);
     json_decref(reply.value);
+    assert(reply.type == FL_REPLY_OK || reply.type == FL_REPLY_FAIL || reply.type == FL_REPLY_INFO);
     if (reply.type == FL_REPLY_OK) {
         atomic_fetch_add(&r->ok, 1);
         atomic_fetch_add(&r->node_ok[node], 1);
@@ -97,6 +104,7 @@ static void one_op(worker *w, const fl_gen_op *op) {
         w->client = NULL;
         w->process += r->cfg->concurrency;
     }
+    assert(w->client || reply.type == FL_REPLY_INFO);
 }
 
 static void *worker_main(void *arg) {

@@ -15,6 +15,7 @@
  * few calls concurrent with the frontier plus unknown calls not (yet) applied. */
 #include "search.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -97,6 +98,9 @@ static int build_list(search *s) {
         last = e;
     }
     s->next[last] = NIL;
+    /* every call and every completion linked exactly once */
+    assert(ci == n);
+    assert(ri == n);
     free(by_return);
     return 0;
 }
@@ -112,11 +116,13 @@ static void relink_entry(search *s, int32_t e) {
 }
 
 static void lift(search *s, uint32_t c) {
+    assert(c < s->n);
     unlink_entry(s, (int32_t)(2 * c));
     unlink_entry(s, (int32_t)(2 * c + 1));
 }
 
 static void unlift(search *s, uint32_t c) {
+    assert(c < s->n);
     relink_entry(s, (int32_t)(2 * c + 1));
     relink_entry(s, (int32_t)(2 * c));
 }
@@ -130,6 +136,7 @@ static uint32_t collect_holes(search *s, uint32_t c, uint32_t top) {
         if (call >= top) break;
         if (call != c) s->scratch[count++] = call;
     }
+    assert(count < top || top == 0);
     return count;
 }
 
@@ -167,6 +174,8 @@ static int holes_reserve(search *s, uint32_t count) {
 
 /* Add the configuration unless present: 1 added, 0 seen before, -1 out of memory. */
 static int cache_add(search *s, uint64_t hash, fl_state state, uint32_t top, uint32_t count) {
+    assert(top <= s->n);
+    assert(count <= top);
     hash |= 1; /* 0 marks an empty slot */
     size_t i = hash & s->mask;
     for (; s->slots[i].hash; i = (i + 1) & s->mask) {
@@ -295,6 +304,7 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
                 int added = cache_add(s, hash, next, new_top, count);
                 if (added < 0) return -1;
                 if (added) {
+                    assert(s->depth < s->n); /* each call is on the stack at most once */
                     s->stack[s->depth++] = (frame){c, top, forced, state};
                     state = next;
                     set_hash ^= s->zobrist[c];
@@ -319,6 +329,8 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
         }
         if (s->depth == 0) return FL_VERDICT_INVALID;
         frame f = s->stack[--s->depth];
+        assert(f.call < s->n);
+        assert(f.prev_top <= top);
         unlift(s, f.call);
         state = f.prev_state;
         top = f.prev_top;
@@ -326,6 +338,8 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
         remaining += fl_call_known(&s->calls[f.call]);
         e = f.forced ? EXHAUSTED : s->next[2 * f.call];
     }
+    /* Valid: every call with a known outcome is on the stack, in an order the model took. */
+    assert(s->depth <= s->n);
     return FL_VERDICT_VALID;
 }
 
