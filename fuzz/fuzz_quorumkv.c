@@ -60,9 +60,9 @@ static void check_client(const qkv_msg *m, fl_buf *b) {
         if (!json_equal(key, json_object_get(m->root, "key"))) abort();
         json_decref(key);
     }
-    if (qkv_encode_ok(b, m->id, m->kind == QKV_WRITE ? m->value : json_null(), "n1") != 0) abort();
+    if (fl_reply_ok(b, m->id, m->kind == QKV_WRITE ? m->value : json_null(), "n1") != 0) abort();
     check_one_line(b);
-    if (qkv_encode_error(b, m->id, "info", "no-quorum", "write phase 2 (put)") != 0) abort();
+    if (fl_reply_error(b, m->id, "info", "no-quorum", "write phase 2 (put)", NULL) != 0) abort();
     check_one_line(b);
 }
 
@@ -72,8 +72,8 @@ static void check_line(const char *line, size_t len, fl_buf *b) {
     qkv_parse_status st = qkv_parse(line, len, &m, err, sizeof err);
     if (st != QKV_PARSE_OK) {
         if (!err[0]) abort(); /* an error always says why */
-        if (qkv_encode_error(b, m.id, "fail", st == QKV_PARSE_UNKNOWN_F ? "unknown-f" : "malformed",
-                             err) != 0)
+        if (fl_reply_error(b, m.id, "fail", st == QKV_PARSE_UNKNOWN_F ? "unknown-f" : "malformed",
+                             err, NULL) != 0)
             abort();
         check_one_line(b);
     } else if (m.from_peer) {

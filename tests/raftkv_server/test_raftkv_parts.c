@@ -258,11 +258,11 @@ static void test_replies(void **state) {
     fl_buf b;
     fl_buf_init(&b, 1 << 16);
     json_t *id = json_integer(4), *v = json_pack("[i,n]", 1);
-    assert_int_equal(rkv_encode_ok(&b, id, v, NULL), 0);
-    assert_int_equal(rkv_encode_ok(&b, NULL, NULL, "n2"), 0);
-    assert_int_equal(rkv_encode_error(&b, id, "fail", "not-leader", NULL, "n3"), 0);
-    assert_int_equal(rkv_encode_error(&b, id, "fail", "not-leader", NULL, NULL), 0);
-    assert_int_equal(rkv_encode_error(&b, id, "info", "unknown", "why \xff", NULL), 0);
+    assert_int_equal(fl_reply_ok(&b, id, v, NULL), 0);
+    assert_int_equal(fl_reply_ok(&b, NULL, NULL, "n2"), 0);
+    assert_int_equal(fl_reply_error(&b, id, "fail", "not-leader", NULL, "n3"), 0);
+    assert_int_equal(fl_reply_error(&b, id, "fail", "not-leader", NULL, NULL), 0);
+    assert_int_equal(fl_reply_error(&b, id, "info", "unknown", "why \xff", NULL), 0);
     assert_int_equal(fl_buf_append(&b, "", 1), 0);
     assert_string_equal(fl_buf_bytes(&b),
                         "{\"id\":4,\"type\":\"ok\",\"value\":[1,null]}\n"

@@ -81,24 +81,24 @@ static void test_keys(void **state) {
     (void)state;
     char a[QKV_KEY_BYTES_MAX + 1], b[QKV_KEY_BYTES_MAX + 1], err[QKV_ERR_BYTES];
     json_t *one = json_integer(1), *one_s = json_string("1"), *neg = json_integer(-12);
-    assert_int_equal(qkv_key_text(one, a, err, sizeof err), 0);
-    assert_int_equal(qkv_key_text(one_s, b, err, sizeof err), 0);
+    assert_int_equal(fl_key_text(one, a, err, sizeof err), 0);
+    assert_int_equal(fl_key_text(one_s, b, err, sizeof err), 0);
     assert_string_not_equal(a, b); /* "1" and 1 are different keys */
-    assert_int_equal(qkv_key_text(neg, a, err, sizeof err), 0);
+    assert_int_equal(fl_key_text(neg, a, err, sizeof err), 0);
     assert_string_equal(a, "-12");
     json_t *odd = json_string("a\"b\\c\n\xc3\xa9");
-    assert_int_equal(qkv_key_text(odd, a, err, sizeof err), 0);
+    assert_int_equal(fl_key_text(odd, a, err, sizeof err), 0);
     json_t *back = json_loads(a, JSON_DECODE_ANY, NULL); /* the text is the key's JSON */
     assert_true(json_equal(back, odd));
     char *longer = malloc(QKV_KEY_BYTES_MAX + 1);
     memset(longer, 'k', QKV_KEY_BYTES_MAX);
     longer[QKV_KEY_BYTES_MAX - 2] = '\0'; /* with its quotes: exactly the limit */
     json_t *fits = json_string(longer);
-    assert_int_equal(qkv_key_text(fits, a, err, sizeof err), 0);
+    assert_int_equal(fl_key_text(fits, a, err, sizeof err), 0);
     longer[QKV_KEY_BYTES_MAX - 2] = 'k';
     longer[QKV_KEY_BYTES_MAX - 1] = '\0';
     json_t *too_long = json_string(longer);
-    assert_int_equal(qkv_key_text(too_long, a, err, sizeof err), -1);
+    assert_int_equal(fl_key_text(too_long, a, err, sizeof err), -1);
     free(longer);
     json_decref(one), json_decref(one_s), json_decref(neg), json_decref(odd);
     json_decref(back), json_decref(fits), json_decref(too_long);
@@ -184,11 +184,11 @@ static void test_replies(void **state) {
     fl_buf b;
     fl_buf_init(&b, 4096);
     json_t *id = json_integer(4), *v = json_integer(5);
-    assert_int_equal(qkv_encode_ok(&b, id, v, NULL), 0);
-    assert_int_equal(qkv_encode_ok(&b, NULL, NULL, "n2"), 0);
-    assert_int_equal(qkv_encode_ok(&b, id, json_null(), NULL), 0);
-    assert_int_equal(qkv_encode_error(&b, id, "info", "no-quorum", "write phase 2"), 0);
-    assert_int_equal(qkv_encode_error(&b, NULL, "fail", "malformed", "bad \xff byte"), 0);
+    assert_int_equal(fl_reply_ok(&b, id, v, NULL), 0);
+    assert_int_equal(fl_reply_ok(&b, NULL, NULL, "n2"), 0);
+    assert_int_equal(fl_reply_ok(&b, id, json_null(), NULL), 0);
+    assert_int_equal(fl_reply_error(&b, id, "info", "no-quorum", "write phase 2", NULL), 0);
+    assert_int_equal(fl_reply_error(&b, NULL, "fail", "malformed", "bad \xff byte", NULL), 0);
     const char *want = "{\"id\":4,\"type\":\"ok\",\"value\":5}\n"
                        "{\"id\":null,\"type\":\"ok\",\"node\":\"n2\"}\n"
                        "{\"id\":4,\"type\":\"ok\",\"value\":null}\n"
@@ -199,7 +199,7 @@ static void test_replies(void **state) {
     /* a full buffer takes nothing, not half a line */
     fl_buf small;
     fl_buf_init(&small, 20);
-    assert_int_equal(qkv_encode_ok(&small, id, v, NULL), -1);
+    assert_int_equal(fl_reply_ok(&small, id, v, NULL), -1);
     assert_int_equal(fl_buf_len(&small), 0);
     fl_buf_free(&small);
     json_decref(id), json_decref(v);

@@ -13,34 +13,13 @@ int qkv_version_cmp(qkv_version a, qkv_version b) {
     return 0;
 }
 
-int qkv_key_text(const json_t *key, char out[QKV_KEY_BYTES_MAX + 1], char *err,
-                 size_t err_bytes) {
-    size_t n = 0;
-    if (json_is_integer(key)) {
-        n = (size_t)snprintf(out, QKV_KEY_BYTES_MAX + 1, "%" JSON_INTEGER_FORMAT,
-                             json_integer_value(key));
-    } else if (json_is_string(key)) {
-        n = json_dumpb(key, out, QKV_KEY_BYTES_MAX, JSON_ENCODE_ANY | JSON_COMPACT);
-        if (n == 0 || n > QKV_KEY_BYTES_MAX) {
-            snprintf(err, err_bytes, "key longer than %d bytes", QKV_KEY_BYTES_MAX);
-            return -1;
-        }
-        out[n] = '\0';
-    } else {
-        snprintf(err, err_bytes, "key must be a string or an integer");
-        return -1;
-    }
-    assert(n > 0 && n <= QKV_KEY_BYTES_MAX);
-    return 0;
-}
-
 static int field_key(const qkv_msg *m, char *ckey, char *err, size_t err_bytes) {
     const json_t *key = json_object_get(m->root, "key");
     if (!key) {
         snprintf(err, err_bytes, "missing key");
         return -1;
     }
-    return qkv_key_text(key, ckey, err, err_bytes);
+    return fl_key_text(key, ckey, err, err_bytes);
 }
 
 static int field_value(qkv_msg *m, char *err, size_t err_bytes) {
@@ -183,25 +162,6 @@ void qkv_msg_release(qkv_msg *m) {
 
 /* ---- encoders: each appends a whole line or nothing ---- */
 
-/* A JSON string of text that may not be valid UTF-8 (an error may quote the bytes of a bad
- * line, or cut a character in two): bytes past ASCII become '?' when jansson refuses it. */
-static json_t *text_string(const char *text) {
-    json_t *j = json_string(text);
-    if (j) return j;
-    char safe[QKV_ERR_BYTES * 2];
-    size_t n = 0;
-    for (; text[n] && n < sizeof safe - 1; n++)
-        safe[n] = (unsigned char)text[n] < 0x80 ? text[n] : '?';
-    safe[n] = '\0';
-    return json_string(safe);
-}
-
-static int finish(fl_buf *b, size_t start, int rc) {
-    if (rc == 0 && fl_buf_append(b, "}\n", 2) == 0) return 0;
-    fl_buf_truncate(b, start);
-    return -1;
-}
-
 static int append_ver_value(fl_buf *b, qkv_version v, const json_t *value) {
     if (fl_buf_printf(b, ",\"ver\":[%" PRId64 ",%" PRId64 "],\"value\":", v.counter,
                       v.node) != 0)
@@ -215,63 +175,36 @@ int qkv_encode_hello(fl_buf *b, const char *from, size_t peer_count) {
     int rc = !name || fl_buf_append(b, "{\"p\":\"hello\",\"from\":", 20) ||
              fl_buf_append_json(b, name) || fl_buf_printf(b, ",\"n\":%zu", peer_count);
     json_decref(name);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }
 
 int qkv_encode_get(fl_buf *b, int64_t rid, const char *ckey) {
     size_t start = fl_buf_len(b);
     int rc = fl_buf_printf(b, "{\"p\":\"get\",\"rid\":%" PRId64 ",\"key\":%s", rid, ckey);
-    return finish(b, start, rc);
+    return fl_wire_finish(b, start, rc);
 }
 
 int qkv_encode_got(fl_buf *b, int64_t rid, qkv_version v, const json_t *value) {
     size_t start = fl_buf_len(b);
     int rc = fl_buf_printf(b, "{\"p\":\"got\",\"rid\":%" PRId64, rid) ||
              append_ver_value(b, v, value);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }
 
 int qkv_encode_put(fl_buf *b, int64_t rid, const char *ckey, qkv_version v, const json_t *value) {
     size_t start = fl_buf_len(b);
     int rc = fl_buf_printf(b, "{\"p\":\"put\",\"rid\":%" PRId64 ",\"key\":%s", rid, ckey) ||
              append_ver_value(b, v, value);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }
 
 int qkv_encode_ack(fl_buf *b, int64_t rid) {
     size_t start = fl_buf_len(b);
-    return finish(b, start, fl_buf_printf(b, "{\"p\":\"ack\",\"rid\":%" PRId64, rid));
+    return fl_wire_finish(b, start, fl_buf_printf(b, "{\"p\":\"ack\",\"rid\":%" PRId64, rid));
 }
 
 int qkv_encode_record(fl_buf *b, const char *ckey, qkv_version v, const json_t *value) {
     size_t start = fl_buf_len(b);
     int rc = fl_buf_printf(b, "{\"key\":%s", ckey) || append_ver_value(b, v, value);
-    return finish(b, start, rc ? -1 : 0);
-}
-
-int qkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node) {
-    size_t start = fl_buf_len(b);
-    int rc = fl_buf_append(b, "{\"id\":", 6) || fl_buf_append_json(b, id ? id : json_null()) ||
-             fl_buf_append(b, ",\"type\":\"ok\"", 12);
-    if (!rc && value) rc = fl_buf_append(b, ",\"value\":", 9) || fl_buf_append_json(b, value);
-    if (!rc && node) {
-        json_t *name = json_string(node);
-        rc = !name || fl_buf_append(b, ",\"node\":", 8) || fl_buf_append_json(b, name);
-        json_decref(name);
-    }
-    return finish(b, start, rc ? -1 : 0);
-}
-
-int qkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
-                     const char *detail) {
-    assert(!strcmp(type, "fail") || !strcmp(type, "info"));
-    size_t start = fl_buf_len(b);
-    json_t *e = text_string(error), *d = detail ? text_string(detail) : NULL;
-    int rc = !e || (detail && !d) || fl_buf_append(b, "{\"id\":", 6) ||
-             fl_buf_append_json(b, id ? id : json_null()) ||
-             fl_buf_printf(b, ",\"type\":\"%s\",\"error\":", type) || fl_buf_append_json(b, e);
-    if (!rc && d) rc = fl_buf_append(b, ",\"detail\":", 10) || fl_buf_append_json(b, d);
-    json_decref(e);
-    json_decref(d);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }

@@ -27,8 +27,9 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "wire.h"
 
-#define QKV_KEY_BYTES_MAX 1024 /* canonical key text, without its NUL */
+#define QKV_KEY_BYTES_MAX FL_KEY_TEXT_MAX /* canonical key text (wire.h), without its NUL */
 #define QKV_ERR_BYTES 256
 
 typedef struct qkv_version {
@@ -69,10 +70,6 @@ qkv_parse_status qkv_parse(const char *line, size_t len, qkv_msg *m, char *err,
 int qkv_parse_record(const char *line, size_t len, qkv_msg *m, char *err, size_t err_bytes);
 void qkv_msg_release(qkv_msg *m);
 
-/* A key's canonical text: a string as its JSON (quotes and escapes), an integer in
- * decimal. 0, or -1 with err (not a string or integer, or longer than QKV_KEY_BYTES_MAX). */
-int qkv_key_text(const json_t *key, char out[QKV_KEY_BYTES_MAX + 1], char *err,
-                 size_t err_bytes);
 int qkv_version_cmp(qkv_version a, qkv_version b);
 
 /* Encoders append one whole line, '\n' included, or nothing: 0, or -1 when the buffer's
@@ -83,10 +80,6 @@ int qkv_encode_got(fl_buf *b, int64_t rid, qkv_version v, const json_t *value);
 int qkv_encode_put(fl_buf *b, int64_t rid, const char *ckey, qkv_version v, const json_t *value);
 int qkv_encode_ack(fl_buf *b, int64_t rid);
 int qkv_encode_record(fl_buf *b, const char *ckey, qkv_version v, const json_t *value);
-/* {"id":…,"type":"ok"} plus "value" when value is not NULL and "node" when node is not NULL. */
-int qkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node);
-/* type "fail" or "info"; detail may be NULL. */
-int qkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
-                     const char *detail);
+/* Client replies: fl_reply_ok and fl_reply_error (wire.h). */
 
 #endif

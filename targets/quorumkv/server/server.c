@@ -70,7 +70,7 @@ static int on_hello(void *owner, fl_buf *out) {
 void qkv_reply_ok(qkv_server *s, qkv_conn_ref to, const json_t *id, const json_t *value) {
     qkv_conn *c = qkv_conn_lookup(s, to);
     if (!c || c->base.doomed) return; /* the client left: nobody to tell */
-    if (qkv_encode_ok(&c->base.io.out, id, value, NULL) != 0)
+    if (fl_reply_ok(&c->base.io.out, id, value, NULL) != 0)
         qkv_conn_doom(s, c, "send queue full: the client stopped reading");
     else qkv_conn_touch(s, c);
 }
@@ -79,7 +79,7 @@ void qkv_reply_error(qkv_server *s, qkv_conn_ref to, const json_t *id, const cha
                      const char *error, const char *detail) {
     qkv_conn *c = qkv_conn_lookup(s, to);
     if (!c || c->base.doomed) return;
-    if (qkv_encode_error(&c->base.io.out, id, type, error, detail) != 0)
+    if (fl_reply_error(&c->base.io.out, id, type, error, detail, NULL) != 0)
         qkv_conn_doom(s, c, "send queue full: the client stopped reading");
     else qkv_conn_touch(s, c);
 }
@@ -89,7 +89,7 @@ void qkv_reply_error(qkv_server *s, qkv_conn_ref to, const json_t *id, const cha
 static void handle(qkv_server *s, qkv_conn *c, const qkv_msg *m) {
     switch (m->kind) {
     case QKV_PING:
-        if (qkv_encode_ok(&c->base.io.out, m->id, NULL, s->opt->id) != 0)
+        if (fl_reply_ok(&c->base.io.out, m->id, NULL, s->opt->id) != 0)
             qkv_conn_doom(s, c, "send queue full: the client stopped reading");
         else qkv_conn_touch(s, c);
         break;

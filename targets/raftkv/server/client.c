@@ -41,7 +41,7 @@ void rkv_client_free(rkv_server *s) {
 void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value) {
     rkv_conn *c = fl_srv_lookup(&s->srv, to);
     if (!c || c->doomed) return; /* the client left: nobody to tell */
-    if (rkv_encode_ok(&c->io.out, id, value, NULL) != 0)
+    if (fl_reply_ok(&c->io.out, id, value, NULL) != 0)
         fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
     else fl_srv_touch(&s->srv, c);
 }
@@ -51,7 +51,7 @@ static void reply_error_leader(rkv_server *s, rkv_conn_ref to, const json_t *id,
                                const char *leader) {
     rkv_conn *c = fl_srv_lookup(&s->srv, to);
     if (!c || c->doomed) return;
-    if (rkv_encode_error(&c->io.out, id, type, error, detail, leader) != 0)
+    if (fl_reply_error(&c->io.out, id, type, error, detail, leader) != 0)
         fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
     else fl_srv_touch(&s->srv, c);
 }
@@ -80,7 +80,7 @@ static void reply_status(rkv_server *s, rkv_conn *c, const json_t *id) {
 }
 
 static void reply_ping(rkv_server *s, rkv_conn *c, const json_t *id) {
-    if (rkv_encode_ok(&c->io.out, id, NULL, s->opt->id) != 0)
+    if (fl_reply_ok(&c->io.out, id, NULL, s->opt->id) != 0)
         fl_srv_doom(&s->srv, c, "send queue full: the client stopped reading");
     else fl_srv_touch(&s->srv, c);
 }

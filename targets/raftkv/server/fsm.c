@@ -7,26 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int rkv_key_text(const json_t *key, char out[RKV_KEY_BYTES_MAX + 1], char *err, size_t err_bytes) {
-    size_t n = 0;
-    if (json_is_integer(key)) {
-        n = (size_t)snprintf(out, RKV_KEY_BYTES_MAX + 1, "%" JSON_INTEGER_FORMAT,
-                             json_integer_value(key));
-    } else if (json_is_string(key)) {
-        n = json_dumpb(key, out, RKV_KEY_BYTES_MAX, JSON_ENCODE_ANY | JSON_COMPACT);
-        if (n == 0 || n > RKV_KEY_BYTES_MAX) {
-            snprintf(err, err_bytes, "key longer than %d bytes", RKV_KEY_BYTES_MAX);
-            return -1;
-        }
-        out[n] = '\0';
-    } else {
-        snprintf(err, err_bytes, "key must be a string or an integer");
-        return -1;
-    }
-    assert(n > 0 && n <= RKV_KEY_BYTES_MAX);
-    return 0;
-}
-
 void rkv_fsm_init(rkv_fsm *f) {
     f->kv = json_object();
     if (!f->kv) abort();
@@ -83,7 +63,7 @@ static rkv_result apply_command(rkv_fsm *f, const raft_entry *e) {
     json_t *key = json_object_get(cmd, "key"), *value = json_object_get(cmd, "value");
     char ckey[RKV_KEY_BYTES_MAX + 1], err[RKV_ERR_BYTES];
     rkv_result r = RKV_BAD_COMMAND;
-    if (name && value && rkv_key_text(key, ckey, err, sizeof err) == 0) {
+    if (name && value && fl_key_text(key, ckey, err, sizeof err) == 0) {
         /* The values stored are parts of cmd, which is freed below: the map is left as
          * their only owner. */
         if (!strcmp(name, "write")) r = do_write(f, ckey, value);
@@ -132,7 +112,7 @@ int rkv_fsm_restore(rkv_fsm *f, const void *data, size_t len, uint64_t index, ui
         char ckey[RKV_KEY_BYTES_MAX + 1], why[RKV_ERR_BYTES];
         json_t *value = json_array_get(pair, 1);
         if (json_array_size(pair) != 2 ||
-            rkv_key_text(json_array_get(pair, 0), ckey, why, sizeof why) != 0 ||
+            fl_key_text(json_array_get(pair, 0), ckey, why, sizeof why) != 0 ||
             json_object_get(kv, ckey) || json_object_set(kv, ckey, value) != 0) {
             snprintf(err, err_bytes, "snapshot at index %" PRIu64 ": pair %zu is not [key, value] "
                      "with a new key", index, i);

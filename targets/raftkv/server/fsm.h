@@ -23,9 +23,11 @@
 
 #include <jansson.h>
 
+#include "wire.h"
+
 #include "raft_msg.h"
 
-#define RKV_KEY_BYTES_MAX 1024 /* canonical key text, without its NUL */
+#define RKV_KEY_BYTES_MAX FL_KEY_TEXT_MAX /* canonical key text (wire.h), without its NUL */
 #define RKV_ERR_BYTES 256
 
 typedef enum { RKV_CMD_WRITE, RKV_CMD_CAS, RKV_CMD_APPEND } rkv_cmd_kind;
@@ -44,8 +46,7 @@ typedef struct rkv_fsm {
     uint64_t applied_term; /* its term */
 } rkv_fsm;
 
-/* A key's canonical text: 0, or -1 with err (not a string or integer, or too long). */
-int rkv_key_text(const json_t *key, char out[RKV_KEY_BYTES_MAX + 1], char *err, size_t err_bytes);
+/* A key's canonical text: fl_key_text (wire.h). */
 
 void rkv_fsm_init(rkv_fsm *f);
 void rkv_fsm_free(rkv_fsm *f);

@@ -14,7 +14,7 @@ const char *rkv_f_name(rkv_f f) { return f <= RKV_F_STATUS ? f_names[f] : "?"; }
 
 static int field_key(rkv_line *l, char *err, size_t err_bytes) {
     l->key = json_object_get(l->root, "key");
-    if (l->key) return rkv_key_text(l->key, l->ckey, err, err_bytes);
+    if (l->key) return fl_key_text(l->key, l->ckey, err, err_bytes);
     snprintf(err, err_bytes, "missing key");
     return -1;
 }
@@ -99,37 +99,11 @@ void rkv_line_release(rkv_line *l) {
 
 /* ---- encoders: each appends a whole line or nothing ---- */
 
-/* A JSON string of text that may not be valid UTF-8 (an error may quote the bytes of a bad
- * line): bytes past ASCII become '?' when jansson refuses it. */
-static json_t *text_string(const char *text) {
-    json_t *j = json_string(text);
-    if (j) return j;
-    char safe[512];
-    size_t n = 0;
-    for (; text[n] && n < sizeof safe - 1; n++) safe[n] = (unsigned char)text[n] < 0x80 ? text[n] : '?';
-    safe[n] = '\0';
-    return json_string(safe);
-}
-
-static int finish(fl_buf *b, size_t start, int rc) {
-    if (rc == 0 && fl_buf_append(b, "}\n", 2) == 0) return 0;
-    fl_buf_truncate(b, start);
-    return -1;
-}
-
-/* ,"name":"text" */
-static int append_text_field(fl_buf *b, const char *name, const char *text) {
-    json_t *j = text_string(text);
-    int rc = !j || fl_buf_printf(b, ",\"%s\":", name) || fl_buf_append_json(b, j);
-    json_decref(j);
-    return rc ? -1 : 0;
-}
-
 int rkv_encode_hello(fl_buf *b, const char *from, size_t peer_count) {
     size_t start = fl_buf_len(b);
-    int rc = fl_buf_append(b, "{\"p\":\"hello\"", 12) || append_text_field(b, "from", from) ||
+    int rc = fl_buf_append(b, "{\"p\":\"hello\"", 12) || fl_wire_text_field(b, "from", from) ||
              fl_buf_printf(b, ",\"n\":%zu", peer_count);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }
 
 int rkv_encode_raft(fl_buf *b, const raft_msg *m) {
@@ -137,25 +111,5 @@ int rkv_encode_raft(fl_buf *b, const raft_msg *m) {
     json_t *j = raft_msg_to_json(m);
     int rc = !j || fl_buf_append(b, "{\"raft\":", 8) || fl_buf_append_json(b, j);
     json_decref(j);
-    return finish(b, start, rc ? -1 : 0);
-}
-
-int rkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node) {
-    size_t start = fl_buf_len(b);
-    int rc = fl_buf_append(b, "{\"id\":", 6) || fl_buf_append_json(b, id ? id : json_null()) ||
-             fl_buf_append(b, ",\"type\":\"ok\"", 12);
-    if (!rc && value) rc = fl_buf_append(b, ",\"value\":", 9) || fl_buf_append_json(b, value);
-    if (!rc && node) rc = append_text_field(b, "node", node);
-    return finish(b, start, rc ? -1 : 0);
-}
-
-int rkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
-                     const char *detail, const char *leader) {
-    assert(!strcmp(type, "fail") || !strcmp(type, "info"));
-    size_t start = fl_buf_len(b);
-    int rc = fl_buf_append(b, "{\"id\":", 6) || fl_buf_append_json(b, id ? id : json_null()) ||
-             fl_buf_printf(b, ",\"type\":\"%s\"", type) || append_text_field(b, "error", error);
-    if (!rc && detail) rc = append_text_field(b, "detail", detail);
-    if (!rc && leader) rc = append_text_field(b, "leader", leader);
-    return finish(b, start, rc ? -1 : 0);
+    return fl_wire_finish(b, start, rc ? -1 : 0);
 }

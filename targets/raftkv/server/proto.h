@@ -59,10 +59,6 @@ const char *rkv_f_name(rkv_f f);
  * cap or jansson refused. */
 int rkv_encode_hello(fl_buf *b, const char *from, size_t peer_count);
 int rkv_encode_raft(fl_buf *b, const raft_msg *m);
-/* {"id":…,"type":"ok"} plus "value" when value is not NULL, "node" when node is not NULL. */
-int rkv_encode_ok(fl_buf *b, const json_t *id, const json_t *value, const char *node);
-/* type "fail" or "info"; detail and leader may be NULL (then absent). */
-int rkv_encode_error(fl_buf *b, const json_t *id, const char *type, const char *error,
-                     const char *detail, const char *leader);
+/* Client replies: fl_reply_ok and fl_reply_error (wire.h). */
 
 #endif
