@@ -1,5 +1,5 @@
-/* The controller's agents: faultline-agent uploaded to every node and started once over
- * a kept SSH channel, then spoken to one JSON line at a time (DESIGN.md "The agent").
+/* The controller's agents: faultline-agent uploaded to every node and started once on
+ * a kept stream (remote.h), then spoken to one JSON line at a time (DESIGN.md "The agent").
  * Closing the channels is what makes every agent heal and exit. */
 #include "agents.h"
 
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "libexec.h"
+#include "shell_quote.h"
 
 #define CALL_TIMEOUT_MS 10000
 
@@ -25,20 +26,19 @@ static void boot_id(char *out, size_t bytes) {
 static int start_one(fl_agents *a, size_t i, const char *binary, const char *controller_boot,
                      int watchdog_s, char *err, size_t err_bytes) {
     const fl_node *node = &a->control->nodes->nodes[i];
-    fl_ssh *s = a->control->sessions[i];
-    char remote[4096], command[12288], why[FL_SSH_ERR_BYTES];
+    fl_remote *s = a->control->remotes[i];
+    char remote[4096], command[12288], why[FL_REMOTE_ERR_BYTES];
     char *dir_q = fl_shell_quote(node->workdir);
     snprintf(command, sizeof command, "mkdir -p %s/bin", dir_q);
-    fl_exec_result r;
-    int rc = fl_ssh_exec(s, command, CALL_TIMEOUT_MS, &r, why);
-    if (rc == 0) fl_exec_result_free(&r);
+    int rc = fl_remote_run(s, command, NULL, CALL_TIMEOUT_MS, NULL, NULL, 0, why, sizeof why)
+             ? -1 : 0;
     /* The clock shim goes along: targets started in faketime mode preload it. */
     char shim[4096], shim_remote[4096];
     snprintf(shim, sizeof shim, "%.*s/libflclock.so", (int)(strrchr(binary, '/') - binary), binary);
     snprintf(shim_remote, sizeof shim_remote, "%s/bin/libflclock.so", node->workdir);
-    if (rc == 0) rc = fl_ssh_upload(s, shim, shim_remote, why);
+    if (rc == 0) rc = fl_remote_upload(s, shim, shim_remote, why);
     snprintf(remote, sizeof remote, "%s/bin/faultline-agent", node->workdir);
-    if (rc == 0) rc = fl_ssh_upload(s, binary, remote, why);
+    if (rc == 0) rc = fl_remote_upload(s, binary, remote, why);
     char *bin_q = fl_shell_quote(remote), *boot_q = fl_shell_quote(controller_boot);
     snprintf(command, sizeof command,
              "exec %s serve --clock %s --clock-file %s/clock.offset --watchdog %d "
@@ -48,7 +48,7 @@ static int start_one(fl_agents *a, size_t i, const char *binary, const char *con
     free(bin_q);
     free(boot_q);
     free(dir_q);
-    if (rc == 0) rc = fl_ssh_stream_open(s, command, &a->streams[i], why);
+    if (rc == 0) rc = fl_remote_stream_open(s, command, &a->streams[i], why);
     if (rc != 0) snprintf(err, err_bytes, "%s: starting the agent: %s", node->name, why);
     return rc;
 }
@@ -60,7 +60,7 @@ int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size
     if (fl_libexec_path("faultline-agent", binary, sizeof binary, err, err_bytes) != 0) return -1;
     boot_id(boot, sizeof boot);
     for (size_t i = 0; i < c->nodes->count; i++) {
-        if (!c->sessions[i]) {
+        if (!c->remotes[i]) {
             snprintf(err, err_bytes, "%s", c->errors[i]);
             return -1;
         }
@@ -72,16 +72,16 @@ int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size
 int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, char *err,
                    size_t err_bytes) {
     const char *name = a->control->nodes->nodes[node].name;
-    char why[FL_SSH_ERR_BYTES];
+    char why[FL_REMOTE_ERR_BYTES];
     char *line = json_dumps(request, JSON_COMPACT);
-    int rc = line ? fl_ssh_stream_write_line(a->streams[node], line, CALL_TIMEOUT_MS, why) : -1;
+    int rc = line ? fl_remote_stream_write_line(a->streams[node], line, CALL_TIMEOUT_MS, why) : -1;
     free(line);
     char *answer = NULL;
-    if (rc == 0) rc = fl_ssh_stream_read_line(a->streams[node], CALL_TIMEOUT_MS, &answer, why);
+    if (rc == 0) rc = fl_remote_stream_read_line(a->streams[node], CALL_TIMEOUT_MS, &answer, why);
     if (rc != 0) {
         snprintf(err, err_bytes, "%s: the agent did not answer: %s%s%s", name,
                  rc == 1 ? "it exited" : why, rc == 1 ? "; it said: " : "",
-                 rc == 1 ? fl_ssh_stream_stderr(a->streams[node]) : "");
+                 rc == 1 ? fl_remote_stream_stderr(a->streams[node]) : "");
         free(answer);
         return -1;
     }
@@ -93,6 +93,6 @@ int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, c
 
 void fl_agents_stop(fl_agents *a) {
     for (size_t i = 0; a->control && i < a->control->nodes->count; i++)
-        if (a->streams[i]) fl_ssh_stream_close(a->streams[i], 5000); /* EOF: it heals, exits */
+        if (a->streams[i]) fl_remote_stream_close(a->streams[i], 5000); /* EOF: it heals, exits */
     memset(a->streams, 0, sizeof a->streams);
 }

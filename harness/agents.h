@@ -1,4 +1,4 @@
-/* The controller's agents: one faultline-agent per node on a kept SSH channel. */
+/* The controller's agents: one faultline-agent per node on a kept stream (remote.h). */
 #ifndef FL_AGENTS_H
 #define FL_AGENTS_H
 
@@ -8,7 +8,7 @@
 
 typedef struct fl_agents {
     fl_control *control;
-    fl_ssh_stream *streams[FL_NODES_MAX];
+    fl_remote_stream *streams[FL_NODES_MAX];
 } fl_agents;
 
 /* Upload faultline-agent to every node and start it; 0, or -1 with err naming the node. */

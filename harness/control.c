@@ -1,4 +1,4 @@
-/* One SSH session per node, opened and used in parallel (see control.h). */
+/* One remote per node, opened and used in parallel (see control.h). */
 #include "control.h"
 
 #include <pthread.h>
@@ -27,11 +27,12 @@ static void *connect_one(void *arg) {
     task *t = arg;
     const fl_nodes *n = t->c->nodes;
     const fl_node *node = &n->nodes[t->node];
-    fl_ssh_target target = {node->name, node->host, node->port, node->user, node->key,
-                            n->known_hosts, t->trust_new_hosts, node->sudo, t->timeout_ms};
+    fl_remote_target target = {node->name, node->host, node->port, node->user, node->key,
+                               n->known_hosts, t->trust_new_hosts, node->sudo, t->timeout_ms};
     double start = now_ms();
-    if (fl_ssh_connect(&target, &t->c->sessions[t->node], t->c->errors[t->node]) != 0)
-        t->c->sessions[t->node] = NULL;
+    if (fl_remote_connect(&fl_remote_ssh, &target, &t->c->remotes[t->node],
+                          t->c->errors[t->node]) != 0)
+        t->c->remotes[t->node] = NULL;
     t->c->connect_ms[t->node] = now_ms() - start;
     return NULL;
 }
@@ -39,14 +40,14 @@ static void *connect_one(void *arg) {
 static void *exec_one(void *arg) {
     task *t = arg;
     fl_node_result *r = t->result;
-    fl_ssh *s = t->c->sessions[t->node];
+    fl_remote *s = t->c->remotes[t->node];
     double start = now_ms();
     if (!s) {
         r->rc = -1;
         snprintf(r->error, sizeof r->error, "%s", t->c->errors[t->node]);
         return NULL;
     }
-    r->rc = fl_ssh_exec(s, t->command, t->timeout_ms, &r->r, r->error);
+    r->rc = fl_remote_exec(s, t->command, t->timeout_ms, &r->r, r->error);
     r->ms = now_ms() - start;
     return NULL;
 }
@@ -73,7 +74,7 @@ int fl_control_open(fl_control *c, const fl_nodes *nodes, bool trust_new_hosts,
         tasks[i] = (task){c, i, trust_new_hosts, timeout_ms, NULL, NULL};
     on_every_node(c, connect_one, tasks);
     int unreachable = 0;
-    for (size_t i = 0; i < nodes->count; i++) unreachable += c->sessions[i] == NULL;
+    for (size_t i = 0; i < nodes->count; i++) unreachable += c->remotes[i] == NULL;
     return unreachable;
 }
 
@@ -89,6 +90,6 @@ void fl_control_exec_all(fl_control *c, const char *command, int timeout_ms,
 
 void fl_control_close(fl_control *c) {
     for (size_t i = 0; c->nodes && i < c->nodes->count; i++)
-        if (c->sessions[i]) fl_ssh_close(c->sessions[i]);
+        if (c->remotes[i]) fl_remote_close(c->remotes[i]);
     memset(c, 0, sizeof *c);
 }

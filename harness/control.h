@@ -1,17 +1,18 @@
-/* The controller's way into all nodes at once: one SSH session per node, opened in
- * parallel and kept for the whole run, and the same command on every node at once. */
+/* The controller's way into all nodes at once: one remote (remote.h; SSH here) per
+ * node, opened in parallel and kept for the whole run,
+ * and the same command on every node at once. */
 #ifndef FL_CONTROL_H
 #define FL_CONTROL_H
 
 #include <stdbool.h>
 
 #include "nodes.h"
-#include "ssh.h"
+#include "remote.h"
 
 typedef struct fl_control {
     const fl_nodes *nodes;
-    fl_ssh *sessions[FL_NODES_MAX];          /* NULL where the node could not be reached */
-    char errors[FL_NODES_MAX][FL_SSH_ERR_BYTES];
+    fl_remote *remotes[FL_NODES_MAX];        /* NULL where the node could not be reached */
+    char errors[FL_NODES_MAX][FL_REMOTE_ERR_BYTES];
     double connect_ms[FL_NODES_MAX];
 } fl_control;
 
@@ -24,9 +25,9 @@ int fl_control_open(fl_control *c, const fl_nodes *nodes, bool trust_new_hosts,
 void fl_control_close(fl_control *c);
 
 typedef struct fl_node_result {
-    int rc;                  /* 0 ran (see r), -1 SSH error or timeout (error) */
+    int rc;                  /* 0 ran (see r), -1 transport error or timeout (error) */
     fl_exec_result r;
-    char error[FL_SSH_ERR_BYTES];
+    char error[FL_REMOTE_ERR_BYTES];
     double ms;
 } fl_node_result;
 

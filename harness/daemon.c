@@ -8,26 +8,17 @@
 
 #include "jsonl_client.h"
 #include "libexec.h"
+#include "shell_quote.h"
 
 #define EXEC_TIMEOUT_MS 30000
 #define START_WAIT_MS 15000
 
-/* Run a command on node; 0 when it exited 0, else -1 with err (its stderr). err may be
- * NULL with bytes 0 when the caller does not want it. */
-static int run(fl_target_ctx *t, size_t node, const char *command, char *out, size_t out_bytes,
-               char *err, size_t bytes) {
-    fl_exec_result r;
-    char why[FL_SSH_ERR_BYTES];
-    const char *name = t->nodes->nodes[node].name;
-    if (fl_ssh_exec(t->control->sessions[node], command, EXEC_TIMEOUT_MS, &r, why) != 0) {
-        snprintf(err, bytes, "%s: %s", name, why);
-        return -1;
-    }
-    int rc = r.exit_status == 0 ? 0 : -1;
-    if (out) snprintf(out, out_bytes, "%s", r.out);
-    if (rc) snprintf(err, bytes, "%s: exit %d: %s%s", name, r.exit_status, r.err, r.out);
-    fl_exec_result_free(&r);
-    return rc;
+/* Run a command (what: its label in errors) on node; 0 when it exited 0, else -1 with
+ * err (fl_remote_run's). err may be NULL with bytes 0 when the caller does not want it. */
+static int run(fl_target_ctx *t, size_t node, const char *command, const char *what, char *out,
+               size_t out_bytes, char *err, size_t bytes) {
+    return fl_remote_run(t->control->remotes[node], command, what, EXEC_TIMEOUT_MS, NULL, out,
+                         out_bytes, err, bytes) == 0 ? 0 : -1;
 }
 
 /* "<workdir>/<name>", quoted for the shell; malloc'd. */
@@ -52,21 +43,21 @@ int fl_daemon_setup(fl_target_ctx *t, const fl_daemon *d, char *err, size_t byte
     if (fl_libexec_path(d->binary, local, sizeof local, err, bytes) != 0) return -1;
     for (size_t i = 0; i < t->nodes->count; i++) {
         const fl_node *n = &t->nodes->nodes[i];
-        char remote[4096], cmd[12288], why[FL_SSH_ERR_BYTES];
+        char remote[4096], cmd[12288], why[FL_REMOTE_ERR_BYTES];
         char *dir_q = folder_q(t, d, i), *work_q = fl_shell_quote(n->workdir);
         snprintf(cmd, sizeof cmd, "mkdir -p %s/bin %s", work_q, dir_q);
-        int rc = run(t, i, cmd, NULL, 0, err, bytes);
+        int rc = run(t, i, cmd, NULL, NULL, 0, err, bytes);
         if (rc == 0) {
             stop_command(cmd, sizeof cmd, dir_q, d->name);
-            rc = run(t, i, cmd, NULL, 0, err, bytes);
+            rc = run(t, i, cmd, "stop", NULL, 0, err, bytes);
         }
         if (rc == 0) {
             snprintf(cmd, sizeof cmd, "rm -rf %s/data %s/%s.pid %s/%s.log && mkdir -p %s/data",
                      dir_q, dir_q, d->name, dir_q, d->name, dir_q);
-            rc = run(t, i, cmd, NULL, 0, err, bytes);
+            rc = run(t, i, cmd, NULL, NULL, 0, err, bytes);
         }
         snprintf(remote, sizeof remote, "%s/bin/%s", n->workdir, d->binary);
-        if (rc == 0 && fl_ssh_upload(t->control->sessions[i], local, remote, why) != 0) {
+        if (rc == 0 && fl_remote_upload(t->control->remotes[i], local, remote, why) != 0) {
             snprintf(err, bytes, "%s: uploading %s: %s", n->name, d->binary, why);
             rc = -1;
         }
@@ -108,21 +99,21 @@ int fl_daemon_start(fl_target_ctx *t, const fl_daemon *d, size_t node, const cha
                  work_q, work_q);
     /* Already running (a restart after a kill that did not happen)? Leave it. The
      * daemon alone goes to the background, its output to its log: nothing may keep the
-     * SSH channel's descriptors, or the command would never end. */
+     * channel's descriptors (an SSH channel), or the command would never end. */
     snprintf(cmd, sizeof cmd,
              "p=$(cat %s/%s.pid 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && exit 0; "
              "rm -f %s/%s.pid; cd %s || exit 1; env %ssetsid %s/bin/%s %s --pidfile %s/%s.pid "
              "--data-dir %s/data </dev/null >>%s/%s.log 2>&1 &",
              dir_q, d->name, dir_q, d->name, dir_q, shim, work_q, d->binary, args, dir_q,
              d->name, dir_q, dir_q, d->name);
-    int rc = run(t, node, cmd, NULL, 0, err, bytes);
+    int rc = run(t, node, cmd, "start", NULL, 0, err, bytes);
     double deadline = now_ms() + START_WAIT_MS;
     while (rc == 0 && !fl_daemon_answers(t, d, node, 500)) {
         if (now_ms() > deadline) {
             char tail[2048] = "";
             snprintf(cmd, sizeof cmd, "tail -n 5 %s/%s.log", dir_q, d->name);
             /* Best effort: tail stays empty when the log cannot be read. */
-            run(t, node, cmd, tail, sizeof tail, NULL, 0);
+            run(t, node, cmd, NULL, tail, sizeof tail, NULL, 0);
             snprintf(err, bytes, "%s: %s did not answer on port %d within %d s; its log ends: %s",
                      n->name, d->binary, d->port, START_WAIT_MS / 1000, tail);
             rc = -1;
@@ -141,16 +132,16 @@ int fl_daemon_stop(fl_target_ctx *t, const fl_daemon *d, size_t node, char *err,
     char *dir_q = folder_q(t, d, node);
     stop_command(cmd, sizeof cmd, dir_q, d->name);
     free(dir_q);
-    return run(t, node, cmd, NULL, 0, err, bytes);
+    return run(t, node, cmd, "stop", NULL, 0, err, bytes);
 }
 
 int fl_daemon_fetch_logs(fl_target_ctx *t, const fl_daemon *d, size_t node, const char *dir,
                          char *err, size_t bytes) {
-    char remote[4096], local[4096], why[FL_SSH_ERR_BYTES];
+    char remote[4096], local[4096], why[FL_REMOTE_ERR_BYTES];
     snprintf(remote, sizeof remote, "%s/%s/%s.log", t->nodes->nodes[node].workdir, d->name,
              d->name);
     snprintf(local, sizeof local, "%s/%s.log", dir, d->name);
-    if (fl_ssh_download(t->control->sessions[node], remote, local, why) != 0) {
+    if (fl_remote_download(t->control->remotes[node], remote, local, why) != 0) {
         snprintf(err, bytes, "%s: fetching %s: %s", t->nodes->nodes[node].name, remote, why);
         return -1;
     }

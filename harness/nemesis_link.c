@@ -36,22 +36,16 @@ static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char
     return call_agent(l, node, request, reply, err, bytes);
 }
 
-/* Run a command on node: 0 when it exited 0; *status gets the exit status. */
+/* Run a command on node: 0 when it ran (err says how it failed if *status is not 0), -1
+ * when it could not run. */
 static int run_on(fl_nemesis_link *l, size_t node, const char *template, int *status,
                   char *err, size_t bytes) {
-    fl_exec_result res;
     char *command = for_node(l, node, template);
     if (!command) return snprintf(err, bytes, "out of memory"), -1;
-    char why[FL_SSH_ERR_BYTES];
-    int ran = fl_ssh_exec(l->control->sessions[node], command, 30000, &res, why);
+    int rc = fl_remote_run(l->control->remotes[node], command, template, 30000, status, NULL,
+                           0, err, bytes);
     free(command);
-    if (ran != 0) return snprintf(err, bytes, "%s", why), -1;
-    *status = res.exit_status;
-    if (res.exit_status != 0)
-        snprintf(err, bytes, "%s: `%s` exited %d: %s", l->control->nodes->nodes[node].name,
-                 template, res.exit_status, res.err);
-    fl_exec_result_free(&res);
-    return 0;
+    return rc < 0 ? -1 : 0;
 }
 
 static int io_run(void *ctx, size_t node, const char *command, char *err, size_t bytes) {
@@ -102,7 +96,7 @@ void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_ne
 void fl_nemesis_link_heartbeat(fl_nemesis_link *l) {
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         json_t *reply = NULL, *beat = json_pack("{s:i,s:s}", "id", 0, "cmd", "heartbeat");
-        char err[FL_SSH_ERR_BYTES];
+        char err[FL_REMOTE_ERR_BYTES];
         if (call_agent(l, i, beat, &reply, err, sizeof err) == 0) json_decref(reply);
         json_decref(beat);
     }

@@ -1,5 +1,5 @@
 /* The harness's side of nemesis/ (DESIGN.md "Layout": the harness fills in the
- * callbacks nemesis needs): agent requests over the kept SSH channels, "{workdir}" in
+ * callbacks nemesis needs): agent requests over the kept streams, "{workdir}" in
  * pidfiles and commands made each node's own, restarts and "who is primary" through
  * the target (or --process start commands and --primary-cmd), heartbeats, and the
  * check that refuses a fault spec the nodes cannot carry out before a run starts.

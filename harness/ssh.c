@@ -22,6 +22,8 @@
 #include <libssh2.h>
 #include <libssh2_sftp.h>
 
+#include "shell_quote.h"
+
 /* How one session is shared. libssh2 is not thread-safe within a session, so every call on
  * it is made under s->mu. The session is non-blocking: a call that would block returns
  * LIBSSH2_ERROR_EAGAIN, the thread drops the lock and waits for the socket, and meanwhile
@@ -1006,15 +1008,6 @@ int fl_ssh_exec(fl_ssh *s, const char *command, int timeout_ms, fl_exec_result *
     return rc;
 }
 
-void fl_exec_result_free(fl_exec_result *r) {
-    if (!r)
-        return;
-    free(r->out);
-    free(r->err);
-    r->out = r->err = NULL;
-    r->out_len = r->err_len = 0;
-}
-
 /* ---- streams: a command kept running, lines in and out ---- */
 
 #define STREAM_OPEN_MS 30000               /* a free channel, then the node's answer */
@@ -1635,58 +1628,4 @@ void fl_ssh_close(fl_ssh *s) {
     free(s->name);
     free(s->where);
     free(s);
-}
-
-/* ---- shell quoting ---- */
-
-char *fl_shell_quote(const char *arg) {
-    size_t n = 0, quotes = 0;
-    if (!arg)
-        arg = "";
-    for (const char *p = arg; *p; p++, n++)
-        quotes += *p == '\'';
-    /* Inside single quotes nothing is special but ' itself, which becomes '\'' : close the
-     * quote, an escaped quote, open again. */
-    char *q = malloc(n + 3 * quotes + 3), *w = q;
-    if (!q)
-        return NULL;
-    *w++ = '\'';
-    for (const char *p = arg; *p; p++) {
-        if (*p == '\'') {
-            memcpy(w, "'\\''", 4);
-            w += 4;
-        } else {
-            *w++ = *p;
-        }
-    }
-    *w++ = '\'';
-    *w = '\0';
-    return q;
-}
-
-char *fl_shell_join(const char *const *argv, size_t argc) {
-    size_t len = 1, used = 0;
-    char **quoted = calloc(argc ? argc : 1, sizeof *quoted), *line = NULL;
-    if (!quoted)
-        return NULL;
-    for (size_t i = 0; i < argc; i++) {
-        if (!(quoted[i] = fl_shell_quote(argv[i])))
-            goto err;
-        len += strlen(quoted[i]) + 1;
-    }
-    if (!(line = malloc(len)))
-        goto err;
-    line[0] = '\0';
-    for (size_t i = 0; i < argc; i++) {
-        size_t k = strlen(quoted[i]);
-        if (i)
-            line[used++] = ' ';
-        memcpy(line + used, quoted[i], k + 1);
-        used += k;
-    }
-err:
-    for (size_t i = 0; i < argc; i++)
-        free(quoted[i]);
-    free(quoted);
-    return line;
 }

@@ -44,7 +44,7 @@ typedef struct fl_target_defaults {
     const char *why;            /* one or two sentences: the architecture and the mix */
 } fl_target_defaults;
 
-/* What an adapter gets from the run: the nodes and their SSH sessions, the run
+/* What an adapter gets from the run: the nodes and their remotes (remote.h), the run
  * directory, the seeded bug and the resolved options. */
 typedef struct fl_target_ctx {
     const fl_nodes *nodes;

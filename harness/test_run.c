@@ -163,7 +163,7 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     r->control_open = true;
     if (unreachable > 0) {
         for (size_t i = 0; i < r->nodes.count; i++)
-            if (!r->control.sessions[i]) {
+            if (!r->control.remotes[i]) {
                 snprintf(err, bytes, "%s", r->control.errors[i]);
                 break;
             }

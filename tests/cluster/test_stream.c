@@ -1,5 +1,5 @@
 /* Long-lived stream channels (the agent's way in) on every node of a running cluster:
- * lines in and out in order on two streams at once while fl_ssh_exec runs on the same
+ * lines in and out in order on two streams at once while fl_remote_exec runs on the same
  * session, a command that ends by itself (last line, end of stream, exit status, stderr),
  * a read and a write that time out, writes after the command ended or after a cut line.
  * Exit 0 when all hold; otherwise each failure is printed.
@@ -57,17 +57,17 @@ static char *line_for(int i, const char *prefix, bool newline) {
 }
 
 typedef struct pump {
-    fl_ssh_stream *st;
+    fl_remote_stream *st;
     const char *what;         /* "cat" */
     const char *reply_prefix; /* what the command puts before each line it echoes */
 } pump;
 
 static void *write_lines(void *arg) {
     pump *p = arg;
-    char err[FL_SSH_ERR_BYTES];
+    char err[FL_REMOTE_ERR_BYTES];
     for (int i = 0; i < LINES; i++) {
         char *line = line_for(i, "", true);
-        int rc = fl_ssh_stream_write_line(p->st, line, IO_MS, err);
+        int rc = fl_remote_stream_write_line(p->st, line, IO_MS, err);
         free(line);
         if (rc != 0) {
             fail("%s: write of line %d: %s", p->what, i, err);
@@ -79,9 +79,9 @@ static void *write_lines(void *arg) {
 
 static void *read_lines(void *arg) {
     pump *p = arg;
-    char err[FL_SSH_ERR_BYTES], *line;
+    char err[FL_REMOTE_ERR_BYTES], *line;
     for (int i = 0; i < LINES; i++) {
-        int rc = fl_ssh_stream_read_line(p->st, IO_MS, &line, err);
+        int rc = fl_remote_stream_read_line(p->st, IO_MS, &line, err);
         if (rc != 0) {
             fail("%s: read of reply %d returned %d: %s", p->what, i, rc, err);
             break;
@@ -97,11 +97,11 @@ static void *read_lines(void *arg) {
 }
 
 static void *run_execs(void *arg) {
-    fl_ssh *s = arg;
-    char err[FL_SSH_ERR_BYTES];
+    fl_remote *s = arg;
+    char err[FL_REMOTE_ERR_BYTES];
     for (int i = 0; i < EXECS; i++) {
         fl_exec_result r;
-        if (fl_ssh_exec(s, "true", IO_MS, &r, err) != 0) {
+        if (fl_remote_exec(s, "true", IO_MS, &r, err) != 0) {
             fail("exec true #%d during the streams: %s", i, err);
             return NULL;
         }
@@ -113,19 +113,19 @@ static void *run_execs(void *arg) {
 }
 
 /* Two streams at once, each with a writer and a reader thread, and a thread running
- * fl_ssh_exec on the same session. */
-static void echo_streams(fl_ssh *s) {
-    char err[FL_SSH_ERR_BYTES];
+ * fl_remote_exec on the same session. */
+static void echo_streams(fl_remote *s) {
+    char err[FL_REMOTE_ERR_BYTES];
     pump p[2] = {{NULL, "cat", ""},
                  {NULL, "while-read", "got "}};
     const char *cmds[2] = {"cat",
                            "echo started >&2; while IFS= read -r l; do echo \"got $l\"; done"};
     pthread_t execer, w[2], r[2];
     for (int k = 0; k < 2; k++) {
-        if (fl_ssh_stream_open(s, cmds[k], &p[k].st, err) != 0) {
+        if (fl_remote_stream_open(s, cmds[k], &p[k].st, err) != 0) {
             fail("open %s: %s", p[k].what, err);
             if (k)
-                fl_ssh_stream_close(p[0].st, IO_MS);
+                fl_remote_stream_close(p[0].st, IO_MS);
             return;
         }
     }
@@ -139,57 +139,57 @@ static void echo_streams(fl_ssh *s) {
         pthread_join(w[k], NULL);
         pthread_join(r[k], NULL);
     }
-    if (!strstr(fl_ssh_stream_stderr(p[1].st), "started"))
-        fail("while-read: stderr is \"%s\", expected \"started\"", fl_ssh_stream_stderr(p[1].st));
-    if (strlen(fl_ssh_stream_stderr(p[0].st)) != 0)
-        fail("cat: stderr is \"%s\", expected nothing", fl_ssh_stream_stderr(p[0].st));
+    if (!strstr(fl_remote_stream_stderr(p[1].st), "started"))
+        fail("while-read: stderr is \"%s\", expected \"started\"", fl_remote_stream_stderr(p[1].st));
+    if (strlen(fl_remote_stream_stderr(p[0].st)) != 0)
+        fail("cat: stderr is \"%s\", expected nothing", fl_remote_stream_stderr(p[0].st));
     for (int k = 0; k < 2; k++) {
-        int status = fl_ssh_stream_close(p[k].st, IO_MS);
+        int status = fl_remote_stream_close(p[k].st, IO_MS);
         if (status != 0)
             fail("%s: close returned %d, expected exit status 0", p[k].what, status);
     }
 }
 
 /* A command that prints, complains and exits by itself. */
-static void ends_by_itself(fl_ssh *s) {
-    char err[FL_SSH_ERR_BYTES], *line = NULL;
-    fl_ssh_stream *st;
-    if (fl_ssh_stream_open(s, "echo hi; echo warn >&2; exit 3", &st, err) != 0) {
+static void ends_by_itself(fl_remote *s) {
+    char err[FL_REMOTE_ERR_BYTES], *line = NULL;
+    fl_remote_stream *st;
+    if (fl_remote_stream_open(s, "echo hi; echo warn >&2; exit 3", &st, err) != 0) {
         fail("open echo hi; exit 3: %s", err);
         return;
     }
-    int rc = fl_ssh_stream_read_line(st, IO_MS, &line, err);
+    int rc = fl_remote_stream_read_line(st, IO_MS, &line, err);
     if (rc != 0 || strcmp(line, "hi") != 0)
         fail("exit 3: first read returned %d, \"%s\", expected 0, \"hi\" (%s)", rc,
              line ? line : "(null)", err);
     free(line);
-    rc = fl_ssh_stream_read_line(st, IO_MS, &line, err);
+    rc = fl_remote_stream_read_line(st, IO_MS, &line, err);
     if (rc != 1 || line)
         fail("exit 3: second read returned %d, expected 1 (end of stream) (%s)", rc, err);
-    rc = fl_ssh_stream_read_line(st, IO_MS, &line, err);
+    rc = fl_remote_stream_read_line(st, IO_MS, &line, err);
     if (rc != 1)
         fail("exit 3: a read after the end returned %d, expected 1 again (%s)", rc, err);
-    if (strcmp(fl_ssh_stream_stderr(st), "warn\n") != 0)
-        fail("exit 3: stderr is \"%s\", expected \"warn\\n\"", fl_ssh_stream_stderr(st));
-    if (fl_ssh_stream_write_line(st, "anyone?", IO_MS, err) == 0)
+    if (strcmp(fl_remote_stream_stderr(st), "warn\n") != 0)
+        fail("exit 3: stderr is \"%s\", expected \"warn\\n\"", fl_remote_stream_stderr(st));
+    if (fl_remote_stream_write_line(st, "anyone?", IO_MS, err) == 0)
         fail("exit 3: a write after the command ended succeeded");
     else if (!strstr(err, "ended"))
         fail("exit 3: the write after the end says \"%s\", expected \"ended\"", err);
-    int status = fl_ssh_stream_close(st, IO_MS);
+    int status = fl_remote_stream_close(st, IO_MS);
     if (status != 3)
         fail("exit 3: close returned %d, expected 3", status);
 }
 
 /* A command that says nothing: the read times out, the stream and session stay usable. */
-static void read_timeout(fl_ssh *s) {
-    char err[FL_SSH_ERR_BYTES], *line = NULL;
-    fl_ssh_stream *st;
-    if (fl_ssh_stream_open(s, "sleep 5", &st, err) != 0) {
+static void read_timeout(fl_remote *s) {
+    char err[FL_REMOTE_ERR_BYTES], *line = NULL;
+    fl_remote_stream *st;
+    if (fl_remote_stream_open(s, "sleep 5", &st, err) != 0) {
         fail("open sleep 5: %s", err);
         return;
     }
     double t0 = now_ms();
-    int rc = fl_ssh_stream_read_line(st, 200, &line, err);
+    int rc = fl_remote_stream_read_line(st, 200, &line, err);
     double took = now_ms() - t0;
     if (rc != -1 || line)
         fail("sleep 5: read with 200 ms returned %d, expected -1", rc);
@@ -203,24 +203,24 @@ static void read_timeout(fl_ssh *s) {
     memset(big, 'y', 65536);
     big[65536] = '\0';
     int writes = 0;
-    while (writes < 64 && fl_ssh_stream_write_line(st, big, 300, err) == 0)
+    while (writes < 64 && fl_remote_stream_write_line(st, big, 300, err) == 0)
         writes++;
     free(big);
     if (writes == 64)
         fail("sleep 5: 4 MiB written to a command that reads nothing, expected a timeout");
     else if (!strstr(err, "timed out"))
         fail("sleep 5: write %d failed with \"%s\", expected \"timed out\"", writes, err);
-    else if (fl_ssh_stream_write_line(st, "more", 300, err) == 0 || !strstr(err, "earlier"))
+    else if (fl_remote_stream_write_line(st, "more", 300, err) == 0 || !strstr(err, "earlier"))
         fail("sleep 5: a write after a cut line says \"%s\", expected \"earlier\"", err);
     t0 = now_ms();
-    rc = fl_ssh_stream_close(st, 300);
+    rc = fl_remote_stream_close(st, 300);
     took = now_ms() - t0;
     if (rc != -1)
         fail("sleep 5: close with 300 ms returned %d, expected -1 (still running)", rc);
     if (took > 2500)
         fail("sleep 5: close with 300 ms took %.0f ms", took);
     fl_exec_result r;
-    if (fl_ssh_exec(s, "echo ok", IO_MS, &r, err) != 0) {
+    if (fl_remote_exec(s, "echo ok", IO_MS, &r, err) != 0) {
         fail("exec after the abandoned stream: %s", err);
         return;
     }
@@ -250,9 +250,9 @@ int main(int argc, char **argv) {
         node = nodes.nodes[i].name;
         double t0 = now_ms();
         int before = failures;
-        echo_streams(ctl.sessions[i]);
-        ends_by_itself(ctl.sessions[i]);
-        read_timeout(ctl.sessions[i]);
+        echo_streams(ctl.remotes[i]);
+        ends_by_itself(ctl.remotes[i]);
+        read_timeout(ctl.remotes[i]);
         printf("%s %s (%.0f ms)\n", failures == before ? "ok  " : "FAIL", node, now_ms() - t0);
     }
     fl_control_close(&ctl);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "control.h"
+#include "shell_quote.h"
 
 #define SIZE_BYTES (1 << 20)
 #define SHA256_HEX 64 /* a sha256sum in hex */
@@ -30,23 +31,23 @@ static int same_as(const char *path, const unsigned char *data, mode_t mode) {
     return same;
 }
 
-static int one_node(fl_ssh *s, const fl_node *n, const char *dir, const unsigned char *data,
+static int one_node(fl_remote *s, const fl_node *n, const char *dir, const unsigned char *data,
                     const char *local, const char *sum) {
-    char remote[4096], back[4096], cmd[8192], err[FL_SSH_ERR_BYTES];
+    char remote[4096], back[4096], cmd[8192], err[FL_REMOTE_ERR_BYTES];
     snprintf(remote, sizeof remote, "%s/transfer.bin", n->workdir);
     snprintf(back, sizeof back, "%s/back-%s.bin", dir, n->name);
-    if (fl_ssh_upload(s, local, remote, err) != 0) return fprintf(stderr, "%s\n", err), 1;
+    if (fl_remote_upload(s, local, remote, err) != 0) return fprintf(stderr, "%s\n", err), 1;
     char *q = fl_shell_quote(remote);
     snprintf(cmd, sizeof cmd, "sha256sum %s | cut -d' ' -f1; stat -c %%a %s", q, q);
     free(q);
     fl_exec_result r;
-    if (fl_ssh_exec(s, cmd, 10000, &r, err) != 0) return fprintf(stderr, "%s\n", err), 1;
+    if (fl_remote_exec(s, cmd, 10000, &r, err) != 0) return fprintf(stderr, "%s\n", err), 1;
     char expect[SHA256_HEX + sizeof "\n750\n"];
     snprintf(expect, sizeof expect, "%s\n750\n", sum);
     int bad = strcmp(r.out, expect) != 0;
     if (bad) fprintf(stderr, "%s: sha256 and mode on the node: %s, expected %s", n->name, r.out, expect);
     fl_exec_result_free(&r);
-    if (fl_ssh_download(s, remote, back, err) != 0) return fprintf(stderr, "%s\n", err), 1;
+    if (fl_remote_download(s, remote, back, err) != 0) return fprintf(stderr, "%s\n", err), 1;
     if (!same_as(back, data, 0750)) {
         fprintf(stderr, "%s: the downloaded copy differs (content or mode)\n", n->name);
         bad = 1;
@@ -70,7 +71,7 @@ int main(int argc, char **argv) {
     int bad = fl_control_open(&ctl, &nodes, false, 5000, err, sizeof err) != 0;
     if (bad) fprintf(stderr, "cannot reach every node: %s %s\n", err, ctl.errors[0]);
     for (size_t i = 0; !bad && i < nodes.count; i++)
-        bad |= one_node(ctl.sessions[i], &nodes.nodes[i], argv[2], data, local, sum);
+        bad |= one_node(ctl.remotes[i], &nodes.nodes[i], argv[2], data, local, sum);
     fl_control_close(&ctl);
     fl_nodes_free(&nodes);
     free(data);

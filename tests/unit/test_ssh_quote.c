@@ -1,4 +1,4 @@
-/* Unit tests of the shell quoting that every command sent to a node goes through (ssh.c). */
+/* Unit tests of the shell quoting that every command sent to a node goes through (shell_quote.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "ssh.h"
+#include "shell_quote.h"
 
 static void expect_quote(const char *arg, const char *want) {
     char *q = fl_shell_quote(arg);
