@@ -121,7 +121,7 @@ static int write_nodes_file(const fl_cluster_options *o, const fl_cluster_entry 
         snprintf(names[i], sizeof names[i], "n%u", (unsigned)(i + 1));
         snprintf(workdirs[i], sizeof workdirs[i], "%s/%s", root, names[i]);
         n.nodes[n.count++] = (fl_node){names[i], node_addr[i], 22, "root", key, workdirs[i],
-                                       FL_CLOCK_FAKETIME, false};
+                                       FL_CLOCK_FAKETIME, false, NULL};
     }
     char nerr[FL_NODES_ERR_BYTES];
     if (fl_nodes_write(&n, nodes_file, nerr) != 0) {

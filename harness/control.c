@@ -27,11 +27,14 @@ static void *connect_one(void *arg) {
     task *t = arg;
     const fl_nodes *n = t->c->nodes;
     const fl_node *node = &n->nodes[t->node];
-    fl_remote_target target = {node->name, node->host, node->port, node->user, node->key,
-                               n->known_hosts, t->trust_new_hosts, node->sudo, t->timeout_ms};
+    fl_remote_target target = {node->name,   node->host,         node->port,
+                               node->user,   node->key,          n->known_hosts,
+                               t->trust_new_hosts, node->sudo,   t->timeout_ms,
+                               node->netns};
     double start = now_ms();
-    if (fl_remote_connect(&fl_remote_ssh, &target, &t->c->remotes[t->node],
-                          t->c->errors[t->node]) != 0)
+    /* fl_nodes_read let only "ssh" and "local" through. */
+    const fl_remote_ops *ops = fl_remote_ops_named(n->remote ? n->remote : "ssh");
+    if (fl_remote_connect(ops, &target, &t->c->remotes[t->node], t->c->errors[t->node]) != 0)
         t->c->remotes[t->node] = NULL;
     t->c->connect_ms[t->node] = now_ms() - start;
     return NULL;

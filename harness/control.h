@@ -1,4 +1,4 @@
-/* The controller's way into all nodes at once: one remote (remote.h; SSH here) per
+/* The controller's way into all nodes at once: one remote (remote.h: SSH, or "local") per
  * node, opened in parallel and kept for the whole run,
  * and the same command on every node at once. */
 #ifndef FL_CONTROL_H

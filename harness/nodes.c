@@ -20,10 +20,12 @@ static char *dup_or_null(const json_t *v) {
     return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
 }
 
-/* One node entry; NULL or what is wrong with it. */
-static const char *read_node(const json_t *j, fl_node *n, char *why, size_t why_bytes) {
-    static const char *const required[] = {"name", "host", "user", "key", "workdir"};
-    for (size_t i = 0; i < sizeof required / sizeof *required; i++) {
+/* One node entry; NULL or what is wrong with it. A "local" node (a process on this
+ * machine) needs only a name and a work directory. */
+static const char *read_node(const json_t *j, fl_node *n, bool local, char *why,
+                             size_t why_bytes) {
+    static const char *const required[] = {"name", "workdir", "host", "user", "key"};
+    for (size_t i = 0; i < (local ? 2 : sizeof required / sizeof *required); i++) {
         const json_t *v = json_object_get(j, required[i]);
         if (!json_is_string(v) || !json_string_length(v)) {
             snprintf(why, why_bytes, "\"%s\" must be a non-empty string", required[i]);
@@ -35,6 +37,12 @@ static const char *read_node(const json_t *j, fl_node *n, char *why, size_t why_
     n->user = dup_or_null(json_object_get(j, "user"));
     n->key = dup_or_null(json_object_get(j, "key"));
     n->workdir = dup_or_null(json_object_get(j, "workdir"));
+    n->netns = dup_or_null(json_object_get(j, "netns"));
+    if (local && !n->host) n->host = strdup("localhost");
+    if (local && !n->user) n->user = strdup("");
+    if (local && !n->key) n->key = strdup("");
+    if (!n->name || !n->host || !n->user || !n->key || !n->workdir) return "out of memory";
+    if (!local && n->netns) return "\"netns\" of a node is for the \"local\" remote only";
     const json_t *port = json_object_get(j, "port");
     n->port = port ? (int)json_integer_value(port) : 22;
     if (port && (!json_is_integer(port) || n->port < 1 || n->port > 65535))
@@ -53,6 +61,7 @@ static const char *read_node(const json_t *j, fl_node *n, char *why, size_t why_
 }
 
 static int read_nodes(const json_t *root, fl_nodes *out, char *err) {
+    bool local = out->remote && strcmp(out->remote, "local") == 0;
     const json_t *nodes = json_object_get(root, "nodes");
     if (!json_is_array(nodes) || json_array_size(nodes) == 0) {
         snprintf(err, FL_NODES_ERR_BYTES, "%s: \"nodes\" must be a non-empty list of nodes",
@@ -65,7 +74,8 @@ static int read_nodes(const json_t *root, fl_nodes *out, char *err) {
     }
     for (size_t i = 0; i < json_array_size(nodes); i++) {
         char why[256];
-        const char *problem = read_node(json_array_get(nodes, i), &out->nodes[i], why, sizeof why);
+        const char *problem = read_node(json_array_get(nodes, i), &out->nodes[i], local, why,
+                                        sizeof why);
         out->count = i + 1;
         for (size_t k = 0; !problem && k < i; k++)
             if (!strcmp(out->nodes[k].name, out->nodes[i].name)) problem = "the name is used twice";
@@ -105,7 +115,12 @@ int fl_nodes_read(const char *path, fl_nodes *out, char err[FL_NODES_ERR_BYTES])
     out->netns = dup_or_null(json_object_get(root, "netns"));
     out->subnet = dup_or_null(json_object_get(root, "subnet"));
     out->known_hosts = dup_or_null(json_object_get(root, "known_hosts"));
-    if (!out->known_hosts) {
+    out->remote = dup_or_null(json_object_get(root, "remote"));
+    if (out->remote && strcmp(out->remote, "ssh") && strcmp(out->remote, "local")) {
+        snprintf(err, FL_NODES_ERR_BYTES, "%s: \"remote\" must be \"ssh\" or \"local\"", path);
+        goto done;
+    }
+    if (!out->known_hosts && !(out->remote && strcmp(out->remote, "local") == 0)) {
         snprintf(err, FL_NODES_ERR_BYTES, "%s: \"known_hosts\" (a file path) is missing", path);
         goto done;
     }
@@ -117,10 +132,12 @@ done:
 }
 
 static json_t *node_json(const fl_node *n) {
-    return json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:b}", "name", n->name, "host", n->host,
-                     "port", n->port, "user", n->user, "key", n->key, "workdir", n->workdir,
-                     "clock", n->clock == FL_CLOCK_SYSTEM ? "system" : "faketime", "sudo",
-                     n->sudo);
+    json_t *j = json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:b}", "name", n->name, "host", n->host,
+                          "port", n->port, "user", n->user, "key", n->key, "workdir",
+                          n->workdir, "clock", n->clock == FL_CLOCK_SYSTEM ? "system" : "faketime",
+                          "sudo", n->sudo);
+    if (j && n->netns) json_object_set_new(j, "netns", json_string(n->netns));
+    return j;
 }
 
 int fl_nodes_write(const fl_nodes *n, const char *path, char err[FL_NODES_ERR_BYTES]) {
@@ -128,7 +145,8 @@ int fl_nodes_write(const fl_nodes *n, const char *path, char err[FL_NODES_ERR_BY
     if (n->cluster) json_object_set_new(root, "cluster", json_string(n->cluster));
     if (n->netns) json_object_set_new(root, "netns", json_string(n->netns));
     if (n->subnet) json_object_set_new(root, "subnet", json_string(n->subnet));
-    json_object_set_new(root, "known_hosts", json_string(n->known_hosts));
+    if (n->remote) json_object_set_new(root, "remote", json_string(n->remote));
+    if (n->known_hosts) json_object_set_new(root, "known_hosts", json_string(n->known_hosts));
     for (size_t i = 0; i < n->count; i++) json_array_append_new(list, node_json(&n->nodes[i]));
     json_object_set_new(root, "nodes", list);
     char tmp[4096];
@@ -151,11 +169,13 @@ void fl_nodes_free(fl_nodes *n) {
         free(x->user);
         free(x->key);
         free(x->workdir);
+        free(x->netns);
     }
     free(n->path);
     free(n->cluster);
     free(n->netns);
     free(n->subnet);
     free(n->known_hosts);
+    free(n->remote);
     memset(n, 0, sizeof *n);
 }

@@ -21,6 +21,7 @@ typedef struct fl_node {
     char *workdir;
     fl_clock_mode clock;
     bool sudo;        /* run commands through sudo -n (a non-root user) */
+    char *netns;      /* "local" remote: the network namespace its commands run in, or NULL */
 } fl_node;
 
 typedef struct fl_nodes {
@@ -28,7 +29,8 @@ typedef struct fl_nodes {
     char *cluster;     /* the local cluster's name (namespaces NAME-net, NAME-nI), or NULL */
     char *netns;       /* the controller's namespace (local cluster), or NULL */
     char *subnet;      /* the cluster's subnet, CIDR, or NULL */
-    char *known_hosts;
+    char *known_hosts; /* NULL only with the "local" remote */
+    char *remote;      /* how nodes are reached (remote.h): "ssh" (the default) or "local" */
     fl_node nodes[FL_NODES_MAX];
     size_t count;
 } fl_nodes;

@@ -31,7 +31,7 @@ struct fl_remote_stream {
     void *handle;               /* the implementation's */
 };
 
-static const fl_remote_ops *const all_ops[] = {&fl_remote_ssh};
+static const fl_remote_ops *const all_ops[] = {&fl_remote_ssh, &fl_remote_local};
 
 const fl_remote_ops *fl_remote_ops_named(const char *kind) {
     assert(kind);

@@ -22,6 +22,7 @@ typedef struct fl_remote_target {
     bool trust_new_hosts;      /* an unknown host key is added to known_hosts (TOFU) */
     bool sudo;                 /* run commands through `sudo -n` */
     int connect_timeout_ms;
+    const char *netns;         /* local: the network namespace to run in (setns), or NULL */
 } fl_remote_target;
 
 /* What a finished command left. */
@@ -41,7 +42,7 @@ void fl_exec_result_free(fl_exec_result *r);
  * contracts are those of the wrappers below; the wrappers check the arguments, so an
  * implementation may assume them (non-NULL handle and command, a live stream). */
 typedef struct fl_remote_ops {
-    const char *kind;          /* "ssh": the nodes file's "remote" */
+    const char *kind;          /* the nodes file's "remote": "ssh" or "local" */
     int (*connect)(const fl_remote_target *t, void **handle, char err[FL_REMOTE_ERR_BYTES]);
     void (*close)(void *handle);
     int (*exec)(void *handle, const char *command, int timeout_ms, fl_exec_result *r,
@@ -60,9 +61,10 @@ typedef struct fl_remote_ops {
     int (*stream_close)(void *stream, int timeout_ms);
 } fl_remote_ops;
 
-extern const fl_remote_ops fl_remote_ssh; /* remote_ssh.c */
+extern const fl_remote_ops fl_remote_ssh;   /* remote_ssh.c */
+extern const fl_remote_ops fl_remote_local; /* remote_local.c: this machine, no login */
 
-/* The ops named kind ("ssh"), or NULL. */
+/* The ops named kind ("ssh", "local"), or NULL. */
 const fl_remote_ops *fl_remote_ops_named(const char *kind);
 
 /* One node, reached through ops; opaque. */
