@@ -1,6 +1,7 @@
-/* Unit tests of the remote table's wrappers (harness/remote.c) over a fake transport:
- * fl_remote_run's one message for every caller, argv quoting, stream bookkeeping, and
- * the assertions that guard the table's invariants (built here with asserts on). */
+/* Unit tests of the remote table: its wrappers (harness/remote.c) over a fake transport
+ * (fl_remote_run's one message for every caller, argv quoting, stream bookkeeping, and the
+ * assertions that guard the table's invariants, built here with asserts on), and the
+ * "local" implementation end to end. */
 #undef NDEBUG
 #include <setjmp.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -214,6 +216,53 @@ static void ops_by_name(void **state) {
     assert_null(fl_remote_ops_named("telnet"));
 }
 
+/* The "local" implementation for real: a command, a stream of lines (cat), its stderr
+ * at the end, and files up and back with their mode. */
+static void local_remote_end_to_end(void **state) {
+    (void)state;
+    char dir[] = "/tmp/fl-test-remote-XXXXXX", a[64], b[64], c[64];
+    assert_non_null(mkdtemp(dir));
+    fl_remote_target t = {.name = "n1"};
+    fl_remote *r = NULL;
+    char err[FL_REMOTE_ERR_BYTES], out[64];
+    assert_int_equal(fl_remote_connect(&fl_remote_local, &t, &r, err), 0);
+    assert_int_equal(fl_remote_run(r, "echo hi; echo warn >&2", NULL, 5000, NULL, out,
+                                   sizeof out, err, sizeof err), 0);
+    assert_string_equal(out, "hi\n");
+    assert_int_equal(fl_remote_run(r, "echo no >&2; exit 5", NULL, 5000, NULL, NULL, 0, err,
+                                   sizeof err), 1);
+    assert_string_equal(err, "n1: `echo no >&2; exit 5` exited 5: no\n");
+    fl_remote_stream *st = NULL;
+    char *line = NULL;
+    assert_int_equal(fl_remote_stream_open(r, "echo started >&2; cat; echo bye >&2; exit 3",
+                                           &st, err), 0);
+    assert_int_equal(fl_remote_stream_write_line(st, "one", 5000, err), 0);
+    assert_int_equal(fl_remote_stream_read_line(st, 5000, &line, err), 0);
+    assert_string_equal(line, "one");
+    free(line);
+    assert_int_equal(fl_remote_stream_read_line(st, 100, &line, err), -1);
+    assert_non_null(strstr(err, "timed out"));
+    assert_int_equal(fl_remote_stream_close(st, 5000), 3);
+    snprintf(a, sizeof a, "%s/a", dir);
+    snprintf(b, sizeof b, "%s/b", dir);
+    snprintf(c, sizeof c, "%s/c", dir);
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    fputs("payload", f);
+    fclose(f);
+    assert_int_equal(chmod(a, 0750), 0);
+    assert_int_equal(fl_remote_upload(r, a, b, err), 0);
+    assert_int_equal(fl_remote_download(r, b, c, err), 0);
+    struct stat sb;
+    assert_int_equal(stat(c, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0750);
+    assert_int_equal(sb.st_size, 7);
+    assert_int_equal(fl_remote_upload(r, "/nonexistent/x", b, err), -1);
+    assert_non_null(strstr(err, "n1 (local): uploading /nonexistent/x"));
+    fl_remote_close(r);
+    unlink(a), unlink(b), unlink(c), rmdir(dir);
+}
+
 /* Runs what in a child and says whether an assertion ended it (SIGABRT). */
 static int aborts(void (*what)(void)) {
     fflush(NULL);
@@ -284,6 +333,7 @@ int main(void) {
         cmocka_unit_test(exec_argv_quotes_each_word),
         cmocka_unit_test(streams_open_and_close),
         cmocka_unit_test(ops_by_name),
+        cmocka_unit_test(local_remote_end_to_end),
         cmocka_unit_test(the_invariants_are_asserted),
         cmocka_unit_test(read_after_close_is_caught),
     };
