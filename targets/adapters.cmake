@@ -1,7 +1,11 @@
-# The controller's side of every target (adapters, which may use harness/ headers) and
-# the registry listing them; linked into the faultline binary.
+# The controller's side of every target (adapters, which may use harness/ headers), the
+# generic daemon they share (targets/support) and the registry listing them; linked into
+# the faultline binary.
 add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/registry.c
+  ${CMAKE_CURRENT_LIST_DIR}/support/service.c
+  ${CMAKE_CURRENT_LIST_DIR}/support/daemon.c
   ${CMAKE_CURRENT_LIST_DIR}/quorumkv/adapter.c
   ${CMAKE_CURRENT_LIST_DIR}/raftkv/adapter.c)
+target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support)
 target_link_libraries(fl_targets PUBLIC fl_harness)

@@ -10,8 +10,6 @@
 
 #define QKV_PORT 7001
 
-static const fl_daemon qkv = {"quorumkv", "fl-quorumkv", QKV_PORT};
-
 static const char *const qkv_ops[] = {"read", "write", NULL};
 
 static const fl_target_bug qkv_bugs[] = {
@@ -35,50 +33,18 @@ static const fl_target_option qkv_options[] = {
     {NULL, NULL, NULL},
 };
 
-static int qkv_setup(fl_target_ctx *t, char *err, size_t bytes) {
-    return fl_daemon_setup(t, &qkv, err, bytes);
-}
-
-/* The daemon's flags for node: its id, address, every replica, quorums, bug. */
-static char *qkv_args(fl_target_ctx *t, size_t node) {
-    size_t cap = 4096 + t->nodes->count * 96;
-    char *a = malloc(cap);
-    if (!a) return NULL;
-    const fl_node *n = &t->nodes->nodes[node];
-    int at = snprintf(a, cap, "--id %s --listen %s:%d --peers ", n->name, n->host, QKV_PORT);
-    for (size_t i = 0; i < t->nodes->count; i++)
-        at += snprintf(a + at, cap - (size_t)at, "%s%s=%s:%d", i ? "," : "",
-                       t->nodes->nodes[i].name, t->nodes->nodes[i].host, QKV_PORT);
+/* Its own flags: quorums and the phase timeout. */
+static void qkv_flags(fl_target_ctx *t, char *a, size_t cap) {
     const char *w = fl_target_option_get(t, "w"), *r = fl_target_option_get(t, "r");
+    int at = 0;
     if (w[0]) at += snprintf(a + at, cap - (size_t)at, " --w %d", atoi(w));
     if (r[0]) at += snprintf(a + at, cap - (size_t)at, " --r %d", atoi(r));
-    at += snprintf(a + at, cap - (size_t)at, " --timeout-ms %d",
-                   atoi(fl_target_option_get(t, "timeout_ms")));
-    if (t->bug) snprintf(a + at, cap - (size_t)at, " --bug %s", t->bug);
-    return a;
+    snprintf(a + at, cap - (size_t)at, " --timeout-ms %d",
+             atoi(fl_target_option_get(t, "timeout_ms")));
 }
 
-static int qkv_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    char *args = qkv_args(t, node);
-    if (!args) return snprintf(err, bytes, "out of memory"), -1;
-    int rc = fl_daemon_start(t, &qkv, node, args, err, bytes);
-    free(args);
-    return rc;
-}
-
-static int qkv_stop(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    return fl_daemon_stop(t, &qkv, node, err, bytes);
-}
-
-static int qkv_fetch_logs(fl_target_ctx *t, size_t node, const char *dir, char *err,
-                          size_t bytes) {
-    return fl_daemon_fetch_logs(t, &qkv, node, dir, err, bytes);
-}
-
-static fl_client *qkv_client_open(fl_target_ctx *t, size_t node, int timeout_ms, char *err,
-                                  size_t bytes) {
-    return fl_daemon_client_open(t, &qkv, node, timeout_ms, err, bytes);
-}
+static const fl_daemon qkv = {"quorumkv", "fl-quorumkv", QKV_PORT, qkv_flags};
+FL_DAEMON_HOOKS(qkv, qkv)
 
 /* Every replica is alike and any coordinates: what breaks such a store is a quorum cut
  * in two (partitions of every shape) and coordinators whose clocks disagree (bumps that
@@ -103,13 +69,7 @@ const fl_target fl_target_quorumkv = {
     .options = qkv_options,
     .pidfile = "{workdir}/quorumkv/quorumkv.pid",
     .defaults = &qkv_defaults,
-    .setup = qkv_setup,
-    .start = qkv_start,
-    .stop = qkv_stop,
-    .fetch_logs = qkv_fetch_logs,
+    FL_DAEMON_TARGET(qkv),
     .teardown = NULL,
-    .client_open = qkv_client_open,
-    .client_invoke = fl_daemon_client_invoke,
-    .client_close = fl_daemon_client_close,
     .primaries = NULL,
 };

@@ -1,5 +1,5 @@
 /* raftkv's adapter (DESIGN.md "Targets"): fl-raftkv on every node; clients may connect
- * to any node and follow a follower's leader hint (harness/daemon.c); "who is primary"
+ * to any node and follow a follower's leader hint (targets/support/daemon.c); "who is primary"
  * asks every node's status and names the nodes that say they lead. The server is
  * targets/raftkv/server; this is the controller's side of it. */
 #include <stdio.h>
@@ -13,8 +13,6 @@
 #define RAFTKV_PORT 7002
 #define STATUS_TIMEOUT_MS 1000
 #define READY_ATTEMPTS 200 /* × 100 ms */
-
-static const fl_daemon rkv = {"raftkv", "fl-raftkv", RAFTKV_PORT};
 
 static const char *const rkv_ops[] = {"read", "write", "cas", "append", NULL};
 
@@ -39,52 +37,20 @@ static const fl_target_option rkv_options[] = {
     {NULL, NULL, NULL},
 };
 
-static int rkv_setup(fl_target_ctx *t, char *err, size_t bytes) {
-    return fl_daemon_setup(t, &rkv, err, bytes);
+/* Its own flags: timing and snapshots. */
+static void rkv_flags(fl_target_ctx *t, char *a, size_t cap) {
+    snprintf(a, cap,
+             " --tick-ms %d --election-ticks %d --heartbeat-ticks %d"
+             " --snapshot-entries %d --lease-ms %d",
+             atoi(fl_target_option_get(t, "tick_ms")),
+             atoi(fl_target_option_get(t, "election_ticks")),
+             atoi(fl_target_option_get(t, "heartbeat_ticks")),
+             atoi(fl_target_option_get(t, "snapshot_entries")),
+             atoi(fl_target_option_get(t, "lease_ms")));
 }
 
-static char *rkv_args(fl_target_ctx *t, size_t node) {
-    size_t cap = 4096 + t->nodes->count * 96;
-    char *a = malloc(cap);
-    if (!a) return NULL;
-    const fl_node *n = &t->nodes->nodes[node];
-    int at = snprintf(a, cap, "--id %s --listen %s:%d --peers ", n->name, n->host, RAFTKV_PORT);
-    for (size_t i = 0; i < t->nodes->count; i++)
-        at += snprintf(a + at, cap - (size_t)at, "%s%s=%s:%d", i ? "," : "",
-                       t->nodes->nodes[i].name, t->nodes->nodes[i].host, RAFTKV_PORT);
-    at += snprintf(a + at, cap - (size_t)at,
-                   " --tick-ms %d --election-ticks %d --heartbeat-ticks %d"
-                   " --snapshot-entries %d --lease-ms %d",
-                   atoi(fl_target_option_get(t, "tick_ms")),
-                   atoi(fl_target_option_get(t, "election_ticks")),
-                   atoi(fl_target_option_get(t, "heartbeat_ticks")),
-                   atoi(fl_target_option_get(t, "snapshot_entries")),
-                   atoi(fl_target_option_get(t, "lease_ms")));
-    if (t->bug) snprintf(a + at, cap - (size_t)at, " --bug %s", t->bug);
-    return a;
-}
-
-static int rkv_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    char *args = rkv_args(t, node);
-    if (!args) return snprintf(err, bytes, "out of memory"), -1;
-    int rc = fl_daemon_start(t, &rkv, node, args, err, bytes);
-    free(args);
-    return rc;
-}
-
-static int rkv_stop(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    return fl_daemon_stop(t, &rkv, node, err, bytes);
-}
-
-static int rkv_fetch_logs(fl_target_ctx *t, size_t node, const char *dir, char *err,
-                          size_t bytes) {
-    return fl_daemon_fetch_logs(t, &rkv, node, dir, err, bytes);
-}
-
-static fl_client *rkv_client_open(fl_target_ctx *t, size_t node, int timeout_ms, char *err,
-                                  size_t bytes) {
-    return fl_daemon_client_open(t, &rkv, node, timeout_ms, err, bytes);
-}
+static const fl_daemon rkv = {"raftkv", "fl-raftkv", RAFTKV_PORT, rkv_flags};
+FL_DAEMON_HOOKS(rkv, rkv)
 
 /* What node i says of itself: its role and the leader it follows ("" when none). */
 static bool node_status(fl_target_ctx *t, size_t i, char *role, char *leader, size_t bytes) {
@@ -167,14 +133,8 @@ const fl_target fl_target_raftkv = {
     .pidfile = "{workdir}/raftkv/raftkv.pid",
     .defaults = &rkv_defaults,
     .simulator = "raft-sim",
-    .setup = rkv_setup,
-    .start = rkv_start,
-    .stop = rkv_stop,
-    .fetch_logs = rkv_fetch_logs,
+    FL_DAEMON_TARGET(rkv),
     .teardown = NULL,
-    .client_open = rkv_client_open,
-    .client_invoke = fl_daemon_client_invoke,
-    .client_close = fl_daemon_client_close,
     .ready = rkv_ready,
     .primaries = rkv_primaries,
 };

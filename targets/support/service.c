@@ -1,0 +1,251 @@
+/* A generic daemon on the nodes: start, wait, stop, kill, pause, wipe, logs (service.h). */
+#include "service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonl_client.h"
+#include "shell_quote.h"
+
+#define EXEC_TIMEOUT_MS 30000
+#define STOP_GRACE_MS 5000
+#define POLL_PAUSE_MS 50
+#define CHECK_TIMEOUT_MS 500
+
+/* Run a command (what: its label in errors) on node; 0 when it exited 0, else -1 with
+ * err (fl_remote_run's). err may be NULL with bytes 0 when the caller does not want it. */
+static int run(fl_target_ctx *t, size_t node, const char *command, const char *what, char *out,
+               size_t out_bytes, char *err, size_t bytes) {
+    return fl_remote_run(t->control->remotes[node], command, what, EXEC_TIMEOUT_MS, NULL, out,
+                         out_bytes, err, bytes) == 0 ? 0 : -1;
+}
+
+char *fl_service_path_of(const fl_target_ctx *t, const fl_service *s, size_t node,
+                         fl_service_path which) {
+    const char *w = t->nodes->nodes[node].workdir;
+    char path[4096];
+    switch (which) {
+    case FL_SERVICE_DIR: snprintf(path, sizeof path, "%s/%s", w, s->name); break;
+    case FL_SERVICE_DATA: snprintf(path, sizeof path, "%s/%s/data", w, s->name); break;
+    case FL_SERVICE_PIDFILE: snprintf(path, sizeof path, "%s/%s/%s.pid", w, s->name, s->name); break;
+    case FL_SERVICE_LOG: snprintf(path, sizeof path, "%s/%s/%s.log", w, s->name, s->name); break;
+    }
+    return strdup(path);
+}
+
+char *fl_service_path_q(const fl_target_ctx *t, const fl_service *s, size_t node,
+                        fl_service_path which) {
+    char *p = fl_service_path_of(t, s, node, which);
+    char *q = p ? fl_shell_quote(p) : NULL;
+    free(p);
+    return q;
+}
+
+/* Send sig to what the pidfile names; with grace_ms > 0 (TERM), KILL it when it is still
+ * alive after that. Nothing running is fine. */
+static int signal_command(fl_target_ctx *t, const fl_service *s, size_t node, const char *sig,
+                          int grace_ms, const char *what, char *err, size_t bytes) {
+    char cmd[8192];
+    char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
+    if (!pid_q) return snprintf(err, bytes, "out of memory"), -1;
+    int at = snprintf(cmd, sizeof cmd,
+                      "p=$(cat %s 2>/dev/null) || exit 0; [ -n \"$p\" ] || exit 0; "
+                      "kill -%s \"$p\" 2>/dev/null || exit 0; ",
+                      pid_q, sig);
+    if (grace_ms > 0)
+        snprintf(cmd + at, sizeof cmd - (size_t)at,
+                 "for i in $(seq %d); do kill -0 \"$p\" 2>/dev/null || exit 0; sleep 0.1; done; "
+                 "kill -KILL \"$p\" 2>/dev/null; exit 0",
+                 (grace_ms + 99) / 100);
+    else
+        snprintf(cmd + at, sizeof cmd - (size_t)at, "exit 0");
+    free(pid_q);
+    return run(t, node, cmd, what, NULL, 0, err, bytes);
+}
+
+static int grace(const fl_service *s) { return s->stop_grace_ms > 0 ? s->stop_grace_ms : STOP_GRACE_MS; }
+
+int fl_service_stop(fl_target_ctx *t, const fl_service *s, size_t node, char *err, size_t bytes) {
+    return signal_command(t, s, node, "TERM", grace(s), "stop", err, bytes);
+}
+
+int fl_service_kill(fl_target_ctx *t, const fl_service *s, size_t node, char *err, size_t bytes) {
+    return signal_command(t, s, node, "KILL", 0, "kill", err, bytes);
+}
+
+int fl_service_pause(fl_target_ctx *t, const fl_service *s, size_t node, char *err, size_t bytes) {
+    return signal_command(t, s, node, "STOP", 0, "pause", err, bytes);
+}
+
+int fl_service_resume(fl_target_ctx *t, const fl_service *s, size_t node, char *err,
+                      size_t bytes) {
+    return signal_command(t, s, node, "CONT", 0, "resume", err, bytes);
+}
+
+int fl_service_wipe(fl_target_ctx *t, const fl_service *s, size_t node, char *err, size_t bytes) {
+    char cmd[8192];
+    char *data_q = fl_service_path_q(t, s, node, FL_SERVICE_DATA);
+    if (!data_q) return snprintf(err, bytes, "out of memory"), -1;
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s", data_q, data_q);
+    free(data_q);
+    return run(t, node, cmd, NULL, NULL, 0, err, bytes);
+}
+
+int fl_service_prepare(fl_target_ctx *t, const fl_service *s, size_t node, char *err,
+                       size_t bytes) {
+    char cmd[12288];
+    char *dir_q = fl_service_path_q(t, s, node, FL_SERVICE_DIR);
+    char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
+    char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
+    int rc = -1;
+    if (!dir_q || !pid_q || !log_q) {
+        snprintf(err, bytes, "out of memory");
+        goto out;
+    }
+    snprintf(cmd, sizeof cmd, "mkdir -p %s", dir_q);
+    rc = run(t, node, cmd, NULL, NULL, 0, err, bytes);
+    if (rc == 0) rc = fl_service_stop(t, s, node, err, bytes);
+    if (rc == 0) {
+        snprintf(cmd, sizeof cmd, "rm -rf %s/data %s %s && mkdir -p %s/data", dir_q, pid_q,
+                 log_q, dir_q);
+        rc = run(t, node, cmd, NULL, NULL, 0, err, bytes);
+    }
+out:
+    free(dir_q);
+    free(pid_q);
+    free(log_q);
+    return rc;
+}
+
+int fl_service_launch(fl_target_ctx *t, const fl_service *s, size_t node, const char *command,
+                      char *err, size_t bytes) {
+    const fl_node *n = &t->nodes->nodes[node];
+    char *dir_q = fl_service_path_q(t, s, node, FL_SERVICE_DIR);
+    char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
+    char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
+    char *work_q = fl_shell_quote(n->workdir);
+    size_t cap = strlen(command) + 24576;
+    char *cmd = malloc(cap), shim[8192] = "";
+    int rc = -1;
+    if (!dir_q || !pid_q || !log_q || !work_q || !cmd) {
+        snprintf(err, bytes, "out of memory");
+        goto out;
+    }
+    if (n->clock == FL_CLOCK_FAKETIME && !s->no_clock_shim)
+        snprintf(shim, sizeof shim,
+                 "LD_PRELOAD=%s/bin/libflclock.so FL_CLOCK_FILE=%s/clock.offset "
+                 "ASAN_OPTIONS=verify_asan_link_order=0 ",
+                 work_q, work_q);
+    /* Already running (a restart after a kill that did not happen)? Leave it. The
+     * daemon alone goes to the background, its output to its log: nothing may keep the
+     * channel's descriptors (an SSH channel), or the command would never end. Without
+     * job control the background job is no group leader, so setsid does not fork and $!
+     * is the daemon's pid. */
+    snprintf(cmd, cap,
+             "p=$(cat %s 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && exit 0; "
+             "rm -f %s; cd %s || exit 1; env %ssetsid %s </dev/null >>%s 2>&1 &%s%s",
+             pid_q, pid_q, dir_q, shim, command, log_q,
+             s->writes_pidfile ? "" : " echo $! >", s->writes_pidfile ? "" : pid_q);
+    rc = run(t, node, cmd, "start", NULL, 0, err, bytes);
+out:
+    free(cmd);
+    free(dir_q);
+    free(pid_q);
+    free(log_q);
+    free(work_q);
+    return rc;
+}
+
+long fl_service_pid(fl_target_ctx *t, const fl_service *s, size_t node) {
+    char cmd[8192], out[64] = "";
+    char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
+    if (!pid_q) return -1;
+    snprintf(cmd, sizeof cmd,
+             "p=$(cat %s 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null && "
+             "echo \"$p\"; exit 0",
+             pid_q);
+    free(pid_q);
+    if (run(t, node, cmd, NULL, out, sizeof out, NULL, 0) != 0) return -1;
+    return strtol(out, NULL, 10);
+}
+
+bool fl_service_check_once(fl_target_ctx *t, size_t node, const fl_service_check *check,
+                           int timeout_ms) {
+    if (check->probe) return check->probe(t, node, check->arg, timeout_ms);
+    if (check->command)
+        return fl_remote_run(t->control->remotes[node], check->command, NULL, timeout_ms, NULL,
+                             NULL, 0, NULL, 0) == 0;
+    char why[256];
+    fl_jsonl_client *c = fl_jsonl_client_open(t->nodes->nodes[node].host, check->tcp_port,
+                                              timeout_ms, why, sizeof why);
+    fl_jsonl_client_close(c);
+    return c != NULL;
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int fl_service_wait(fl_target_ctx *t, const fl_service *s, size_t node,
+                    const fl_service_check *check, int timeout_ms, char *err, size_t bytes) {
+    double deadline = now_ms() + timeout_ms;
+    while (!fl_service_check_once(t, node, check, CHECK_TIMEOUT_MS)) {
+        if (now_ms() > deadline) {
+            char cmd[8192], tail[2048] = "", what[128];
+            char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
+            if (log_q) {
+                snprintf(cmd, sizeof cmd, "tail -n 5 %s", log_q);
+                /* Best effort: tail stays empty when the log cannot be read. */
+                run(t, node, cmd, NULL, tail, sizeof tail, NULL, 0);
+            }
+            free(log_q);
+            if (check->what) snprintf(what, sizeof what, "%s", check->what);
+            else if (check->command) snprintf(what, sizeof what, "its check `%s`", check->command);
+            else if (check->probe) snprintf(what, sizeof what, "its ping");
+            else snprintf(what, sizeof what, "a connect to port %d", check->tcp_port);
+            snprintf(err, bytes, "%s: %s did not answer %s within %d s%s; its log ends: %s",
+                     t->nodes->nodes[node].name, s->name, what, timeout_ms / 1000,
+                     fl_service_pid(t, s, node) > 0 ? "" : " (and is not running)", tail);
+            return -1;
+        }
+        struct timespec pause = {0, POLL_PAUSE_MS * 1000000};
+        nanosleep(&pause, NULL);
+    }
+    return 0;
+}
+
+int fl_service_start(fl_target_ctx *t, const fl_service *s, size_t node, const char *command,
+                     const fl_service_check *check, int timeout_ms, char *err, size_t bytes) {
+    if (fl_service_launch(t, s, node, command, err, bytes) != 0) return -1;
+    return fl_service_wait(t, s, node, check, timeout_ms, err, bytes);
+}
+
+int fl_service_fetch_logs(fl_target_ctx *t, const fl_service *s, size_t node, const char *dir,
+                          char *err, size_t bytes) {
+    char local[4096], why[FL_REMOTE_ERR_BYTES];
+    char *remote = fl_service_path_of(t, s, node, FL_SERVICE_LOG);
+    if (!remote) return snprintf(err, bytes, "out of memory"), -1;
+    snprintf(local, sizeof local, "%s/%s.log", dir, s->name);
+    int rc = fl_remote_download(t->control->remotes[node], remote, local, why);
+    if (rc != 0) snprintf(err, bytes, "%s: fetching %s: %s", t->nodes->nodes[node].name, remote, why);
+    free(remote);
+    return rc != 0 ? -1 : 0;
+}
+
+char *fl_service_peers(const fl_target_ctx *t, int port) {
+    size_t cap = 64 + t->nodes->count * 96;
+    for (size_t i = 0; i < t->nodes->count; i++)
+        cap += strlen(t->nodes->nodes[i].name) + strlen(t->nodes->nodes[i].host);
+    char *a = malloc(cap);
+    if (!a) return NULL;
+    size_t at = 0;
+    a[0] = '\0';
+    for (size_t i = 0; i < t->nodes->count; i++)
+        at += (size_t)snprintf(a + at, cap - at, "%s%s=%s:%d", i ? "," : "",
+                               t->nodes->nodes[i].name, t->nodes->nodes[i].host, port);
+    return a;
+}
