@@ -13,6 +13,7 @@ packages=(
   iproute2 util-linux procps         # ip netns / veth / bridge; unshare, nsenter; pkill
   sudo passwd                        # the test of a non-root node user (sudo -n)
   redis-tools                        # redis-server (as redis-check-rdb) under the clock shim
+  redis-server                       # targets/support's test: a real daemon (test_support_redis)
   jq                                 # the integration tests read results.json and histories
   qemu-system-x86 busybox-static cpio  # the VM test: netem and system clock mode
   libmicrohttpd-dev                  # faultline serve
