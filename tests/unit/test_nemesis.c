@@ -270,9 +270,9 @@ static void packages(void **state) {
     /* stop until the package is gone: its two faults leave together */
     json_t *e;
     while ((e = fl_nemesis_stop(&n, err, sizeof err))) {
-        const char *kind = json_string_value(json_object_get(e, "kind"));
+        bool clock = !strcmp(json_string_value(json_object_get(e, "kind")), "clock");
         json_decref(e);
-        if (!strcmp(kind, "clock")) {
+        if (clock) {
             assert_true(fl_nemesis_package_stopping(&n));
             e = fl_nemesis_stop(&n, err, sizeof err);
             assert_string_equal(json_string_value(json_object_get(e, "kind")), "partition");
