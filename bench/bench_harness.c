@@ -1,6 +1,6 @@
 /* The harness's own ceiling: ops/s recorded with an in-process null client, through
  * the same workers, pacing, register workload and history writer as `faultline test`
- * (harness/test_workers.c, harness/history_writer.c). The figures are counted in the
+ * (harness/run/run_workers.c, harness/history_writer.c). The figures are counted in the
  * history file itself after the run: events (lines), ops (invoke lines) and
  * completions. Each run is a child process of its own so that its peak RSS is its own.
  *
@@ -25,7 +25,7 @@
 
 #include <jansson.h>
 
-#include "test_run_internal.h"
+#include "run_internal.h"
 
 /* ---- the null target: answers ok at once, in process ---- */
 

@@ -18,9 +18,9 @@
 #include "suite_file.h"
 #include "suite_report.h"
 #include "suite_shard.h"
-#include "test_config.h"
-#include "test_run.h"
-#include "test_series.h"
+#include "run_config.h"
+#include "run.h"
+#include "run_series.h"
 
 static const char usage[] =
     "usage: faultline suite [OPTIONS] FILE\n"

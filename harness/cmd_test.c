@@ -11,9 +11,9 @@
 #include "exit_codes.h"
 #include "junit.h"
 #include "check.h"
-#include "test_config.h"
+#include "run_config.h"
 #include "series_junit.h"
-#include "test_series.h"
+#include "run_series.h"
 
 static volatile sig_atomic_t interrupted;
 

@@ -18,7 +18,7 @@
 #include "run_store.h"
 #include "store_index.h"
 #include "suite_report.h"
-#include "test_series.h"
+#include "run_series.h"
 #include "version_json.h"
 #include "zoo.h"
 #include "zoo_run.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "exit_codes.h"
-#include "test_series.h"
+#include "run_series.h"
 #include "zoo_run.h"
 
 static bool wanted_target(const fl_zoo_options *o, const fl_target *t) {

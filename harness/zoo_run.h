@@ -13,7 +13,7 @@
 #include <jansson.h>
 
 #include "target.h"
-#include "test_config.h"
+#include "run_config.h"
 
 #define FL_ZOO_PLAN_ROWS_MAX 256
 

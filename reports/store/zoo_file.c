@@ -115,7 +115,7 @@ json_t *fl_zoo_read(const char *path, char *err, size_t bytes) {
     return zoo;
 }
 
-/* YYYYmmddTHHMMSSZ, maybe with -N (harness/run_store.c's UTC stamps). */
+/* YYYYmmddTHHMMSSZ, maybe with -N (harness/run/run_store.c's UTC stamps). */
 static bool zoo_stamp(const char *name) {
     for (int i = 0; i < ZOO_STAMP_CHARS; i++) {
         char c = name[i], want = i == 8 ? 'T' : i == 15 ? 'Z' : 0;

@@ -1,7 +1,7 @@
 /* The report's "Reproduce with" command (reports/html/command.c) read back: the command
  * built from a run's test.json is split into words by a real POSIX shell, parsed by
- * `faultline test`'s own flag parser (harness/test_config.c), resolved as a run resolves
- * its settings (harness/test_resolve.c), and must give the same test.json config,
+ * `faultline test`'s own flag parser (harness/run/run_config.c), resolved as a run resolves
+ * its settings (harness/run/run_resolve.c), and must give the same test.json config,
  * setting for setting — for the defaults (target options left unset must not become
  * `--target-opt w=`) and for a run with nearly every flag set. */
 #include <setjmp.h>
@@ -17,8 +17,8 @@
 
 #include "command.h"
 #include "target.h"
-#include "test_config.h"
-#include "test_resolve.h"
+#include "run_config.h"
+#include "run_resolve.h"
 
 #define WORDS_MAX 128
 

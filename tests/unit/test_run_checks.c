@@ -1,7 +1,7 @@
 /* How `faultline test` checks a run, without a cluster: the workload's options it
- * builds (test_resolve.c) check every key within --check-time-limit, so a report counts
+ * builds (run_resolve.c) check every key within --check-time-limit, so a report counts
  * every broken key, where `faultline check` still stops at the first; and the "stats"
- * entry (test_results.c) makes a run in which no client op succeeded unknown, although
+ * entry (run_results.c) makes a run in which no client op succeeded unknown, although
  * every checker calls the empty history valid. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +15,9 @@
 #include "check.h"
 #include "history_testing.h"
 #include "target.h"
-#include "test_config.h"
-#include "test_resolve.h"
-#include "test_results.h"
+#include "run_config.h"
+#include "run_resolve.h"
+#include "run_results.h"
 #include "workload.h"
 
 /* One register op on key k (JSON text v). */
@@ -137,7 +137,7 @@ static void test_budget_bounds_every_key(void **state) {
     fl_test_config_free(&c);
 }
 
-/* The run's results for text as test_run.c composes them: the workload's checks, then
+/* The run's results for text as run.c composes them: the workload's checks, then
  * the stats entry. */
 static json_t *run_results(const char *text) {
     fl_test_config c;

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "target.h"
-#include "test_config.h"
+#include "run_config.h"
 
 static void parse(fl_test_config *c, int argc, const char **argv) {
     bool help;

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "test_config.h"
+#include "run_config.h"
 
 static int parse(fl_test_config *c, int argc, const char **argv) {
     bool help;

@@ -1,5 +1,5 @@
-/* `faultline test` flags and --config files (see test_config.h). */
-#include "test_config.h"
+/* `faultline test` flags and --config files (see run_config.h). */
+#include "run_config.h"
 
 #include <errno.h>
 #include <getopt.h>

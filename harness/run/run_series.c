@@ -1,12 +1,12 @@
-/* `faultline test`'s runs one after another (see test_series.h). */
-#include "test_series.h"
+/* `faultline test`'s runs one after another (see run_series.h). */
+#include "run_series.h"
 
 #include <stdio.h>
 #include <time.h>
 
 #include "exit_codes.h"
 #include "first_anomaly.h"
-#include "test_run.h"
+#include "run.h"
 
 static const char *verdict_text(const json_t *valid) {
     return json_is_true(valid) ? "valid" : json_is_false(valid) ? "INVALID" : "unknown";

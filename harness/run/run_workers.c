@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "test_run_internal.h"
+#include "run_internal.h"
 
 #define CONNECT_RETRY_NS (100 * 1000000LL)
 #define SLEEP_SLICE_NS (50 * 1000000LL)

@@ -1,6 +1,6 @@
 /* The "stats" entry of a run's results.json and the top verdict it can change (see
- * test_results.h). */
-#include "test_results.h"
+ * run_results.h). */
+#include "run_results.h"
 
 #include <stdbool.h>
 

@@ -1,5 +1,5 @@
-/* Resolving a `faultline test` run's settings (see test_resolve.h). */
-#include "test_resolve.h"
+/* Resolving a `faultline test` run's settings (see run_resolve.h). */
+#include "run_resolve.h"
 
 #include <stdio.h>
 

@@ -1,5 +1,5 @@
-/* The state of one `faultline test` run, shared by test_run.c (phases) and
- * test_workers.c (client workers, final reads); not part of the API. */
+/* The state of one `faultline test` run, shared by run.c (phases) and
+ * run_workers.c (client workers, final reads); not part of the API. */
 #ifndef FL_TEST_RUN_INTERNAL_H
 #define FL_TEST_RUN_INTERNAL_H
 
@@ -15,7 +15,7 @@
 #include "nemesis_link.h"
 #include "nodes.h"
 #include "target.h"
-#include "test_config.h"
+#include "run_config.h"
 #include "workload.h"
 
 typedef struct fl_run {

@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "test_config.h"
+#include "run_config.h"
 
 /* A test's settings object (the --config form: a suite's test, a zoo row) made into c:
  * fl_test_config_init, the settings, the target's defaults for what they leave unset,

@@ -1,7 +1,7 @@
-/* One `faultline test` run, phase by phase (see test_run.h). Whatever fails, the run
+/* One `faultline test` run, phase by phase (see run.h). Whatever fails, the run
  * heals the nodes, stops the target, keeps the history recorded so far and checks it;
  * a harness failure is exit 3 and says which node and what to do. */
-#include "test_run.h"
+#include "run.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -18,9 +18,9 @@
 #include "report.h"
 #include "run_store.h"
 #include "store_index.h"
-#include "test_resolve.h"
-#include "test_results.h"
-#include "test_run_internal.h"
+#include "run_resolve.h"
+#include "run_results.h"
+#include "run_internal.h"
 #include "version_json.h"
 
 #define CONNECT_TIMEOUT_MS 5000

@@ -1,6 +1,6 @@
 /* What a `faultline test` run's settings resolve to: the target's options with its
  * defaults, the workload's options, and test.json's "config" (every resolved setting).
- * Shared by the run (test_run.c) and by the tests that read a run's reproduce command
+ * Shared by the run (run.c) and by the tests that read a run's reproduce command
  * back through the flag parser and must get the same test.json. */
 #ifndef FL_TEST_RESOLVE_H
 #define FL_TEST_RESOLVE_H
@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "target.h"
-#include "test_config.h"
+#include "run_config.h"
 #include "workload.h"
 
 /* Every option of t: its default ("" when it has none: the target then decides from

@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "test_config.h"
+#include "run_config.h"
 
 typedef struct fl_test_outcome {
     int exit_code;              /* 0 valid, 1 anomaly, 2 unknown, 3 harness error */
