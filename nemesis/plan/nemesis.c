@@ -78,6 +78,20 @@ static json_t *names_of(const fl_nemesis *n, uint64_t mask) {
     return list;
 }
 
+/* The target's answer to "who is primary now" for the fault being started (asked once). */
+static int primaries_now(fl_nemesis *n, uint64_t *nodes, char *err, size_t bytes) {
+    if (!n->primaries_asked) {
+        n->primaries_seen = 0;
+        n->primaries_err[0] = '\0';
+        n->primaries_rc = n->io.primaries(n->io.ctx, &n->primaries_seen, n->primaries_err,
+                                          sizeof n->primaries_err);
+        n->primaries_asked = true;
+    }
+    *nodes = n->primaries_seen;
+    if (n->primaries_rc != 0) snprintf(err, bytes, "%s", n->primaries_err);
+    return n->primaries_rc;
+}
+
 /* Who is primary now, from the target: a non-empty set of nodes, or -1 with err. */
 static int ask_primaries(fl_nemesis *n, uint64_t *nodes, char *err, size_t bytes) {
     if (!n->io.primaries) {
@@ -85,7 +99,7 @@ static int ask_primaries(fl_nemesis *n, uint64_t *nodes, char *err, size_t bytes
                  "(or faultline nemesis --primary-cmd)");
         return -1;
     }
-    if (n->io.primaries(n->io.ctx, nodes, err, bytes) != 0) return -1;
+    if (primaries_now(n, nodes, err, bytes) != 0) return -1;
     if (*nodes == 0) {
         snprintf(err, bytes, "no node is primary now, so there is none to single out");
         return -1;
@@ -159,7 +173,7 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
 static bool some_primary(fl_nemesis *n) {
     uint64_t nodes = 0;
     char err[FL_NEMESIS_ERR_BYTES];
-    return n->io.primaries(n->io.ctx, &nodes, err, sizeof err) == 0 && nodes != 0;
+    return primaries_now(n, &nodes, err, sizeof err) == 0 && nodes != 0;
 }
 
 /* The index of "primaries" among fl_fault_targets(). */
@@ -318,6 +332,7 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
         }
     }
     fl_fault_choice choice = n->spec.faults[n->starting->first + n->started++];
+    n->primaries_asked = false; /* a new fault: leadership may have moved since the last */
     const char *variant = pick_variant(n, &choice);
     json_t *applied = json_object();
     json_t *event = json_pack("{s:s,s:s}", "kind", fl_fault_kind_name(choice.kind), "variant",

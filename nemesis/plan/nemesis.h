@@ -65,6 +65,13 @@ typedef struct fl_nemesis {
     size_t started;
     int64_t packages;
     int64_t stopped_package;    /* the package of the fault stopped last */
+    /* Who the target said is primary, asked at most once per fault started (choosing the
+     * variant and applying it want the same answer, and asking costs a round to every
+     * node); primaries_asked is cleared when the next fault starts. */
+    bool primaries_asked;
+    int primaries_rc;
+    uint64_t primaries_seen;
+    char primaries_err[FL_NEMESIS_ERR_BYTES];
 } fl_nemesis;
 
 void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec *spec,
