@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "empty_history.h"
+#include "result.h"
 #include "set_common.h"
 
 #define DETAIL_MAX 10  /* lost / failed-but-present elements shown with their ops */
@@ -94,14 +95,7 @@ static int compare_elements(const void *pa, const void *pb) {
 static json_t *add_json(const fl_history *h, int64_t invoke_pos) {
     const fl_op *inv = &h->ops[invoke_pos];
     const fl_op *done = inv->pair == FL_NO_PAIR ? NULL : &h->ops[inv->pair];
-    json_t *o = json_object();
-    json_object_set_new(o, "index", json_integer(inv->index));
-    json_object_set_new(o, "process", json_integer(inv->process));
-    json_object_set_new(o, "f", json_string(inv->f));
-    json_object_set_new(o, "value", inv->value ? json_incref(inv->value) : json_null());
-    json_object_set_new(o, "type", json_string(done ? fl_op_type_name(done->type) : "info"));
-    json_object_set_new(o, "complete_index", done ? json_integer(done->index) : json_null());
-    if (inv->line) json_object_set_new(o, "line", json_integer(inv->line));
+    json_t *o = fl_op_pair_json(h, invoke_pos);
     if (inv->flags & FL_OP_HAS_TIME) json_object_set_new(o, "time", json_integer(inv->time_ns));
     if (done && (done->flags & FL_OP_HAS_TIME))
         json_object_set_new(o, "complete_time", json_integer(done->time_ns));
