@@ -1,4 +1,4 @@
-/* `faultline suite` files (harness/suite_file.c, suite_matrix.c): any bytes as a suite
+/* `faultline suite` files (harness/cli/suite_file.c, suite_matrix.c): any bytes as a suite
  * file. Either it is refused with 65 (the message on stderr), or it expands to a list of
  * tests whose names are usable (store folders, JUnit suites) and distinct, each with a
  * settings object and a place in the file to name in errors. */

@@ -13,6 +13,10 @@
 #define STOP_GRACE_MS 5000
 #define POLL_PAUSE_MS 50
 #define CHECK_TIMEOUT_MS 500
+/* "The process $p is alive", in sh: kill -0 alone calls a zombie alive, and a killed
+ * daemon stays one until whoever inherited it reaps it (a container's PID 1 may take its
+ * time), so a restart right after a kill would think it still runs and start nothing. */
+#define P_ALIVE "{ kill -0 \"$p\" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' /proc/\"$p\"/status; }"
 
 /* Run a command (what: its label in errors) on node; 0 when it exited 0, else -1 with
  * err (fl_remote_run's). err may be NULL with bytes 0 when the caller does not want it. */
@@ -56,7 +60,7 @@ static int signal_command(fl_target_ctx *t, const fl_service *s, size_t node, co
                       pid_q, sig);
     if (grace_ms > 0)
         snprintf(cmd + at, sizeof cmd - (size_t)at,
-                 "for i in $(seq %d); do kill -0 \"$p\" 2>/dev/null || exit 0; sleep 0.1; done; "
+                 "for i in $(seq %d); do " P_ALIVE " || exit 0; sleep 0.1; done; "
                  "kill -KILL \"$p\" 2>/dev/null; exit 0",
                  (grace_ms + 99) / 100);
     else
@@ -144,7 +148,7 @@ int fl_service_launch(fl_target_ctx *t, const fl_service *s, size_t node, const 
      * job control the background job is no group leader, so setsid does not fork and $!
      * is the daemon's pid. */
     snprintf(cmd, cap,
-             "p=$(cat %s 2>/dev/null) && kill -0 \"$p\" 2>/dev/null && exit 0; "
+             "p=$(cat %s 2>/dev/null) && [ -n \"$p\" ] && " P_ALIVE " && exit 0; "
              "rm -f %s; cd %s || exit 1; env %ssetsid %s </dev/null >>%s 2>&1 &%s%s",
              pid_q, pid_q, dir_q, shim, command, log_q,
              s->writes_pidfile ? "" : " echo $! >", s->writes_pidfile ? "" : pid_q);
@@ -163,7 +167,7 @@ long fl_service_pid(fl_target_ctx *t, const fl_service *s, size_t node) {
     char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
     if (!pid_q) return -1;
     snprintf(cmd, sizeof cmd,
-             "p=$(cat %s 2>/dev/null) && [ -n \"$p\" ] && kill -0 \"$p\" 2>/dev/null && "
+             "p=$(cat %s 2>/dev/null) && [ -n \"$p\" ] && " P_ALIVE " && "
              "echo \"$p\"; exit 0",
              pid_q);
     free(pid_q);

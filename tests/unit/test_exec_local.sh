@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `faultline exec` through the "local" remote (harness/remote_local.c): a nodes file with
+# `faultline exec` through the "local" remote (harness/remote/remote_local.c): a nodes file with
 # "remote": "local" and no host, key or known_hosts; each node's output prefixed with its
 # name, stderr on stderr, a failing node's exit status named, exit 3 unless all exited 0;
 # a timeout that names the node and ends the command; an unknown remote refused with 65.

@@ -1,4 +1,4 @@
-/* Unit tests of the remote table: its wrappers (harness/remote.c) over a fake transport
+/* Unit tests of the remote table: its wrappers (harness/remote/remote.c) over a fake transport
  * (fl_remote_run's one message for every caller, argv quoting, stream bookkeeping, and the
  * assertions that guard the table's invariants, built here with asserts on), and the
  * "local" implementation end to end. */

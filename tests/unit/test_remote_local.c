@@ -1,0 +1,188 @@
+/* The layers above the remote table through the "local" remote, with no cluster and no
+ * root: a nodes file of two local nodes (work folders in a scratch directory, hosts
+ * 127.0.0.1 and 127.0.0.2), the agents uploaded and started on their kept streams and
+ * spoken to (hello, a clock bump written to the node's offset file, SIGSTOP/SIGCONT and
+ * SIGKILL of a daemon by its pidfile, status), and an in-tree server (fl-quorumkv)
+ * uploaded, started, answered, restarted and stopped by targets/support. Every check
+ * is made from outside the layer it tests: /proc for process states, the pidfile, a
+ * ping over TCP. Exit 0 when all hold; each failure is printed.
+ * usage: test_remote_local (FAULTLINE_LIBEXEC names the folder of faultline-agent,
+ * libflclock.so and fl-quorumkv) */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents.h"
+#include "clock_offset.h"
+#include "control.h"
+#include "daemon.h"
+#include "nodes.h"
+
+static int failures;
+
+__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...) {
+    va_list ap;
+    fprintf(stderr, "FAIL ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    failures++;
+}
+
+static void pass(const char *what) { printf("ok   %s\n", what); }
+
+/* One request to node's agent; the reply's "applied" object (new reference) when it
+ * said ok, else NULL with the failure printed. */
+static json_t *agent(fl_agents *a, size_t node, json_t *request) {
+    json_t *reply = NULL;
+    char err[1024];
+    int rc = fl_agents_call(a, node, request, &reply, err, sizeof err);
+    char *text = json_dumps(request, JSON_COMPACT);
+    json_decref(request);
+    json_t *applied = NULL;
+    if (rc != 0) fail("agent %s: %s", text, err);
+    else if (!json_is_true(json_object_get(reply, "ok")))
+        fail("agent %s: %s", text, json_string_value(json_object_get(reply, "error")));
+    else applied = json_incref(json_object_get(reply, "applied"));
+    free(text);
+    json_decref(reply);
+    return applied;
+}
+
+/* The state letter of pid in /proc/PID/stat ('R', 'S', 'T' …), or '-' when gone. */
+static char proc_state(long pid) {
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    char state = '-';
+    if (f && fgets(line, sizeof line, f)) {
+        const char *close = strrchr(line, ')');   /* the name may hold spaces */
+        if (close && close[1] == ' ') state = close[2];
+    }
+    if (f) fclose(f);
+    return state == 'Z' ? '-' : state;
+}
+
+static void wait_state(long pid, char want) {
+    for (int i = 0; i < 50 && proc_state(pid) != want; i++) usleep(20 * 1000);
+}
+
+static void check_hello(fl_agents *a, size_t nodes) {
+    for (size_t i = 0; i < nodes; i++) {
+        json_t *hello = agent(a, i, json_pack("{s:i,s:s}", "id", 1, "cmd", "hello"));
+        const char *clock = json_string_value(json_object_get(hello, "clock"));
+        if (hello && (!clock || strcmp(clock, "faketime")))
+            fail("n%zu: hello says clock %s, want faketime", i + 1, clock ? clock : "(none)");
+        else if (hello) pass("the agent answers hello over the local stream");
+        json_decref(hello);
+    }
+}
+
+/* A clock bump in faketime mode lands in the node's clock.offset file (the one every
+ * process under the shim maps). */
+static void check_clock(fl_agents *a, const fl_node *node) {
+    json_decref(agent(a, 0, json_pack("{s:i,s:s,s:s,s:i}", "id", 2, "cmd", "clock", "op",
+                                      "bump", "delta_ms", 250)));
+    char path[4200], err[FL_CLOCK_ERR_BYTES];
+    snprintf(path, sizeof path, "%s/clock.offset", node->workdir);
+    fl_clock_offset *c = fl_clock_offset_open(path, false, err);
+    long long offset = c ? (long long)fl_clock_offset_get(c) : 0;
+    fl_clock_offset_close(c);
+    if (!c) fail("%s", err);
+    else if (offset != 250000000LL) fail("%s: offset %lld ns, want 250000000", path, offset);
+    else pass("a clock bump reaches the node's offset file");
+}
+
+static json_t *signal_request(int id, const char *pidfile, const char *sig) {
+    return json_pack("{s:i,s:s,s:s,s:s}", "id", id, "cmd", "signal", "pidfile", pidfile, "sig",
+                     sig);
+}
+
+/* Pause, resume and kill the daemon on node 0 through its agent, then start it again. */
+static void check_signals(fl_agents *a, fl_target_ctx *t, const fl_daemon *d, const char *pidfile) {
+    fl_service s = {.name = d->name, .writes_pidfile = true};
+    long pid = fl_service_pid(t, &s, 0);
+    if (pid <= 0) return fail("no live pid in %s", pidfile);
+    json_decref(agent(a, 0, signal_request(3, pidfile, "STOP")));
+    wait_state(pid, 'T');
+    if (proc_state(pid) != 'T') fail("pid %ld is '%c' after STOP, want T", pid, proc_state(pid));
+    else if (fl_daemon_answers(t, d, 0, 300)) fail("a paused daemon answered a ping");
+    else pass("SIGSTOP through the agent pauses the daemon");
+    json_decref(agent(a, 0, signal_request(4, pidfile, "CONT")));
+    if (!fl_daemon_answers(t, d, 0, 2000)) fail("the daemon does not answer after CONT");
+    else pass("SIGCONT through the agent resumes it");
+    json_decref(agent(a, 0, signal_request(5, pidfile, "KILL")));
+    wait_state(pid, '-');
+    if (proc_state(pid) != '-') fail("pid %ld is '%c' after KILL", pid, proc_state(pid));
+    else pass("SIGKILL through the agent ends it");
+    char err[2048];
+    if (fl_daemon_start(t, d, 0, err, sizeof err) != 0) return fail("restart: %s", err);
+    long again = fl_service_pid(t, &s, 0);
+    if (again <= 0 || again == pid) fail("pid after restart %ld (before %ld)", again, pid);
+    else pass("restarted by targets/support after the kill");
+}
+
+/* A nodes file of two local nodes in dir; its path in path. */
+static int write_nodes(const char *dir, char *path, size_t bytes) {
+    snprintf(path, bytes, "%s/nodes.json", dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f,
+            "{\"remote\": \"local\", \"nodes\": [\n"
+            "  {\"name\": \"n1\", \"host\": \"127.0.0.1\", \"workdir\": \"%s/n1\"},\n"
+            "  {\"name\": \"n2\", \"host\": \"127.0.0.2\", \"workdir\": \"%s/n2\"}]}\n",
+            dir, dir);
+    return fclose(f);
+}
+
+int main(void) {
+    char dir[] = "/tmp/fl-remote-local.XXXXXX", path[4200], err[2048];
+    if (!mkdtemp(dir)) return perror("mkdtemp"), 1;
+    fl_nodes nodes;
+    fl_control ctl;
+    fl_agents agents;
+    if (write_nodes(dir, path, sizeof path) != 0 || fl_nodes_read(path, &nodes, err) != 0)
+        return fprintf(stderr, "nodes file: %s\n", err), 1;
+    if (fl_control_open(&ctl, &nodes, false, 5000, err, sizeof err) != 0)
+        return fprintf(stderr, "local remotes: %s\n", err), 1;
+    fl_target_ctx t = {.nodes = &nodes, .control = &ctl, .run_dir = dir, .log = stderr};
+    /* A port of its own, so that runs side by side do not meet. */
+    const fl_daemon qkv = {"quorumkv", "fl-quorumkv", 20000 + (int)(getpid() % 20000), NULL};
+    char pidfile[4300];
+    snprintf(pidfile, sizeof pidfile, "%s/n1/quorumkv/quorumkv.pid", dir);
+
+    if (fl_agents_start(&agents, &ctl, 60, err, sizeof err) != 0) {
+        fail("agents: %s", err);
+    } else {
+        check_hello(&agents, nodes.count);
+        check_clock(&agents, &nodes.nodes[0]);
+        if (fl_daemon_setup(&t, &qkv, err, sizeof err) != 0) fail("setup: %s", err);
+        for (size_t i = 0; i < nodes.count && !failures; i++)
+            if (fl_daemon_start(&t, &qkv, i, err, sizeof err) != 0) fail("start: %s", err);
+        if (!failures) pass("fl-quorumkv started on both local nodes and answers");
+        if (!failures) check_signals(&agents, &t, &qkv, pidfile);
+        json_decref(agent(&agents, 0, json_pack("{s:i,s:s}", "id", 6, "cmd", "status")));
+        fl_agents_stop(&agents);
+    }
+    fl_service s = {.name = qkv.name, .writes_pidfile = true};
+    long pids[2] = {fl_service_pid(&t, &s, 0), fl_service_pid(&t, &s, 1)};
+    for (size_t i = 0; i < nodes.count; i++)
+        if (fl_daemon_stop(&t, &qkv, i, err, sizeof err) != 0) fail("stop: %s", err);
+    for (size_t i = 0; i < 2; i++)
+        if (pids[i] > 0 && proc_state(pids[i]) != '-') {
+            fail("n%zu: pid %ld alive after stop", i + 1, pids[i]);
+            kill((pid_t)pids[i], SIGKILL);
+        }
+    if (!failures) pass("stopped on both nodes, nothing left running");
+    fl_control_close(&ctl);
+    fl_nodes_free(&nodes);
+    char rm[4300];
+    snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+    if (system(rm) != 0) fail("could not remove %s", dir);
+    printf("# %d failed\n", failures);
+    return failures ? 1 : 0;
+}
