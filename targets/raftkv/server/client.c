@@ -1,11 +1,11 @@
-/* Client requests: writes, cas and appends go through the log (raft_propose) and are
- * answered when the entry at their ticket's index applies; reads go through ReadIndex
- * (raft_read_index) and are answered from the state machine when the core reports them
- * ready; ping and status are answered at once, on any node.
+/* Client requests, the host's part: ping and status are answered at once, on any node;
+ * the app's ops (server.h) become proposals (rkv_propose: raft_propose, answered when the
+ * entry at their ticket's index applies) or reads (rkv_read_start: ReadIndex, answered
+ * from the app's state when the core reports them ready).
  *
  * Outcomes (README.md): the entry applied at the ticket's index has the ticket's term:
- * ours, and its result is the reply (ok, or fail cas-mismatch / not-a-list: the entry
- * took effect as a no-op). Another term's entry there: ours can never commit (fail
+ * ours, and the app's result is the reply (ok with its value, or a definite failure such
+ * as fl-raftkv's cas-mismatch / not-a-list: the entry took effect as a no-op). Another term's entry there: ours can never commit (fail
  * lost-leadership). A leader that lost its leadership keeps waiting: its entry may still
  * commit under the next leader. A snapshot from the leader that covers the index hides
  * the entry's fate: info. */
@@ -73,7 +73,7 @@ static void reply_status(rkv_server *s, rkv_conn *c, const json_t *id) {
     json_t *v = json_pack("{s:s, s:s, s:I, s:o, s:I, s:I}", "node", s->opt->id, "role",
                           raft_role_name(st.role), "term", (json_int_t)st.term, "leader",
                           leader ? json_string(leader) : json_null(), "commit",
-                          (json_int_t)st.commit, "applied", (json_int_t)s->fsm.applied);
+                          (json_int_t)st.commit, "applied", (json_int_t)s->applied);
     if (!v) abort();
     rkv_reply_ok(s, fl_srv_ref_of(c), id, v);
     json_decref(v);
@@ -102,82 +102,77 @@ static void writes_insert(rkv_server *s, const rkv_write *w) {
     s->n_writes++;
 }
 
-static const rkv_cmd_kind cmd_of_f[] = {[RKV_F_WRITE] = RKV_CMD_WRITE, [RKV_F_CAS] = RKV_CMD_CAS,
-                                        [RKV_F_APPEND] = RKV_CMD_APPEND};
-
-static void propose(rkv_server *s, rkv_conn *c, const rkv_line *l) {
+void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, size_t len) {
     rkv_conn_ref to = fl_srv_ref_of(c);
     if (s->n_writes - s->writes_head >= RKV_WRITES_MAX) {
-        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many writes waiting to apply");
+        rkv_reply_error(s, to, id, "fail", "overloaded", "too many writes waiting to apply");
         return;
     }
-    size_t len = 0;
-    char *cmd = rkv_command_encode(cmd_of_f[l->f], l->key, l->value, &len);
     char detail[96];
     raft_ticket t;
     int rc = !cmd ? RAFT_EINVAL : len > RAFT_ENTRY_BYTES_MAX ? RAFT_EINVAL
                                                              : raft_propose(s->raft, cmd, len, &t);
-    free(cmd);
     switch (rc) {
     case RAFT_OK: break;
-    case RAFT_ENOTLEADER: reply_not_leader(s, to, l->id); return;
+    case RAFT_ENOTLEADER: reply_not_leader(s, to, id); return;
     case RAFT_EBUSY:
-        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many uncommitted entries");
+        rkv_reply_error(s, to, id, "fail", "overloaded", "too many uncommitted entries");
         return;
     default:
         snprintf(detail, sizeof detail, "the command is %zu bytes as JSON; at most %u",
                  len, RAFT_ENTRY_BYTES_MAX);
-        rkv_reply_error(s, to, l->id, "fail", "malformed", detail);
+        rkv_reply_error(s, to, id, "fail", "malformed", detail);
         return;
     }
-    rkv_write w = {t.index, t.term, to, l->id ? json_incref(l->id) : NULL, l->f};
+    rkv_write w = {t.index, t.term, to, id ? json_incref((json_t *)id) : NULL};
     writes_insert(s, &w);
 }
 
 static void write_done(rkv_server *s, rkv_write *w, const char *type, const char *error,
-                       const char *detail) {
-    if (!error) rkv_reply_ok(s, w->client, w->id, NULL);
+                       const char *detail, const json_t *value) {
+    if (!error) rkv_reply_ok(s, w->client, w->id, value);
     else rkv_reply_error(s, w->client, w->id, type, error, detail);
     json_decref(w->id);
     w->id = NULL;
     if (++s->writes_head == s->n_writes) s->writes_head = s->n_writes = 0;
 }
 
-void rkv_writes_applied(rkv_server *s, const raft_entry *e, rkv_result r) {
+void rkv_writes_applied(rkv_server *s, const raft_entry *e, const rkv_applied *r) {
     while (s->writes_head < s->n_writes && s->writes[s->writes_head].index <= e->index) {
         rkv_write *w = &s->writes[s->writes_head];
         if (w->index < e->index) /* (only a snapshot skips indices: see writes_skipped) */
-            write_done(s, w, "info", "unknown", "its index was never applied here");
+            write_done(s, w, "info", "unknown", "its index was never applied here", NULL);
         else if (w->term != e->term)
             write_done(s, w, "fail", "lost-leadership",
-                       "another leader's entry took its place in the log");
+                       "another leader's entry took its place in the log", NULL);
         else
-            write_done(s, w, "fail", rkv_result_error(r), NULL);
+            write_done(s, w, "fail", r->error, r->detail, r->value);
     }
 }
 
 void rkv_writes_skipped(rkv_server *s, uint64_t index) {
     while (s->writes_head < s->n_writes && s->writes[s->writes_head].index <= index)
         write_done(s, &s->writes[s->writes_head], "info", "unknown",
-                   "a snapshot from the leader covered its index: its fate is unknown here");
+                   "a snapshot from the leader covered its index: its fate is unknown here",
+                   NULL);
 }
 
 /* ---- reads ---- */
 
-static void start_read(rkv_server *s, rkv_conn *c, const rkv_line *l) {
+void rkv_read_start(rkv_server *s, rkv_conn *c, const json_t *id, const char *ckey) {
     rkv_conn_ref to = fl_srv_ref_of(c);
     uint64_t rid = ++s->read_seq;
     rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
     int rc = slot->rid ? RAFT_EBUSY : raft_read_index(s->raft, rid);
     if (rc == RAFT_ENOTLEADER) {
-        reply_not_leader(s, to, l->id);
+        reply_not_leader(s, to, id);
         return;
     }
     if (rc != RAFT_OK) {
-        rkv_reply_error(s, to, l->id, "fail", "overloaded", "too many reads waiting");
+        rkv_reply_error(s, to, id, "fail", "overloaded", "too many reads waiting");
         return;
     }
-    *slot = (rkv_read){rid, to, l->id ? json_incref(l->id) : NULL, strdup(l->ckey)};
+    *slot = (rkv_read){rid, to, id ? json_incref((json_t *)id) : NULL, strdup(ckey)};
     if (!slot->ckey) abort();
 }
 
@@ -185,7 +180,7 @@ void rkv_read_done(rkv_server *s, uint64_t rid, bool ok) {
     rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
     if (slot->rid != rid) return; /* not ours: cannot happen, but never answer twice */
     if (ok) {
-        const json_t *v = rkv_fsm_get(&s->fsm, slot->ckey);
+        const json_t *v = s->app->get(s->sm, slot->ckey);
         rkv_reply_ok(s, slot->client, slot->id, v ? v : json_null());
     } else {
         reply_not_leader(s, slot->client, slot->id);
@@ -196,12 +191,7 @@ void rkv_read_done(rkv_server *s, uint64_t rid, bool ok) {
 }
 
 void rkv_client_request(rkv_server *s, rkv_conn *c, const rkv_line *l) {
-    switch (l->f) {
-    case RKV_F_PING: reply_ping(s, c, l->id); break;
-    case RKV_F_STATUS: reply_status(s, c, l->id); break;
-    case RKV_F_READ: start_read(s, c, l); break;
-    case RKV_F_WRITE:
-    case RKV_F_CAS:
-    case RKV_F_APPEND: propose(s, c, l); break;
-    }
+    if (!l->host) s->app->request(s, c, l);
+    else if (l->f == RKV_F_PING) reply_ping(s, c, l->id);
+    else reply_status(s, c, l->id);
 }

@@ -57,6 +57,16 @@ static const char *node_name(const rkv_server *s, int id, char *buf, size_t byte
 
 /* ---- start and stop ---- */
 
+/* The app's state machine replaced by a snapshot's, as of its index. */
+static int restore_app(rkv_server *s, const raft_snapshot *snap, char *err, size_t err_bytes) {
+    if (s->app->restore(s->sm, snap->data, snap->len, snap->index, snap->term, err,
+                        err_bytes) != 0)
+        return -1;
+    s->applied = snap->index;
+    s->applied_term = snap->term;
+    return 0;
+}
+
 static void drop_held(rkv_server *s);
 
 static void log_recovery(rkv_server *s, const rkv_recovery *rec) {
@@ -72,7 +82,7 @@ static void log_recovery(rkv_server *s, const rkv_recovery *rec) {
     fl_log("recovery: hard state term %" PRIu64 " vote %s; snapshot at index %" PRIu64
            " (term %" PRIu64 ", %zu keys); %zu log entries after it (last index %" PRIu64 ")",
            b->hs.term, node_name(s, b->hs.vote, vote, sizeof vote), b->snapshot.index,
-           b->snapshot.term, rkv_fsm_keys(&s->fsm), b->n_entries,
+           b->snapshot.term, s->app->count(s->sm), b->n_entries,
            b->snapshot.index + b->n_entries);
 }
 
@@ -93,8 +103,7 @@ static int start_core(rkv_server *s, const rkv_recovery *rec, char *err, size_t 
     };
     char why[256];
     const raft_snapshot *snap = &rec->boot.snapshot;
-    if (snap->index > 0 && rkv_fsm_restore(&s->fsm, snap->data, snap->len, snap->index,
-                                           snap->term, why, sizeof why) != 0) {
+    if (snap->index > 0 && restore_app(s, snap, why, sizeof why) != 0) {
         snprintf(err, err_bytes, "data dir %s: %s: corruption; move the data dir away to start "
                  "empty", o->data_dir, why);
         return -1;
@@ -171,9 +180,11 @@ static void log_role(rkv_server *s, const raft_ready *rd) {
     else if (rd->role != s->role || rd->leader != s->leader)
         fl_log("role: follower in term %" PRIu64 ", leader %s", rd->term,
                node_name(s, rd->leader, name, sizeof name));
+    bool changed = rd->role != s->role || rd->term != s->term;
     s->role = rd->role;
     s->leader = rd->leader;
     s->term = rd->term;
+    if (changed && s->app->role_changed) s->app->role_changed(s->sm, s, rd->role, rd->term);
 }
 
 /* Steps 1-3: what the batch writes, and the sync its messages wait for. */
@@ -198,8 +209,7 @@ static void write_batch(rkv_server *s, const raft_ready *rd) {
 
 static void install_snapshot(rkv_server *s, const raft_snapshot *snap) {
     char err[256];
-    if (rkv_fsm_restore(&s->fsm, snap->data, snap->len, snap->index, snap->term, err,
-                        sizeof err) != 0) {
+    if (restore_app(s, snap, err, sizeof err) != 0) {
         fl_log("cannot install the leader's snapshot: %s; exiting", err);
         _exit(1);
     }
@@ -207,7 +217,7 @@ static void install_snapshot(rkv_server *s, const raft_snapshot *snap) {
     s->snapshot_index = snap->index;
     s->compact_at = snap->index + s->opt->snapshot_entries;
     fl_log("snapshot installed from the leader: index %" PRIu64 " (term %" PRIu64 "), %zu keys, "
-           "%zu bytes", snap->index, snap->term, rkv_fsm_keys(&s->fsm), snap->len);
+           "%zu bytes", snap->index, snap->term, s->app->count(s->sm), snap->len);
 }
 
 static void carry_out(rkv_server *s, const raft_ready *rd) {
@@ -217,12 +227,17 @@ static void carry_out(rkv_server *s, const raft_ready *rd) {
     if (rd->has_snapshot) install_snapshot(s, &rd->snapshot);   /* 5 */
     for (size_t i = 0; i < rd->n_committed; i++) {
         const raft_entry *e = &rd->committed[i];
-        if (e->index != s->fsm.applied + 1) {
+        if (e->index != s->applied + 1) {
             fl_log("the core handed out entry %" PRIu64 " after %" PRIu64 "; exiting", e->index,
-                   s->fsm.applied);
+                   s->applied);
             abort();
         }
-        rkv_writes_applied(s, e, rkv_fsm_apply(&s->fsm, e));
+        rkv_applied r = {0};
+        s->app->apply(s->sm, e, &r);
+        s->applied = e->index;
+        s->applied_term = e->term;
+        rkv_writes_applied(s, e, &r);
+        json_decref(r.value);
     }
     for (size_t i = 0; i < rd->n_reads; i++) rkv_read_done(s, rd->reads[i].id, true); /* 6 */
     for (size_t i = 0; i < rd->n_failed_reads; i++) rkv_read_done(s, rd->failed_reads[i], false);
@@ -258,23 +273,23 @@ static void compact_held(rkv_server *s) {
  * snapshot too large for the core is skipped for another N entries. */
 static void hold_snapshot(rkv_server *s) {
     size_t len = 0;
-    char *data = rkv_fsm_snapshot(&s->fsm, &len);
-    s->compact_at = s->fsm.applied + s->opt->snapshot_entries;
+    char *data = s->app->snapshot(s->sm, &len);
+    s->compact_at = s->applied + s->opt->snapshot_entries;
     if (!data || len > RAFT_SNAPSHOT_BYTES_MAX) {
-        fl_log("no snapshot at index %" PRIu64 ": %s; the log keeps growing", s->fsm.applied,
+        fl_log("no snapshot at index %" PRIu64 ": %s; the log keeps growing", s->applied,
                data ? "the state machine is over 16 MiB as JSON" : "it could not be encoded");
         free(data);
         return;
     }
     s->held_snap = data;
     s->held_len = len;
-    s->held_index = s->fsm.applied;
-    s->held_term = s->fsm.applied_term;
+    s->held_index = s->applied;
+    s->held_term = s->applied_term;
 }
 
 /* Between batches (the disk then holds exactly the core's log). */
 static void maybe_compact(rkv_server *s) {
-    uint64_t applied = s->fsm.applied;
+    uint64_t applied = s->applied;
     if (s->held_snap && s->held_index <= s->snapshot_index) drop_held(s); /* an install passed it */
     if (s->held_snap && applied >= s->held_index + s->opt->snapshot_entries / 4) compact_held(s);
     if (!s->held_snap && applied >= s->compact_at && applied > s->snapshot_index) hold_snapshot(s);

@@ -1,4 +1,4 @@
-/* Parsing and checking fl-raftkv's flags (see options.h). */
+/* Parsing and checking the Raft host's flags, fl-raftkv's and fl-lockd's (see options.h). */
 #include "options.h"
 
 #include <stdio.h>
@@ -11,6 +11,7 @@ const char rkv_usage[] =
     "usage: fl-raftkv --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR\n"
     "                 [--pidfile FILE] [--tick-ms 10] [--election-ticks 30]\n"
     "                 [--heartbeat-ticks 5] [--snapshot-entries 10000] [--lease-ms 1000]\n"
+    "                 [--ttl-ms 1000]\n"
     "                 [--bug stale-read|lease-read|volatile-vote|old-term-commit]...\n"
     "A Raft-replicated key-value store (linearizable in correct mode) over the N nodes of\n"
     "--peers, which includes this one (N <= 15). Followers time out after\n"
@@ -18,9 +19,17 @@ const char rkv_usage[] =
 
 static int set_bug(rkv_options *o, const char *name, char *err, size_t err_bytes) {
     unsigned bug = raft_bug_from_name(name);
+    for (size_t i = 0; !bug && o->app_bug_names && o->app_bug_names[i]; i++)
+        if (!strcmp(name, o->app_bug_names[i])) {
+            o->app_bugs |= 1u << i;
+            return 0;
+        }
     if (!bug) {
-        snprintf(err, err_bytes, "--bug '%s': known bugs are stale-read, lease-read, "
-                 "volatile-vote, old-term-commit", name);
+        int at = snprintf(err, err_bytes, "--bug '%s': known bugs are stale-read, lease-read, "
+                          "volatile-vote, old-term-commit", name);
+        for (size_t i = 0; o->app_bug_names && o->app_bug_names[i] && at > 0 &&
+                           (size_t)at < err_bytes; i++)
+            at += snprintf(err + at, err_bytes - (size_t)at, ", %s", o->app_bug_names[i]);
         return -1;
     }
     o->bugs |= bug;
@@ -62,6 +71,10 @@ static int one_flag(void *arg, int c, const char *value, char *err, size_t err_b
         rc = fl_flag_long("--lease-ms", value, 1, 3600000, &v, err, err_bytes);
         o->lease_ms = v;
         return rc;
+    case 'T':
+        rc = fl_flag_long("--ttl-ms", value, 1, 3600000, &v, err, err_bytes);
+        o->ttl_ms = v;
+        return rc;
     case 'b': return set_bug(o, value, err, err_bytes);
     default: return -1;
     }
@@ -69,6 +82,11 @@ static int one_flag(void *arg, int c, const char *value, char *err, size_t err_b
 
 rkv_options_status rkv_options_parse(int argc, char **argv, rkv_options *o, char *err,
                                      size_t err_bytes) {
+    return rkv_options_parse_app(argc, argv, NULL, o, err, err_bytes);
+}
+
+rkv_options_status rkv_options_parse_app(int argc, char **argv, const char *const *app_bugs,
+                                         rkv_options *o, char *err, size_t err_bytes) {
     static const struct option flags[] = {
         FL_NODE_FLAG_OPTIONS,
         {"tick-ms", required_argument, NULL, 't'},
@@ -76,6 +94,7 @@ rkv_options_status rkv_options_parse(int argc, char **argv, rkv_options *o, char
         {"heartbeat-ticks", required_argument, NULL, 'h'},
         {"snapshot-entries", required_argument, NULL, 's'},
         {"lease-ms", required_argument, NULL, 'L'}, {"bug", required_argument, NULL, 'b'},
+        {"ttl-ms", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'H'},           {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -84,6 +103,8 @@ rkv_options_status rkv_options_parse(int argc, char **argv, rkv_options *o, char
     o->heartbeat_ticks = 5;
     o->snapshot_entries = 10000;
     o->lease_ms = 1000;
+    o->ttl_ms = 1000;
+    o->app_bug_names = app_bugs;
     fl_node_flags f = FL_NODE_FLAGS_OF(o);
     switch (fl_node_flags_parse(argc, argv, flags, 'H', &f, one_flag, o, err, err_bytes)) {
     case FL_FLAGS_HELP: return RKV_OPTIONS_HELP;
@@ -102,6 +123,13 @@ const char *rkv_options_bugs(const rkv_options *o, char *out, size_t out_bytes) 
         if (!(o->bugs & order[i])) continue;
         int n = snprintf(out + used, out_bytes - used, "%s%s", used ? "," : "",
                          raft_bug_name(order[i]));
+        if (n < 0 || (size_t)n >= out_bytes - used) break;
+        used += (size_t)n;
+    }
+    for (size_t i = 0; o->app_bug_names && o->app_bug_names[i]; i++) {
+        if (!(o->app_bugs & 1u << i)) continue;
+        int n = snprintf(out + used, out_bytes - used, "%s%s", used ? "," : "",
+                         o->app_bug_names[i]);
         if (n < 0 || (size_t)n >= out_bytes - used) break;
         used += (size_t)n;
     }

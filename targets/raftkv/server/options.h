@@ -1,4 +1,4 @@
-/* fl-raftkv's command line. A node's Raft id is the rank of its name in the peer list
+/* The Raft host's command line (fl-raftkv's, fl-lockd's). A node's Raft id is the rank of its name in the peer list
  * sorted bytewise (as fl-quorumkv's node index), so every node agrees on the ids whatever
  * order its --peers lists them in. */
 #ifndef RKV_OPTIONS_H
@@ -28,7 +28,10 @@ typedef struct rkv_options {
     uint32_t election_ticks, heartbeat_ticks;
     uint64_t snapshot_entries;           /* compact after this many applied entries */
     int64_t lease_ms;                    /* lease-read: how long a confirmed round holds */
+    int64_t ttl_ms;                      /* apps that grant leases (fl-lockd): their length */
     unsigned bugs;                       /* RAFT_BUG_* */
+    const char *const *app_bug_names;    /* the app's own bugs, NULL-terminated (or NULL) */
+    unsigned app_bugs;                   /* bit i: app_bug_names[i] is on */
 } rkv_options;
 
 typedef enum { RKV_OPTIONS_OK, RKV_OPTIONS_HELP, RKV_OPTIONS_BAD } rkv_options_status;
@@ -37,6 +40,9 @@ extern const char rkv_usage[];
 /* Parses argv; BAD with err saying which flag and why. */
 rkv_options_status rkv_options_parse(int argc, char **argv, rkv_options *o, char *err,
                                      size_t err_bytes);
+/* The same, with an app's own bug names (NULL-terminated) accepted by --bug too. */
+rkv_options_status rkv_options_parse_app(int argc, char **argv, const char *const *app_bugs,
+                                         rkv_options *o, char *err, size_t err_bytes);
 /* "stale-read,lease-read" or "none" */
 const char *rkv_options_bugs(const rkv_options *o, char *out, size_t out_bytes);
 

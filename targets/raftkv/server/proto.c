@@ -8,9 +8,19 @@
 
 #include "raft_codec.h"
 
-static const char *const f_names[] = {"read", "write", "cas", "append", "ping", "status"};
+static const rkv_f_spec kv_specs[] = {
+    [RKV_F_READ] = {"read", true, false, 0},
+    [RKV_F_WRITE] = {"write", true, true, 0},
+    [RKV_F_CAS] = {"cas", true, true, 2},
+    [RKV_F_APPEND] = {"append", true, true, 0},
+};
+const rkv_f_table rkv_kv_ops = {kv_specs, sizeof kv_specs / sizeof kv_specs[0]};
 
-const char *rkv_f_name(rkv_f f) { return f <= RKV_F_STATUS ? f_names[f] : "?"; }
+const char *rkv_f_name(rkv_f f) {
+    if (f == RKV_F_PING) return "ping";
+    if (f == RKV_F_STATUS) return "status";
+    return (size_t)f < rkv_kv_ops.n ? kv_specs[f].name : "?";
+}
 
 static int field_key(rkv_line *l, char *err, size_t err_bytes) {
     l->key = json_object_get(l->root, "key");
@@ -19,20 +29,23 @@ static int field_key(rkv_line *l, char *err, size_t err_bytes) {
     return -1;
 }
 
-static int field_value(rkv_line *l, char *err, size_t err_bytes) {
+static int field_value(rkv_line *l, const rkv_f_spec *spec, char *err, size_t err_bytes) {
     l->value = json_object_get(l->root, "value");
     if (!l->value) {
         snprintf(err, err_bytes, "missing value");
         return -1;
     }
-    if (l->f == RKV_F_CAS && json_array_size(l->value) != 2) {
-        snprintf(err, err_bytes, "cas needs value [old, new]");
+    if (spec->value_items && (!json_is_array(l->value) ||
+                              json_array_size(l->value) != spec->value_items)) {
+        snprintf(err, err_bytes, "%s needs a value of %zu items%s", spec->name, spec->value_items,
+                 spec->value_items == 2 ? " [old, new]" : "");
         return -1;
     }
     return 0;
 }
 
-static rkv_parse_status parse_request(rkv_line *l, char *err, size_t err_bytes) {
+static rkv_parse_status parse_request(rkv_line *l, const rkv_f_table *ops, char *err,
+                                      size_t err_bytes) {
     l->kind = RKV_LINE_REQUEST;
     l->id = json_object_get(l->root, "id");
     const char *f = json_string_value(json_object_get(l->root, "f"));
@@ -40,17 +53,22 @@ static rkv_parse_status parse_request(rkv_line *l, char *err, size_t err_bytes) 
         snprintf(err, err_bytes, "missing f (a string)");
         return RKV_PARSE_MALFORMED;
     }
+    l->host = !strcmp(f, "ping") || !strcmp(f, "status");
+    if (l->host) {
+        l->f = !strcmp(f, "ping") ? RKV_F_PING : RKV_F_STATUS;
+        return RKV_PARSE_OK;
+    }
     size_t i = 0;
-    while (i < sizeof f_names / sizeof f_names[0] && strcmp(f, f_names[i])) i++;
-    if (i == sizeof f_names / sizeof f_names[0]) {
+    while (i < ops->n && strcmp(f, ops->fs[i].name)) i++;
+    if (i == ops->n) {
         snprintf(err, err_bytes, "unknown f '%.64s'", f);
         return RKV_PARSE_UNKNOWN_F;
     }
-    l->f = (rkv_f)i;
-    if (l->f == RKV_F_PING || l->f == RKV_F_STATUS) return RKV_PARSE_OK;
-    if (field_key(l, err, err_bytes) != 0) return RKV_PARSE_MALFORMED;
-    if (l->f == RKV_F_READ) return RKV_PARSE_OK;
-    return field_value(l, err, err_bytes) == 0 ? RKV_PARSE_OK : RKV_PARSE_MALFORMED;
+    l->f = (int)i;
+    const rkv_f_spec *spec = &ops->fs[i];
+    if (spec->key && field_key(l, err, err_bytes) != 0) return RKV_PARSE_MALFORMED;
+    if (spec->value && field_value(l, spec, err, err_bytes) != 0) return RKV_PARSE_MALFORMED;
+    return RKV_PARSE_OK;
 }
 
 static rkv_parse_status parse_hello(rkv_line *l, const json_t *p, char *err, size_t err_bytes) {
@@ -68,6 +86,12 @@ static rkv_parse_status parse_hello(rkv_line *l, const json_t *p, char *err, siz
 
 rkv_parse_status rkv_parse_line(const char *line, size_t len, int nodes, rkv_line *l, char *err,
                                 size_t err_bytes) {
+    return rkv_parse_line_ops(line, len, nodes, &rkv_kv_ops, l, err, err_bytes);
+}
+
+rkv_parse_status rkv_parse_line_ops(const char *line, size_t len, int nodes,
+                                    const rkv_f_table *ops, rkv_line *l, char *err,
+                                    size_t err_bytes) {
     memset(l, 0, sizeof *l);
     json_error_t je;
     l->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
@@ -81,7 +105,7 @@ rkv_parse_status rkv_parse_line(const char *line, size_t len, int nodes, rkv_lin
     }
     const json_t *raft = json_object_get(l->root, "raft"), *p = json_object_get(l->root, "p");
     if (p) return parse_hello(l, p, err, err_bytes);
-    if (!raft) return parse_request(l, err, err_bytes);
+    if (!raft) return parse_request(l, ops, err, err_bytes);
     l->kind = RKV_LINE_RAFT;
     if (json_object_size(l->root) != 1) {
         snprintf(err, err_bytes, "a raft line has the one field raft");

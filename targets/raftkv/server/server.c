@@ -1,4 +1,4 @@
-/* fl-raftkv's loop turns (see server.h): the dispatch of the lines fl_srv (the connections,
+/* The Raft host's loop turns (see server.h): the dispatch of the lines fl_srv (the connections,
  * ../../common/srv.h) reads, and the before-sleep hook that carries out the core's ready
  * batches and then flushes output. Connections are closed only by fl_srv, in the loop
  * (never from inside a line's handling, which only dooms them), so no handler ever holds
@@ -37,7 +37,8 @@ static void on_line(void *owner, rkv_conn *c, char *line, size_t len) {
     rkv_server *s = owner;
     rkv_line l;
     char err[RKV_ERR_BYTES] = "";
-    rkv_parse_status st = rkv_parse_line(line, len, (int)s->opt->peer_count, &l, err, sizeof err);
+    rkv_parse_status st = rkv_parse_line_ops(line, len, (int)s->opt->peer_count, s->app->ops, &l,
+                                             err, sizeof err);
     if (st == RKV_PARSE_OK && l.kind == RKV_LINE_REQUEST) {
         rkv_client_request(s, c, &l);
     } else if (st == RKV_PARSE_OK) {
@@ -80,11 +81,13 @@ static const fl_srv_ops srv_ops = {
     .hello = on_hello,
 };
 
-int rkv_server_open(rkv_server *s, const rkv_options *o, char *err, size_t err_bytes) {
+int rkv_server_open(rkv_server *s, const rkv_app *app, const rkv_options *o, char *err,
+                    size_t err_bytes) {
     memset(s, 0, sizeof *s);
     s->opt = o;
+    s->app = app;
     fl_srv_init(&s->srv, &srv_ops, s, o->peers, o->peer_count, o->self);
-    rkv_fsm_init(&s->fsm);
+    s->sm = app->create(o);
     rkv_client_init(s);
     if (fl_srv_loop_open(&s->srv, RKV_PEERS_MAX + 8, err, err_bytes) != 0) return -1;
     if (rkv_node_open(s, err, err_bytes) != 0) return -1;
@@ -109,6 +112,7 @@ void rkv_server_close(rkv_server *s) {
     fl_srv_close_all(&s->srv);
     rkv_node_close(s);
     rkv_client_free(s);
-    rkv_fsm_free(&s->fsm);
+    if (s->app) s->app->destroy(s->sm);
+    s->sm = NULL;
     fl_srv_free(&s->srv);
 }

@@ -1,14 +1,17 @@
-/* fl-raftkv's state: one event loop, the connections on it (clients, peers in and out),
- * the Raft core (a pure state machine, ../core/raft.h), its storage and the key-value
- * state machine, and the client operations waiting on the core.
+/* The Raft host (fl-raftkv's, and fl-lockd's): one event loop, the connections on it
+ * (clients, peers in and out), the Raft core (a pure state machine, ../core/raft.h), its
+ * storage, the client operations waiting on the core, and the replicated state machine
+ * it applies committed entries to, given as an rkv_app (the key-value map of fsm.h for
+ * fl-raftkv, kv_app.c; the lock table for fl-lockd, targets/lockd).
  *
- * Who talks to whom: a client line becomes a proposal (raft_propose) or a read
- * (raft_read_index) on the leader (client.c); a peer line becomes raft_receive; a timer
- * feeds raft_tick (node.c). Before each sleep the loop carries out every ready batch the
- * core produced, in the contract's order (node.c): hard state and entries written, one
- * fdatasync for all of them (group commit), then the batch's messages queued on the
- * outgoing peer connections (peers.c), then committed entries applied (each one settles
- * the proposal waiting on its index) and reads answered, then raft_persisted. Then every
+ * Who talks to whom: a client line becomes a proposal (rkv_propose, raft_propose) or a
+ * read (rkv_read_start, raft_read_index) on the leader, as the app decides (its request
+ * hook); a peer line becomes raft_receive; a timer feeds raft_tick (node.c). Before each
+ * sleep the loop carries out every ready batch the core produced, in the contract's
+ * order (node.c): hard state and entries written, one fdatasync for all of them (group
+ * commit), then the batch's messages queued on the outgoing peer connections (peers.c),
+ * then committed entries applied by the app (each one settles the proposal waiting on its
+ * index with the app's result) and reads answered, then raft_persisted. Then every
  * connection with output is flushed (server.c). Nothing is written from inside a line's
  * handling, and connections are closed only by the loop, never behind a handler's back. */
 #ifndef RKV_SERVER_H
@@ -19,7 +22,6 @@
 #include <stdint.h>
 
 #include "conn.h"
-#include "fsm.h"
 #include "loop.h"
 #include "options.h"
 #include "proto.h"
@@ -64,7 +66,6 @@ typedef struct rkv_write {
     uint64_t index, term;
     rkv_conn_ref client;
     json_t *id;         /* reference, or NULL when the request had no id */
-    rkv_f f;
 } rkv_write;
 
 /* A read waiting for the core to report it (ready or failed). rid 0: a free slot. */
@@ -75,6 +76,39 @@ typedef struct rkv_read {
     char *ckey;         /* owned */
 } rkv_read;
 
+/* What applying one committed entry gave: a definite failure (error, with detail), or
+ * success with the ok reply's value (NULL: none). value is a new reference or NULL. */
+typedef struct rkv_applied {
+    const char *error;          /* NULL: it took effect (the reply is ok) */
+    const char *detail;         /* with error, or NULL */
+    json_t *value;
+} rkv_applied;
+
+/* The replicated state machine and its client ops. Every hook but request runs on every
+ * node alike, from the log alone, so that all nodes hold the same state. */
+typedef struct rkv_app {
+    const char *name;                   /* "fl-raftkv": the logs' name */
+    const char *usage;                  /* its --help text (the host's flags and its own) */
+    const rkv_f_table *ops;             /* the client ops it serves (ping, status: the host) */
+    const char *const *bugs;            /* its own --bug names (bit i of opt->app_bugs) */
+    void *(*create)(const rkv_options *o);
+    void (*destroy)(void *sm);
+    /* A client request of one of its ops (fields as its table asked): propose, read, or
+     * answer at once (on the leader or not: the app decides; rkv_* below do the work). */
+    void (*request)(rkv_server *s, rkv_conn *c, const rkv_line *l);
+    /* Apply the next committed entry (len 0: the leader's no-op). */
+    void (*apply)(void *sm, const raft_entry *e, rkv_applied *out);
+    /* A read the core confirmed: the value under ckey now (borrowed; NULL: none). */
+    const json_t *(*get)(void *sm, const char *ckey);
+    /* Snapshots: the state as bytes (malloc'd; NULL: cannot encode), and back. */
+    char *(*snapshot)(const void *sm, size_t *len);
+    int (*restore)(void *sm, const void *data, size_t len, uint64_t index, uint64_t term,
+                   char *err, size_t err_bytes);
+    size_t (*count)(const void *sm);    /* keys, locks: for the logs */
+    /* Optional: this node's role or term changed (as last logged). */
+    void (*role_changed)(void *sm, rkv_server *s, raft_role role, uint64_t term);
+} rkv_app;
+
 struct rkv_server {
     const rkv_options *opt;
     fl_srv srv;                 /* the loop, the connections, the peers (peer[i].dropped:
@@ -84,7 +118,11 @@ struct rkv_server {
     raft_node *raft;
     rkv_storage storage;
     bool storage_open;
-    rkv_fsm fsm;                /* applied up to fsm.applied (== the core's applied between turns) */
+    const rkv_app *app;
+    void *sm;                   /* the app's state machine */
+    uint64_t applied;           /* the last index applied or restored (== the core's applied
+                                   between turns); 0: none */
+    uint64_t applied_term;      /* its term */
     uint64_t snapshot_index;    /* the newest snapshot's (taken or installed) */
     raft_role role;             /* as last logged */
     int leader;
@@ -104,8 +142,12 @@ struct rkv_server {
     uint64_t read_seq;          /* last rid given out */
 };
 
+/* host_main.c: a whole daemon (flags, start, serve until SIGTERM, exit codes 0/64/1). */
+int rkv_host_main(int argc, char **argv, const rkv_app *app);
+
 /* server.c */
-int rkv_server_open(rkv_server *s, const rkv_options *o, char *err, size_t err_bytes);
+int rkv_server_open(rkv_server *s, const rkv_app *app, const rkv_options *o, char *err,
+                    size_t err_bytes);
 /* Serves until SIGTERM/SIGINT: 0, or 1 when the loop failed. */
 int rkv_server_run(rkv_server *s);
 void rkv_server_close(rkv_server *s);
@@ -120,12 +162,17 @@ const char *rkv_leader_name(const rkv_server *s);
 void rkv_client_init(rkv_server *s);
 void rkv_client_free(rkv_server *s);
 void rkv_client_request(rkv_server *s, rkv_conn *c, const rkv_line *l);
+/* Propose cmd (len bytes, copied) for the client: answered when the entry at its index
+ * applies (the app's result), fails at once when this node does not lead. */
+void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, size_t len);
+/* A linearizable read of ckey (ReadIndex): answered with app->get once confirmed. */
+void rkv_read_start(rkv_server *s, rkv_conn *c, const json_t *id, const char *ckey);
 void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value);
 void rkv_reply_error(rkv_server *s, rkv_conn_ref to, const json_t *id, const char *type,
                      const char *error, const char *detail);
 /* The entry at e's index applied with result r: settles the proposals waiting on it (and
  * any at lower indices, which a snapshot skipped). */
-void rkv_writes_applied(rkv_server *s, const raft_entry *e, rkv_result r);
+void rkv_writes_applied(rkv_server *s, const raft_entry *e, const rkv_applied *r);
 /* A snapshot was installed up to index: the proposals at or below it end as info. */
 void rkv_writes_skipped(rkv_server *s, uint64_t index);
 void rkv_read_done(rkv_server *s, uint64_t rid, bool ok);
