@@ -6,6 +6,8 @@ add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/support/service.c
   ${CMAKE_CURRENT_LIST_DIR}/support/daemon.c
   ${CMAKE_CURRENT_LIST_DIR}/quorumkv/adapter.c
-  ${CMAKE_CURRENT_LIST_DIR}/raftkv/adapter.c)
-target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support)
+  ${CMAKE_CURRENT_LIST_DIR}/raftkv/adapter.c
+  ${CMAKE_CURRENT_LIST_DIR}/raftkv/raft_status.c
+  ${CMAKE_CURRENT_LIST_DIR}/lockd/adapter.c)
+target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support ${CMAKE_CURRENT_LIST_DIR}/raftkv)
 target_link_libraries(fl_targets PUBLIC fl_harness)

@@ -9,9 +9,11 @@
 extern const fl_workload_def fl_workload_register;
 extern const fl_workload_def fl_workload_set;
 extern const fl_workload_def fl_workload_list_append;
+extern const fl_workload_def fl_workload_lock;
 
 const fl_workload_def *const fl_workloads[] = {&fl_workload_register, &fl_workload_set,
-                                               &fl_workload_list_append, NULL};
+                                               &fl_workload_list_append, &fl_workload_lock,
+                                               NULL};
 
 const fl_workload_def *fl_workload_find(const char *name) {
     for (size_t i = 0; fl_workloads[i]; i++)

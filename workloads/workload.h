@@ -29,6 +29,8 @@ typedef struct fl_workload_options {
                                         invalid one (faultline test; ignored with lin) */
     const fl_lin_options *lin;       /* faultline check's linearizability options, or NULL */
     unsigned guarantees;             /* session guarantees claimed, 0: all four */
+    const json_t *target_options;    /* the target's resolved options (name -> string), or
+                                        NULL: the lock workload reads its lease length */
 } fl_workload_options;
 
 /* One op: as written to the history, and as sent to the target. All owned. */
@@ -37,6 +39,15 @@ typedef struct fl_gen_op {
     json_t *key, *value;             /* history; NULL when absent */
     char req_f[16];
     json_t *req_key, *req_value;     /* request; NULL when absent */
+    /* The worker sleeps this long before invoking it (a holder's stall: real time passes,
+     * leases really expire); the sleep is not an op. */
+    int64_t pause_ms;
+    /* The completion's value is the reply's (ok, or a fail that carries one), not value:
+     * what the target said it did (a token granted, a fence and sequence number). */
+    bool value_from_reply;
+    /* After it completes the process crashes: the worker goes on as a new process on a
+     * fresh connection (as after an info), leaving whatever it held behind. */
+    bool crash_after;
 } fl_gen_op;
 
 void fl_gen_op_clear(fl_gen_op *op);
@@ -56,6 +67,16 @@ typedef struct fl_workload_def {
     fl_workload *(*create)(const fl_workload_options *o, char *err, size_t bytes);
     /* The next op for worker (0 … concurrency-1). */
     void (*next)(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out);
+    /* Optional: the outcome of worker's op ("ok", "fail" or "info", and the reply's value
+     * or NULL, borrowed), before its next op is drawn: for workloads whose next op
+     * depends on the last (a lock holder's critical section). */
+    void (*completed)(fl_workload *w, int worker, const fl_gen_op *op, const char *type,
+                      const json_t *value);
+    /* Optional: ops run once after the faults and the final reads, in order, by one
+     * fresh process (a list of fl_gen_op-like objects {"f","key"[,"value"]}; each
+     * recorded with the reply's value), e.g. an unfenced peek of every resource. New
+     * reference, or NULL. */
+    json_t *(*final_ops)(fl_workload *w);
     /* Final reads, after the faults: a list of [key, element] the harness reads on
      * every node, recording one read op per node whose value lists the elements whose
      * key held a value (NULL: none). New reference. */

@@ -7,12 +7,12 @@
 
 extern const fl_model fl_model_register, fl_model_cas_register, fl_model_kv,
     fl_model_list_append, fl_model_set, fl_model_counter, fl_model_fifo_queue,
-    fl_model_mutex;
+    fl_model_mutex, fl_model_fenced_register;
 
 static const fl_model *const all_models[] = {
     &fl_model_register, &fl_model_cas_register, &fl_model_kv,        &fl_model_list_append,
     &fl_model_set,      &fl_model_counter,      &fl_model_fifo_queue, &fl_model_mutex,
-    NULL,
+    &fl_model_fenced_register, NULL,
 };
 
 const fl_model *const *fl_models(void) { return all_models; }

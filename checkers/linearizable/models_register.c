@@ -1,5 +1,7 @@
-/* Register models: register (read, write), cas-register (+ cas [old new]) and kv
- * (+ append, string append as in Redis APPEND), each checked per key. */
+/* Register models: register (read, write), cas-register (+ cas [old new]), kv
+ * (+ append, string append as in Redis APPEND) and fenced-register (the lock workload's
+ * guarded register: reads, writes and peeks whose values carry a token), each checked
+ * per key. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,39 @@ static fl_prepare_rc prepare_cas_register(fl_interner *in, const fl_op *inv,
 static fl_prepare_rc prepare_kv(fl_interner *in, const fl_op *inv, const fl_op *ok,
                                 fl_call *c, const char **why) {
     return prepare_with(in, inv, ok, c, why, ALLOW_CAS | ALLOW_APPEND);
+}
+
+/* The lock workload's resource (DESIGN.md "Targets", lockd): read and write carry
+ * {"token", "value", …} and the register is the "value" field (a read's or peek's ok
+ * completion says what it found); a write's token decides nothing here (a rejected
+ * write failed: no effect); acquire, renew and release do not touch the register. */
+static fl_prepare_rc prepare_fenced(fl_interner *in, const fl_op *inv, const fl_op *ok,
+                                    fl_call *c, const char **why) {
+    if (fl_f_is(inv, "acquire") || fl_f_is(inv, "renew") || fl_f_is(inv, "release"))
+        return FL_PREPARE_SKIP;
+    bool reads = fl_f_is(inv, "read") || fl_f_is(inv, "peek");
+    if (!reads && !fl_f_is(inv, "write")) {
+        *why = "fenced-register takes read, peek and write (and ignores lock ops)";
+        return FL_PREPARE_ERROR;
+    }
+    if (reads && !ok) return FL_PREPARE_SKIP; /* an unknown read changes nothing */
+    const json_t *carrier = reads ? ok->value : inv->value;
+    const json_t *value = json_object_get(carrier, "value");
+    if (!json_is_object(carrier) || !value) {
+        *why = reads ? "an ok read or peek must carry {\"value\": …}"
+                     : "a write must carry {\"token\", \"value\"}";
+        return FL_PREPARE_ERROR;
+    }
+    c->code = reads ? OP_READ : OP_WRITE;
+    c->read_only = reads;
+    uint64_t id = fl_intern_json(in, value);
+    if (reads) c->out = id;
+    else c->arg[0] = id;
+    if (id == FL_INTERN_FAILED) {
+        *why = "out of memory";
+        return FL_PREPARE_ERROR;
+    }
+    return FL_PREPARE_USE;
 }
 
 static fl_state init_nil(fl_interner *in) {
@@ -211,4 +246,13 @@ const fl_model fl_model_kv = {
     .prepare = prepare_kv, .init = init_nil, .step = step_register,
     .describe = describe_register, .explain = explain_register,
     .anomaly = fl_register_anomaly, /* none on a key with appends */
+};
+
+const fl_model fl_model_fenced_register = {
+    .name = "fenced-register",
+    .summary = "read {token} / peek -> {value}, write {token, value} (the lock workload's "
+               "guarded register; acquire, renew and release are skipped)",
+    .prepare = prepare_fenced, .init = init_nil, .step = step_register,
+    .describe = describe_register, .observe = observe_register,
+    .observable = observable_register, .explain = explain_register,
 };

@@ -235,6 +235,7 @@ static void phase_recover(fl_run *r) {
         if ((int)(waited * 10) % 30 == 29) fl_nemesis_link_heartbeat(&r->link);
     }
     fl_final_reads(r);
+    fl_final_ops(r);
 }
 
 static void phase_teardown(fl_run *r) {
@@ -344,7 +345,7 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
     if (!r->tctx.options) return FL_EXIT_USAGE;
     r->wdef = fl_workload_find(c->workload);
     if (!r->wdef) return snprintf(err, bytes, "no workload \"%s\" (register, set)", c->workload), FL_EXIT_USAGE;
-    fl_workload_options wo = fl_test_workload_options(c, r->seed, r->target);
+    fl_workload_options wo = fl_test_workload_options(c, r->seed, r->target, r->tctx.options);
     r->workload = r->wdef->create(&wo, err, bytes);
     if (!r->workload) return FL_EXIT_USAGE;
     if (c->nemesis && fl_fault_spec_parse(c->nemesis, &r->spec, err, bytes) != 0) return FL_EXIT_USAGE;

@@ -59,5 +59,7 @@ int fl_workers_start(fl_run *r, char *err, size_t bytes);
 void fl_workers_join(fl_run *r);
 /* The workload's final reads on every node, each recorded as one read op. */
 void fl_final_reads(fl_run *r);
+/* The workload's final ops (fl_workload_def.final_ops), one after another. */
+void fl_final_ops(fl_run *r);
 
 #endif

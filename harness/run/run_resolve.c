@@ -33,8 +33,9 @@ json_t *fl_test_resolved_config(const fl_test_config *c, uint64_t seed,
 }
 
 fl_workload_options fl_test_workload_options(const fl_test_config *c, uint64_t seed,
-                                             const fl_target *t) {
+                                             const fl_target *t, const json_t *target_options) {
     return (fl_workload_options){
+        .target_options = target_options,
         .seed = seed,
         .ops_per_key = c->ops_per_key,
         .concurrency = c->concurrency,

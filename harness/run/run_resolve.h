@@ -27,6 +27,6 @@ json_t *fl_test_resolved_config(const fl_test_config *c, uint64_t seed,
 
 /* The workload's options for a run of c against t with this seed. */
 fl_workload_options fl_test_workload_options(const fl_test_config *c, uint64_t seed,
-                                             const fl_target *t);
+                                             const fl_target *t, const json_t *target_options);
 
 #endif

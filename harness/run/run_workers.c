@@ -2,8 +2,12 @@
  * connection to a node, paced so that all together make --rate ops per second
  * (Jepsen's stagger: each worker waits a uniform random 0..2/rate_per_worker between
  * ops). An op without a reply by --op-timeout is info; the worker then continues as
- * a new process (old + concurrency, as Jepsen does) on a fresh connection. Also the
- * final reads after the faults. */
+ * a new process (old + concurrency, as Jepsen does) on a fresh connection; so does a
+ * worker whose workload crashes it after an op (fl_gen_op.crash_after). An op may ask
+ * the worker to stall first (pause_ms: a holder's GC pause) and to record the reply's
+ * value (value_from_reply); a workload that follows its ops' outcomes hears each one
+ * (completed) before drawing the next. Also the final reads and final ops after the
+ * faults. */
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +56,22 @@ static const char *type_name(fl_reply_type t) {
     return t == FL_REPLY_OK ? "ok" : t == FL_REPLY_FAIL ? "fail" : "info";
 }
 
+/* What the history says the op did: a read returns what was read, an op that asks for
+ * it what the target replied; any other op's value is what it was asked to do. */
+static const json_t *completion_value(const fl_gen_op *op, const fl_reply *reply) {
+    if (op->value_from_reply && reply->type != FL_REPLY_INFO && reply->value) return reply->value;
+    if (reply->type == FL_REPLY_OK && !op->value) return reply->value ? reply->value : json_null();
+    return op->value;
+}
+
+/* The worker goes on as a new process on a fresh connection. */
+static void new_process(worker *w) {
+    fl_run *r = w->run;
+    if (w->client) r->target->client_close(w->client);
+    w->client = NULL;
+    w->process += r->cfg->concurrency;
+}
+
 /* One op from invoke to completion. */
 static void one_op(worker *w, const fl_gen_op *op) {
     fl_run *r = w->run;
@@ -60,10 +80,12 @@ static void one_op(worker *w, const fl_gen_op *op) {
     assert((size_t)(w->process % r->cfg->concurrency) == w->index);
     assert(op->f[0]);
     assert(op->req_f[0]);
+    assert(op->pause_ms >= 0);
     size_t node = node_of(r, w->process);
     const char *node_name = r->nodes.nodes[node].name;
     int timeout_ms = (int)(r->cfg->op_timeout_s * 1000);
     fl_reply reply = {0};
+    if (op->pause_ms) sleep_until(r, mono_ns() + op->pause_ms * 1000000);
     if (!w->client) {
         char err[256];
         w->client = r->target->client_open(&r->tctx, node, timeout_ms, err, sizeof err);
@@ -73,6 +95,7 @@ static void one_op(worker *w, const fl_gen_op *op) {
             fl_hwriter_complete(&r->history, w->process, "fail", op->f, op->key, op->value,
                                 node_name, err);
             atomic_fetch_add(&r->fail, 1);
+            if (r->wdef->completed) r->wdef->completed(r->workload, (int)w->index, op, "fail", NULL);
             sleep_until(r, mono_ns() + CONNECT_RETRY_NS);
             return;
         }
@@ -84,14 +107,13 @@ static void one_op(worker *w, const fl_gen_op *op) {
         node = (size_t)reply.node; /* redirected to the leader */
         node_name = r->nodes.nodes[node].name;
     }
-    /* What the history says the op did: a read returns what was read; any other op's
-     * value is what it was asked to do. */
-    const json_t *value = op->value;
-    if (reply.type == FL_REPLY_OK && !op->value) value = reply.value ? reply.value : json_null();
-    fl_hwriter_complete(&r->history, w->process, type_name(reply.type), op->f, op->key, value,
-                        node_name, reply.type == FL_REPLY_OK ? NULL : reply.error);
-    json_decref(reply.value);
     assert(reply.type == FL_REPLY_OK || reply.type == FL_REPLY_FAIL || reply.type == FL_REPLY_INFO);
+    fl_hwriter_complete(&r->history, w->process, type_name(reply.type), op->f, op->key,
+                        completion_value(op, &reply), node_name,
+                        reply.type == FL_REPLY_OK ? NULL : reply.error);
+    if (r->wdef->completed)
+        r->wdef->completed(r->workload, (int)w->index, op, type_name(reply.type), reply.value);
+    json_decref(reply.value);
     if (reply.type == FL_REPLY_OK) {
         atomic_fetch_add(&r->ok, 1);
         atomic_fetch_add(&r->node_ok[node], 1);
@@ -99,12 +121,10 @@ static void one_op(worker *w, const fl_gen_op *op) {
         atomic_fetch_add(&r->fail, 1);
     } else {
         atomic_fetch_add(&r->info, 1);
-        /* The process may still be doing that op: go on as a new one. */
-        r->target->client_close(w->client);
-        w->client = NULL;
-        w->process += r->cfg->concurrency;
     }
-    assert(w->client || reply.type == FL_REPLY_INFO);
+    /* After an info the process may still be doing that op: go on as a new one. */
+    if (reply.type == FL_REPLY_INFO || op->crash_after) new_process(w);
+    assert(w->client || reply.type == FL_REPLY_INFO || op->crash_after);
 }
 
 static void *worker_main(void *arg) {
@@ -191,6 +211,28 @@ static void final_read_on(fl_run *r, size_t node, const json_t *plan, int64_t pr
     fl_run_log(r, !complete, "final read on %s: %s (%zu of %zu elements present)", name,
                complete ? "ok" : err, json_array_size(present), json_array_size(plan));
     json_decref(present);
+}
+
+void fl_final_ops(fl_run *r) {
+    if (!r->wdef->final_ops) return;
+    json_t *ops = r->wdef->final_ops(r->workload);
+    /* One fresh process, above every worker's and every final read's. */
+    worker w = {.run = r, .index = 0, .process = (int64_t)r->cfg->concurrency * 2000000};
+    size_t i;
+    json_t *item;
+    json_array_foreach(ops, i, item) {
+        fl_gen_op op = {.value_from_reply = true};
+        snprintf(op.f, sizeof op.f, "%s", json_string_value(json_object_get(item, "f")));
+        snprintf(op.req_f, sizeof op.req_f, "%s", op.f);
+        op.key = json_incref(json_object_get(item, "key"));
+        op.value = json_incref(json_object_get(item, "value"));
+        op.req_key = json_incref(op.key);
+        op.req_value = json_incref(op.value);
+        if (op.f[0]) one_op(&w, &op);
+        fl_gen_op_clear(&op);
+    }
+    if (w.client) r->target->client_close(w.client);
+    json_decref(ops);
 }
 
 void fl_final_reads(fl_run *r) {

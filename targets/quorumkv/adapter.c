@@ -43,7 +43,8 @@ static void qkv_flags(fl_target_ctx *t, char *a, size_t cap) {
              atoi(fl_target_option_get(t, "timeout_ms")));
 }
 
-static const fl_daemon qkv = {"quorumkv", "fl-quorumkv", QKV_PORT, qkv_flags};
+static const fl_daemon qkv = {.name = "quorumkv", .binary = "fl-quorumkv", .port = QKV_PORT,
+                              .flags = qkv_flags};
 FL_DAEMON_HOOKS(qkv, qkv)
 
 /* Every replica is alike and any coordinates: what breaks such a store is a quorum cut

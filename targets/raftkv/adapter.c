@@ -1,18 +1,15 @@
 /* raftkv's adapter (DESIGN.md "Targets"): fl-raftkv on every node; clients may connect
- * to any node and follow a follower's leader hint (targets/support/daemon.c); "who is primary"
- * asks every node's status and names the nodes that say they lead. The server is
+ * to any node and follow a follower's leader hint (targets/support/daemon.c); ready and
+ * "who is primary" ask every node's status (raft_status.c). The server is
  * targets/raftkv/server; this is the controller's side of it. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include "daemon.h"
+#include "raft_status.h"
 #include "target.h"
 
 #define RAFTKV_PORT 7002
-#define STATUS_TIMEOUT_MS 1000
-#define READY_ATTEMPTS 200 /* × 100 ms */
 
 static const char *const rkv_ops[] = {"read", "write", "cas", "append", NULL};
 
@@ -49,61 +46,17 @@ static void rkv_flags(fl_target_ctx *t, char *a, size_t cap) {
              atoi(fl_target_option_get(t, "lease_ms")));
 }
 
-static const fl_daemon rkv = {"raftkv", "fl-raftkv", RAFTKV_PORT, rkv_flags};
+static const fl_daemon rkv = {.name = "raftkv", .binary = "fl-raftkv", .port = RAFTKV_PORT,
+                              .flags = rkv_flags};
 FL_DAEMON_HOOKS(rkv, rkv)
 
-/* What node i says of itself: its role and the leader it follows ("" when none). */
-static bool node_status(fl_target_ctx *t, size_t i, char *role, char *leader, size_t bytes) {
-    char why[256];
-    fl_client *c = fl_daemon_client_open(t, &rkv, i, STATUS_TIMEOUT_MS, why, sizeof why);
-    if (!c) return false;
-    fl_request req = {"status", NULL, NULL};
-    fl_reply r;
-    fl_daemon_client_invoke(c, &req, STATUS_TIMEOUT_MS, &r);
-    const char *ro = json_string_value(json_object_get(r.value, "role"));
-    const char *le = json_string_value(json_object_get(r.value, "leader"));
-    bool ok = r.type == FL_REPLY_OK && ro;
-    if (ok) {
-        snprintf(role, bytes, "%s", ro);
-        snprintf(leader, bytes, "%s", le ? le : "");
-    }
-    json_decref(r.value);
-    fl_daemon_client_close(c);
-    return ok;
-}
-
-/* Serving: a majority of the nodes follow one leader, and that node says it leads. */
 static int rkv_ready(fl_target_ctx *t, char *err, size_t bytes) {
-    for (int attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
-        char roles[64][64], leaders[64][64];
-        for (size_t i = 0; i < t->nodes->count; i++)
-            if (!node_status(t, i, roles[i], leaders[i], sizeof leaders[i])) roles[i][0] = leaders[i][0] = '\0';
-        for (size_t i = 0; i < t->nodes->count; i++) {
-            if (strcmp(roles[i], "leader")) continue;
-            size_t followers = 0;
-            for (size_t j = 0; j < t->nodes->count; j++)
-                followers += j == i || !strcmp(leaders[j], t->nodes->nodes[i].name);
-            if (followers > t->nodes->count / 2) return 0;
-        }
-        struct timespec pause = {0, 100 * 1000000};
-        nanosleep(&pause, NULL);
-    }
-    snprintf(err, bytes, "no leader followed by a majority within %d s (see nodes/*/raftkv.log)",
-             READY_ATTEMPTS / 10);
-    return -1;
+    return fl_raft_status_ready(t, &rkv, err, bytes);
 }
 
-/* The nodes that say they lead now (a deposed leader may still say so: both count). */
 static int rkv_primaries(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes) {
-    *nodes = 0;
-    for (size_t i = 0; i < t->nodes->count; i++) {
-        char role[64], leader[64];
-        /* down or cut off from the controller: not a primary anyone can reach */
-        if (node_status(t, i, role, leader, sizeof leader) && !strcmp(role, "leader"))
-            *nodes |= 1ULL << i;
-    }
     (void)err, (void)bytes;
-    return 0;
+    return fl_raft_status_primaries(t, &rkv, nodes);
 }
 
 /* A leader-based store: the leader is what to hit. Two packages, one at a time: cut the

@@ -65,17 +65,18 @@ int fl_daemon_start(fl_target_ctx *t, const fl_daemon *d, size_t node, char *err
     char *pid_q = fl_service_path_q(t, &s, node, FL_SERVICE_PIDFILE);
     char *data_q = fl_service_path_q(t, &s, node, FL_SERVICE_DATA);
     size_t cap = 16384 + (peers ? strlen(peers) : 0);
-    char *cmd = malloc(cap), *flags = malloc(4096);
+    char *cmd = malloc(cap), *flags = malloc(4096), bug[256];
     int rc = -1;
     if (!peers || !work_q || !pid_q || !data_q || !cmd || !flags) {
         snprintf(err, bytes, "out of memory");
         goto out;
     }
-    flags[0] = '\0';
+    flags[0] = bug[0] = '\0';
     if (d->flags) d->flags(t, flags, 4096);
-    snprintf(cmd, cap, "%s/bin/%s --id %s --listen %s:%d --peers %s%s%s%s --pidfile %s --data-dir %s",
-             work_q, d->binary, n->name, n->host, d->port, peers, flags, t->bug ? " --bug " : "",
-             t->bug ? t->bug : "", pid_q, data_q);
+    if (d->bug_flags) d->bug_flags(t, bug, sizeof bug);
+    else if (t->bug) snprintf(bug, sizeof bug, " --bug %s", t->bug);
+    snprintf(cmd, cap, "%s/bin/%s --id %s --listen %s:%d --peers %s%s%s --pidfile %s --data-dir %s",
+             work_q, d->binary, n->name, n->host, d->port, peers, flags, bug, pid_q, data_q);
     char what[64];
     snprintf(what, sizeof what, "a ping on port %d", d->port);
     fl_service_check ping = {.probe = ping_probe, .arg = d, .what = what};

@@ -17,6 +17,10 @@ typedef struct fl_daemon {
     /* Optional: write the target's own flags (from its options), each with a leading
      * space, into a (cap bytes); they go after --peers and before --bug. */
     void (*flags)(fl_target_ctx *t, char *a, size_t cap);
+    /* Optional: which of the run's seeded bug(s) this daemon takes, as its own flags
+     * (" --bug NAME"…) written into a (cap bytes), for a target of several daemons whose
+     * bugs live in different ones; NULL: " --bug BUG" whenever the run has a bug. */
+    void (*bug_flags)(fl_target_ctx *t, char *a, size_t cap);
 } fl_daemon;
 
 /* Upload the binary to every node, stop what an earlier run left running there (by its

@@ -151,7 +151,8 @@ int main(void) {
         return fprintf(stderr, "local remotes: %s\n", err), 1;
     fl_target_ctx t = {.nodes = &nodes, .control = &ctl, .run_dir = dir, .log = stderr};
     /* A port of its own, so that runs side by side do not meet. */
-    const fl_daemon qkv = {"quorumkv", "fl-quorumkv", 20000 + (int)(getpid() % 20000), NULL};
+    const fl_daemon qkv = {.name = "quorumkv", .binary = "fl-quorumkv",
+                           .port = 20000 + (int)(getpid() % 20000)};
     char pidfile[4300];
     snprintf(pidfile, sizeof pidfile, "%s/n1/quorumkv/quorumkv.pid", dir);
 

@@ -54,7 +54,7 @@ static void config(fl_test_config *c, int argc, const char **argv) {
 static json_t *run_check(const fl_test_config *c, const char *text) {
     const fl_target *t = fl_target_find(c->target);
     assert_non_null(t);
-    fl_workload_options wo = fl_test_workload_options(c, 1, t);
+    fl_workload_options wo = fl_test_workload_options(c, 1, t, NULL);
     const fl_workload_def *def = fl_workload_find(c->workload);
     char msg[256];
     fl_workload *w = def->create(&wo, msg, sizeof msg);
@@ -84,7 +84,7 @@ static void test_checks_every_key(void **state) {
     fl_test_config c;
     const char *argv[] = {"test"};
     config(&c, 1, argv);
-    fl_workload_options wo = fl_test_workload_options(&c, 1, fl_target_find(c.target));
+    fl_workload_options wo = fl_test_workload_options(&c, 1, fl_target_find(c.target), NULL);
     assert_true(wo.all_keys);
     assert_true(wo.check_time_limit_s == 120);
     json_t *r = run_check(&c, three_keys);
@@ -228,7 +228,7 @@ static void test_refusal_recorded_others_stand(void **state) {
     const char *argv[] = {"test", "--target", "quorumkv", "--seed", "1"};
     config(&c, 5, argv);
     const fl_target *t = fl_target_find(c.target);
-    fl_workload_options wo = fl_test_workload_options(&c, 1, t);
+    fl_workload_options wo = fl_test_workload_options(&c, 1, t, NULL);
     const fl_workload_def *def = fl_workload_find("register");
     char msg[256];
     fl_workload *w = def->create(&wo, msg, sizeof msg);
