@@ -68,8 +68,9 @@ static fl_workload *lock_create(const fl_workload_options *o, char *err, size_t 
     }
     w->o = *o;
     w->o.target_options = NULL; /* borrowed: not kept past create */
-    /* About three holders per resource: contention, without a queue on every lock. */
-    w->resources = workers / 3 > 0 ? workers / 3 : 1;
+    /* Two holders per resource: every lock contended (a paused holder's successor is
+     * waiting), without a queue on every lock. */
+    w->resources = workers / 2 > 0 ? workers / 2 : 1;
     w->ttl_ms = option_ms(o, "ttl_ms", 1000);
     w->renew_ms = option_ms(o, "renew_ms", 300);
     return w;

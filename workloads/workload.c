@@ -15,6 +15,9 @@ const fl_workload_def *const fl_workloads[] = {&fl_workload_register, &fl_worklo
                                                &fl_workload_list_append, &fl_workload_lock,
                                                NULL};
 
+const char *const fl_workload_all_ops[] = {"read",    "write", "cas",   "append", "acquire",
+                                           "renew",   "release", "peek", NULL};
+
 const fl_workload_def *fl_workload_find(const char *name) {
     for (size_t i = 0; fl_workloads[i]; i++)
         if (!strcmp(fl_workloads[i]->name, name)) return fl_workloads[i];

@@ -119,6 +119,9 @@ json_t *fl_key_rotation_next(fl_key_rotation *r, int worker);
 fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_model *model);
 
 extern const fl_workload_def *const fl_workloads[];
+/* Every op any workload asks of a target, NULL-terminated: the target_ops of a workload
+ * set up only to check a history offline (faultline check, faultline report). */
+extern const char *const fl_workload_all_ops[];
 const fl_workload_def *fl_workload_find(const char *name);
 bool fl_ops_have(const char *const *ops, const char *f);
 

@@ -12,11 +12,12 @@ static size_t group_of(const fl_op *inv) {
     return inv->key == FL_NO_KEY ? 0 : (size_t)inv->key + 1;
 }
 
-/* An integer field of an op's value: 1 found (in *out), 0 absent (or value not an
- * object), -1 present but not an integer (err set). */
+/* An integer field of an op's value: 1 found (in *out), 0 absent or null (or value not
+ * an object: a storage that tracks no fence says "fence": null), -1 present but not an
+ * integer (err set). */
 static int int_field(fencing *c, const fl_op *op, const char *name, int64_t *out) {
     const json_t *v = json_is_object(op->value) ? json_object_get(op->value, name) : NULL;
-    if (!v) return 0;
+    if (!v || json_is_null(v)) return 0;
     if (json_is_integer(v)) {
         *out = json_integer_value(v);
         return 1;

@@ -316,9 +316,8 @@ static void resolve(const char *arg, char *history, size_t hbytes, char *run_dir
 
 /* The workload's own checks (what `faultline test` would run) into results. */
 static int check_workload(const check_args *a, const fl_history *h, json_t *results, fl_error *err) {
-    static const char *const all_ops[] = {"read", "write", "cas", "append", NULL};
     const fl_workload_def *def = fl_workload_find(a->workload);
-    fl_workload_options wo = {.seed = 1, .concurrency = 1, .target_ops = all_ops,
+    fl_workload_options wo = {.seed = 1, .concurrency = 1, .target_ops = fl_workload_all_ops,
                               .lin = &a->opt.lin, .guarantees = a->opt.guarantees};
     char msg[256];
     fl_workload *w = def->create(&wo, msg, sizeof msg);

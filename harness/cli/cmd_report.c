@@ -113,9 +113,8 @@ static json_t *check_linearizable(const report_args *a, const fl_history *h, fl_
 }
 
 static json_t *check_workload(const report_args *a, const fl_history *h, fl_error *err) {
-    static const char *const target_ops[] = {"read", "write", "cas", "append", NULL};
     const fl_workload_def *def = fl_workload_find(a->workload);
-    fl_workload_options wo = {.target_ops = target_ops,
+    fl_workload_options wo = {.target_ops = fl_workload_all_ops,
                               .check_time_limit_s = a->check_time_limit_s};
     char why[512];
     fl_workload *w = def->create(&wo, why, sizeof why);
