@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The clock shim's cost per call: tests/clock/clock_probe times 2,000,000 calls of each
+# The clock shim's cost per call: tests/nemesis/clock/clock_probe times 2,000,000 calls of each
 # clock function natively, under the shim (LD_PRELOAD=libflclock.so, offset file set), and
 # under the shim with the vDSO path off (raw syscalls). Prints ns per call.
 # usage: bench/bench_clock.sh BUILD_DIR [CALLS]
 set -euo pipefail
 build=${1:?usage: bench_clock.sh BUILD_DIR [CALLS]} calls=${2:-2000000}
-probe=$build/tests/clock/clock_probe
+probe=$build/tests/nemesis/clock/clock_probe
 shim=$build/harness/libflclock.so
 [ -x "$probe" ] && [ -f "$shim" ] || { echo "build $build first (clock_probe, libflclock.so)"; exit 1; }
 offset=$(mktemp /tmp/fl-bench-clock.XXXXXX)

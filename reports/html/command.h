@@ -14,7 +14,7 @@ void rp_shell_quote(const char *s, char *out, size_t bytes);
  * resolved settings in "config": every setting that shapes the run (not --store,
  * --test-count or --name), settings that are unset (null, or a target option that is
  * "") left out, each word quoted for a POSIX shell where it needs it. Read back by
- * `faultline test`, it resolves to the same test.json config (tests/unit/
+ * `faultline test`, it resolves to the same test.json config (tests/reports/
  * test_reproduce.c). A new string (free it), or NULL when test.json has neither. */
 char *rp_reproduce_command(const json_t *test);
 

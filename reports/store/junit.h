@@ -1,5 +1,5 @@
 /* JUnit XML for CI (DESIGN.md "Run store": junit.xml): one <testsuite> per run, one
- * <testcase> per checker. The shape, checked by tests/junit/junit.xsd:
+ * <testcase> per checker. The shape, checked by tests/support/junit.xsd:
  *
  *   <testsuites name="faultline" tests= failures= errors= skipped= time=>  (several runs)
  *     <testsuite name=TEST tests= failures= errors= skipped= time= timestamp= hostname=>

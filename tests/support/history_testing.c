@@ -146,3 +146,73 @@ int verdict_of(const json_t *v) {
     fail_msg("\"valid\" is neither true, false nor \"unknown\"");
     return -2;
 }
+
+fl_history *history_paired(const char *text, size_t len) {
+    fl_history *h = fl_history_new("test.jsonl");
+    assert_non_null(h);
+    fl_error err;
+    memset(&err, 0, sizeof err);
+    char msg[1024];
+    if (fl_jsonl_read_buffer(text, len, "test.jsonl", h, false, &err) != FL_READ_OK) {
+        fl_error_format(&err, msg, sizeof msg);
+        fail_msg("history does not parse: %s", msg);
+    }
+    if (fl_history_pair(h, &err) != FL_READ_OK) {
+        fl_error_format(&err, msg, sizeof msg);
+        fail_msg("history does not pair: %s", msg);
+    }
+    return h;
+}
+
+void text_put(text_buf *t, const char *fmt, ...) {
+    for (;;) {
+        if (t->s) {
+            va_list ap;
+            va_start(ap, fmt);
+            int n = vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
+            va_end(ap);
+            assert_true(n >= 0);
+            if ((size_t)n < t->cap - t->len) {
+                t->len += (size_t)n;
+                return;
+            }
+        }
+        t->cap = t->cap ? 2 * t->cap : 1 << 16;
+        t->s = realloc(t->s, t->cap);
+        assert_non_null(t->s);
+    }
+}
+
+checker_run checker_run_on(const char *text) {
+    checker_run r;
+    memset(&r, 0, sizeof r);
+    r.h = history_paired(text, strlen(text));
+    return r;
+}
+
+void assert_checked(const checker_run *r) {
+    if (!r->result) {
+        char msg[1024];
+        fl_error_format(&r->err, msg, sizeof msg);
+        fail_msg("the checker refused the history: %s", msg);
+    }
+}
+
+void checker_run_free(checker_run *r) {
+    json_decref(r->result);
+    fl_history_free(r->h);
+}
+
+int run_verdict(const checker_run *r) { return verdict_of(json_object_get(r->result, "valid")); }
+
+const json_t *result_field(const json_t *result, const char *name) {
+    const json_t *v = json_object_get(result, name);
+    if (!v) fail_msg("no %s in the result", name);
+    return v;
+}
+
+json_int_t result_count(const json_t *o, const char *name) {
+    const json_t *v = json_object_get(o, name);
+    if (!json_is_integer(v)) fail_msg("no integer %s in the result", name);
+    return json_integer_value(v);
+}

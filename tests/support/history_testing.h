@@ -1,5 +1,6 @@
 /* Test helpers (cmocka assertions) shared by the unit tests of the history readers,
- * writers and checkers: reading text into histories, writing them out, comparing them. */
+ * writers and checkers: reading text into histories, writing them out, comparing them;
+ * building history text; running a checker and reading its result. */
 #ifndef FL_HISTORY_TESTING_H
 #define FL_HISTORY_TESTING_H
 
@@ -39,5 +40,50 @@ char *slurp(const char *path, size_t *len);
 
 /* A checker's "valid": 1 true, 0 false, -1 "unknown"; anything else fails the test. */
 int verdict_of(const json_t *v);
+
+/* JSON Lines text (len bytes, read as test.jsonl) that must parse and pair: the history,
+ * or the test fails with the reader's message. */
+fl_history *history_paired(const char *text, size_t len);
+
+/* JSON Lines ops on a key, for the set and counter checkers' tests: an add (type t,
+ * value v as JSON text), a read's invoke and its ok completion (value v). */
+#define KADD(p, t, k, v) \
+    "{\"process\":" #p ",\"type\":\"" #t "\",\"f\":\"add\",\"key\":\"" k "\",\"value\":" v "}\n"
+#define KRI(p, k) "{\"process\":" #p ",\"type\":\"invoke\",\"f\":\"read\",\"key\":\"" k "\"}\n"
+#define KRO(p, k, v) \
+    "{\"process\":" #p ",\"type\":\"ok\",\"f\":\"read\",\"key\":\"" k "\",\"value\":" v "}\n"
+
+/* A growing text buffer ({0} is an empty one; s may be allocated ahead with its cap). */
+typedef struct text_buf {
+    char *s;
+    size_t len, cap;
+} text_buf;
+
+/* Append printf-style to t (always NUL-terminated). */
+void text_put(text_buf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One checker run: the history and the checker's result, NULL when the checker refused
+ * the history (err then says why). */
+typedef struct checker_run {
+    fl_history *h;
+    json_t *result;
+    fl_error err;
+} checker_run;
+
+/* A run on text that must parse and pair (history_paired), before its checker: no
+ * result, err cleared. */
+checker_run checker_run_on(const char *text);
+
+/* Fail unless the checker took the history, with the checker's error. */
+void assert_checked(const checker_run *r);
+
+void checker_run_free(checker_run *r);
+
+/* The result's "valid" as verdict_of gives it. */
+int run_verdict(const checker_run *r);
+
+/* A member of a result that must be there; an integer member that must be there. */
+const json_t *result_field(const json_t *result, const char *name);
+json_int_t result_count(const json_t *o, const char *name);
 
 #endif

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `faultline zoo` without a cluster: --help documents the flags and exit codes; bad flags
+# are refused with 64 and a message naming the flag and what is allowed (an unknown
+# target or bug lists the known ones); --list shows one row per target's correct mode
+# and per seeded bug (as `faultline targets` lists them), each with only the zoo's own
+# settings, every row of a target with the same defaults, and a bug's needs; --target
+# and --bug select one row.
+#
+# usage: test_zoo_cli.sh FAULTLINE
+set -u
+FL=$1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test_zoo_cli.XXXXXX") || exit 3
+trap 'rm -rf "$TMP"' EXIT
+source "$(dirname "$0")/../../support/cluster_lib.sh" # ok, bad and their counts
+
+# --- help ---
+"$FL" zoo --help >"$TMP/help" 2>&1; rc=$?
+[ "$rc" = 0 ] && grep -q -- "--sim-seeds K" "$TMP/help" && grep -q "1 a correct mode raised" "$TMP/help" \
+    && grep -q "64 usage" "$TMP/help" && ok "--help: the flags and the exit codes" || bad "--help: exit $rc $(head -3 "$TMP/help")"
+"$FL" --help | grep -q "^  zoo " && ok "faultline --help lists zoo" || bad "faultline --help has no zoo"
+
+# --- bad flags: 64, naming the flag ---
+refused() { # description, pattern, flags…
+    local what=$1 want=$2; shift 2
+    "$FL" zoo "$@" >"$TMP/out" 2>"$TMP/err"; local rc=$?
+    [ "$rc" = 64 ] && grep -q -- "$want" "$TMP/err" && ok "$what: 64, '$want'" \
+        || bad "$what: exit $rc: $(head -3 "$TMP/err")"
+}
+refused "an unknown target" "--target nope: no such target; known: quorumkv, raftkv" --target nope --list
+refused "an unknown bug" "--bug nope: no target has this bug; known: correct, stale-quorum, .*old-term-commit" --bug nope --list
+refused "another target's bug" "--bug stale-read: no such bug of this target; known: correct, stale-quorum, no-write-back, wall-clock-lww" \
+    --target quorumkv --bug stale-read --list
+refused "--runs 0" "--runs 0: want a number from 1 to 1000" --runs 0 --list
+refused "--runs 2.5" "--runs 2.5: want a whole number" --runs 2.5 --list
+refused "--correct-runs x" "--correct-runs x: want a number" --correct-runs x --list
+refused "--time-limit 0" "--time-limit 0: want a number from 0.1" --time-limit 0 --list
+refused "--sim-seeds -1" "--sim-seeds -1: want a number from 0" --sim-seeds -1 --list
+refused "--seed x" "--seed x: want a number" --seed x --list
+refused "an unknown flag" "--only: an unknown flag" --only x
+refused "a flag without its value" "--runs: an unknown flag, or one without its value" --list --runs
+refused "an argument" 'unexpected argument "quorumkv"' quorumkv
+
+# --- the rows ---
+"$FL" targets | awk '/^[a-z]/ {t=$1; print "zoo-" t "-correct"} /^  seeded bugs/ {b=1; next}
+    /^  [a-z]/ {b=0} b && /^    [a-z]/ {print "zoo-" t "-" $1}' >"$TMP/want"
+"$FL" zoo --list >"$TMP/list" 2>"$TMP/list.err"; rc=$?
+cut -f1 "$TMP/list" >"$TMP/names"
+[ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/names" \
+    && ok "--list: a row per correct mode and per bug ($(wc -l <"$TMP/names") rows, as faultline targets lists them)" \
+    || bad "--list rows: $(diff "$TMP/want" "$TMP/names" | head)"
+[ "$rc" = 0 ] && ok "--list: exit 0, every row resolves" \
+    || bad "--list: exit $rc: $(grep 'cannot run' "$TMP/list" | head -3) $(cat "$TMP/list.err")"
+grep -q "rows (about" "$TMP/list.err" && ok "--list says how many rows and how long" || bad "list footer: $(cat "$TMP/list.err")"
+extra=$(cut -f2 "$TMP/list" | jq -r 'keys[]' | sort -u | grep -vxE 'target|bug|time-limit|seed|test-count|store|nodes-file')
+[ -z "$extra" ] && ok "--list: each row sets only target, bug, time-limit, seed, test-count, store" \
+    || bad "--list: per-row settings beyond the zoo's: $extra"
+same=yes
+for t in $(cut -f1 "$TMP/list" | sed -n 's/^zoo-\([a-z0-9]*\)-correct$/\1/p'); do
+    n=$(grep "^zoo-$t-" "$TMP/list" | cut -f3 | sort -u | wc -l)
+    [ "$n" = 1 ] || same="no ($t: $n different)"
+done
+[ "$same" = yes ] && ok "--list: every row of a target has the same defaults (none per bug)" || bad "--list defaults: $same"
+row() { grep "^$1	" "$TMP/list"; }
+[ "$(row zoo-quorumkv-stale-quorum | cut -f2 | jq -c .)" = '{"bug":"stale-quorum","seed":"1","store":"store","target":"quorumkv","test-count":5,"time-limit":60}' ] \
+    && [ "$(row zoo-quorumkv-correct | cut -f2 | jq -c '.["test-count"]')" = 10 ] \
+    && ok "defaults: 5 runs a bug, 10 a correct mode, 60 s, seed 1" || bad "defaults: $(row zoo-quorumkv-stale-quorum)"
+row zoo-quorumkv-no-write-back | grep -q "	needs: netem delay" && ok "a bug that needs netem says so" \
+    || bad "no-write-back: $(row zoo-quorumkv-no-write-back)"
+row zoo-raftkv-lease-read | grep -q "	simulator: raft-sim, 2000 seeds" && ! row zoo-quorumkv-correct | grep -q simulator \
+    && ok "a target with a simulator says so; one without does not" || bad "simulator: $(row zoo-raftkv-lease-read)"
+
+# --- selecting rows ---
+"$FL" zoo --target raftkv --bug lease-read --list >"$TMP/one" 2>/dev/null
+[ "$(cut -f1 "$TMP/one")" = zoo-raftkv-lease-read ] && ok "--target raftkv --bug lease-read: one row" \
+    || bad "one row: $(cut -f1 "$TMP/one")"
+"$FL" zoo --target quorumkv --runs 3 --time-limit 9 --seed 42 --sim-seeds 0 --store S --nodes-file N --list \
+    >"$TMP/q" 2>"$TMP/q.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(cut -f1 "$TMP/q" | tr '\n' ' ')" = "zoo-quorumkv-correct zoo-quorumkv-stale-quorum zoo-quorumkv-no-write-back zoo-quorumkv-wall-clock-lww " ] \
+    && [ "$(head -1 "$TMP/q" | cut -f2 | jq -c .)" = '{"nodes-file":"N","seed":"42","store":"S","target":"quorumkv","test-count":6,"time-limit":9}' ] \
+    && ok "--target quorumkv --runs 3 …: 4 rows, 2 × 3 runs of the correct mode, the flags' settings" \
+    || bad "quorumkv list: exit $rc $(head -2 "$TMP/q") $(cat "$TMP/q.err")"
+"$FL" zoo --bug correct --list 2>/dev/null | cut -f1 | tr '\n' ' ' >"$TMP/c"
+[ "$(cat "$TMP/c")" = "zoo-quorumkv-correct zoo-raftkv-correct " ] && ok "--bug correct: the correct modes" \
+    || bad "--bug correct: $(cat "$TMP/c")"
+
+echo "# $pass passed, $fail failed"
+[ "$fail" = 0 ]

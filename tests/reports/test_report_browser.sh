@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# The report in a real browser: `faultline report` on a run directory, the page loaded
+# in headless Chromium, and its DOM checked against the run's files (computed with jq):
+# one .op bar per client op, one .fault-band per fault window, the .anomaly-op ops
+# exactly the ops of the linearizable checker's failing window, the failing op marked,
+# the anomaly named and each op's verdict shown as results.json gives them, the verdict
+# shown, the faultline that ran and checked it named, no script errors.
+# Screenshots go into the run directory.
+#
+# usage: test_report_browser.sh FAULTLINE [RUN_DIR]
+#   Without RUN_DIR it makes one from tests/reports/fixture/ (9 client ops, 2 fault
+#   windows, a stale read) in $FL_REPORT_RUN_DIR or ./report_fixture_run and runs
+#   `faultline report --model cas-register` on it; with RUN_DIR it runs
+#   `faultline report RUN_DIR` (results.json must be there).
+# exit: 0 all ok, 1 a check failed, 77 no Chromium (skipped).
+set -u
+FAULTLINE=${1:?usage: test_report_browser.sh FAULTLINE [RUN_DIR]}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/browser_lib.sh"
+find_chromium || { echo "skip: no chromium installed"; exit 77; }
+command -v jq >/dev/null || { echo "FAIL jq is needed"; exit 1; }
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
+if [ $# -ge 2 ]; then
+    run=$(cd "$2" && pwd)
+    fixture=false
+    check "faultline report $run" "$FAULTLINE" report "$run"
+else
+    run=${FL_REPORT_RUN_DIR:-$PWD/report_fixture_run}
+    fixture=true
+    rm -rf "$run"
+    mkdir -p "$run/nodes/n1" "$run/nodes/n2"
+    cp "$here/fixture/history.jsonl" "$here/fixture/test.json" "$run/"
+    echo "quorumkv n1 started" >"$run/nodes/n1/quorumkv.log"
+    echo "quorumkv n2 started" >"$run/nodes/n2/quorumkv.log"
+    check "faultline report --model cas-register (writes results.json)" \
+        "$FAULTLINE" report --model cas-register "$run"
+fi
+page=$run/report.html
+[ -s "$page" ] || { fail "no $page"; exit 1; }
+
+dump_dom "$page" "$scratch/dom.html" "$scratch/console.log"
+check_page_health "$scratch/dom.html" "$scratch/console.log"
+
+# What the run's files say.
+client_ops=$(jq -c 'select(.process != "nemesis" and .type == "invoke") | 1' "$run/history.jsonl" | wc -l)
+fault_windows=$(jq -c 'select(.process == "nemesis" and .type == "info" and (.f | type == "string")
+                        and (.f | endswith("-start")) and .f != "-start") | 1' "$run/history.jsonl" | wc -l)
+embedded=$(page_data "$page" fl-meta | jq '.embedded.ops')
+page_ops=$(page_data "$page" fl-meta | jq '.history.ops')
+verdict=$(jq -r 'if .valid == true then "valid" elif .valid == false then "anomaly" else "unknown" end' "$run/results.json")
+
+check "the page counts $client_ops client ops (has $page_ops)" [ "$page_ops" = "$client_ops" ]
+op_bars=$(grep -oE 'class="op (ok|fail|info|open)[" ]' "$scratch/dom.html" | wc -l)
+check "one .op bar per embedded op ($embedded; found $op_bars)" [ "$op_bars" = "$embedded" ]
+if [ "$client_ops" -le 50000 ]; then
+    check "every client op has a bar ($client_ops)" [ "$op_bars" = "$client_ops" ]
+fi
+bands=$(grep -oE 'class="fault-band [^"]*" data-kind=' "$scratch/dom.html" | wc -l)
+check "one .fault-band per fault window ($fault_windows; found $bands)" [ "$bands" = "$fault_windows" ]
+check "the verdict badge says $verdict" grep -q "<span id=\"verdict\" class=\"verdict $verdict\">$verdict</span>" "$scratch/dom.html"
+if $fixture; then
+    check "the settings the target chose are named, with why" grep -qF \
+        "<dt>Target defaults</dt><dd>nemesis-interval 5, at-once 1 — the fixture target's one mix</dd>" "$scratch/dom.html"
+fi
+
+jq '[.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .window.ops // [] | .[]] | unique | .[]' \
+    "$run/results.json" >"$scratch/window.txt"
+dom_indices "$scratch/dom.html" anomaly-op >"$scratch/anomaly.txt"
+others_invalid=$(jq '[.checkers | to_entries[] | select(.key != "linearizable" and .value.valid != true)] | length' "$run/results.json")
+if [ "$others_invalid" = 0 ]; then
+    check "the .anomaly-op ops are exactly the failing window's ($(tr '\n' ' ' <"$scratch/window.txt"))" \
+        cmp -s "$scratch/window.txt" "$scratch/anomaly.txt"
+else
+    check "every op of the failing windows is an .anomaly-op" \
+        bash -c "[ -z \"\$(comm -23 <(sort '$scratch/window.txt') <(sort -u '$scratch/anomaly.txt'))\" ]"
+fi
+if $fixture; then
+    check "the fixture's window is ops 0 5 9" [ "$(tr '\n' ' ' <"$scratch/window.txt")" = "0 5 9 " ]
+fi
+if $fixture; then # test.json by another build, results.json by this one
+    want="Run by faultline 0.2.0 (commit 0123abc); checked by $("$FAULTLINE" --version)"
+    check "under the reproduce line: $want" \
+        grep -qF "<p id=\"faultline-version\">$want</p>" "$scratch/dom.html"
+else
+    check "under the reproduce line: which faultline ran or checked the run" \
+        grep -qE '<p id="faultline-version">(Run|Checked) by faultline [^<]+ \(commit [^<]+\)' "$scratch/dom.html"
+fi
+for failing in $(jq '.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .failing_op.index // empty' "$run/results.json"); do
+    check "failing op $failing is marked .failing" \
+        grep -qE "class=\"[^\"]*anomaly-op[^\"]*failing[^\"]*\" data-index=\"$failing\"" "$scratch/dom.html"
+done
+
+# The explanation comes from results.json (the page has no model of its own): each
+# named anomaly's sentence, and each op's verdict in each state before the failing op.
+html_text() { sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g'; }
+while IFS=$'\t' read -r shape sentence; do
+    [ -n "$sentence" ] || continue
+    text=$(printf '%s' "$sentence" | html_text)
+    check "the anomaly is named ($shape): $sentence" \
+        grep -qF "<p class=\"anomaly-shape\" data-shape=\"$shape\">$text</p>" "$scratch/dom.html"
+done < <(jq -r '.checkers.linearizable.keys // {} | .[] | select(.valid == false) | .anomaly // empty
+                | [.shape, .sentence] | @tsv' "$run/results.json")
+while IFS= read -r why; do
+    [ -n "$why" ] || continue
+    text=$(printf '%s' "$why" | html_text)
+    check "a verdict from results.json is shown: $why" grep -qF ">$text</span>" "$scratch/dom.html"
+done < <(jq -r '[.checkers.linearizable.keys // {} | .[] | select(.valid == false)
+                 | .candidates // [] | .[] | .ops[] | .why] | unique | .[]' "$run/results.json")
+if $fixture; then
+    check "the fixture's anomaly is a stale read, in the field's words" grep -qF \
+        "stale read: p1 read 1 at 10.00 ms on n3, but p0's write of 2 had completed at 8.00 ms</p>" \
+        "$scratch/dom.html"
+    check "and op 9 cannot come next because the register holds 2" grep -qF \
+        "cannot come next: read expects 1, the register holds 2" "$scratch/dom.html"
+fi
+
+screenshot "$page" "$run/report.png" 1400,2400
+check "screenshot $run/report.png" test -s "$run/report.png"
+screenshot "$page" "$run/report-full.png" 1400,6000
+check "screenshot $run/report-full.png" test -s "$run/report-full.png"
+
+[ "$failures" = 0 ] && echo "all ok" && exit 0
+echo "$failures check(s) failed"
+exit 1

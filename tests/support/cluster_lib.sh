@@ -1,0 +1,45 @@
+# Shared by the cluster and acceptance test scripts, and by the shell tests that count
+# checks (sourced): pass/fail counters, check, a snapshot of the root namespace's links,
+# addresses and routes (which no cluster may change), a scratch folder with a local
+# cluster of its own, and the acceptance scripts' arguments and store. The caller prints
+# "$pass passed, $fail failed" and exits with test $fail -eq 0.
+pass=0 fail=0
+ok() { echo "ok   - $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
+check() { # description, command...
+    local what=$1; shift
+    if "$@"; then ok "$what"; else bad "$what"; fi
+}
+root_net() { ip -o link | sed 's/link\/ether.*//'; ip -o addr; ip route; }
+
+# A scratch folder DIR (/tmp/fl-SCRIPT.XXXXXX; KEEP=1 keeps it) for a local cluster of its
+# own in CDIR (its nodes file NODES) and a store STORE, with the cluster taken down at
+# exit; FL must be set. A script that needs more at exit defines on_exit (run first).
+scratch_dir() {
+    DIR=$(mktemp -d "/tmp/fl-$(basename "$0" .sh).XXXXXX")
+    CDIR=$DIR/cluster
+    NODES=$CDIR/nodes.json
+    STORE=$DIR/store
+    trap scratch_cleanup EXIT
+}
+scratch_cleanup() {
+    declare -F on_exit >/dev/null && on_exit
+    "$FL" cluster down --dir "$CDIR" >/dev/null 2>&1
+    if [ -n "${KEEP:-}" ]; then echo "kept $DIR"; else rm -rf "$DIR"; fi
+}
+# scratch_dir, and the cluster brought up in CDIR; exits 1 when it does not come up.
+scratch_cluster() {
+    scratch_dir
+    "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
+}
+
+# The acceptance scripts (tests/scenarios): FL and SECS from the arguments, HERE (the
+# script's folder), a scratch cluster, and STORE (FL_ACCEPTANCE_STORE keeps the runs
+# elsewhere: they stay when DIR goes).
+acceptance_cluster() { # FAULTLINE [SECONDS]
+    set -u
+    FL=$1 SECS=${2:-60}
+    HERE=$(cd "$(dirname "$0")" && pwd)
+    scratch_cluster
+    STORE=${FL_ACCEPTANCE_STORE:-$DIR/store}
+}
