@@ -38,7 +38,9 @@ static run check(const char *text) {
     return r;
 }
 
-static const json_t *field(const run *r, const char *name) { return result_field(r->result, name); }
+static const json_t *field(const run *r, const char *name) {
+    return result_field(r->result, name);
+}
 
 static void valid_history(void **state) {
     (void)state;

@@ -24,19 +24,20 @@
 
 /* extra is more fields, each with a leading comma, or "". */
 static void inv(text_buf *t, int p, const char *f, long long ms, const char *extra) {
-    text_put(t, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"%s\",\"time\":%lld%s}\n", p, f, ms * MS,
-        extra);
+    text_put(t, "{\"process\":%d,\"type\":\"invoke\",\"f\":\"%s\",\"time\":%lld%s}\n", p, f,
+             ms * MS, extra);
 }
 
 static void done(text_buf *t, int p, const char *type, const char *f, long long ms,
                  const char *extra) {
-    text_put(t, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",\"time\":%lld%s}\n", p, type, f,
-        ms * MS, extra);
+    text_put(t, "{\"process\":%d,\"type\":\"%s\",\"f\":\"%s\",\"time\":%lld%s}\n", p, type,
+             f, ms * MS, extra);
 }
 
 static void nemesis(text_buf *t, const char *f, long long ms, const char *value) {
-    text_put(t, "{\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"%s\",\"time\":%lld%s%s}\n", f,
-        ms * MS, value ? ",\"value\":" : "", value ? value : "");
+    text_put(t,
+             "{\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"%s\",\"time\":%lld%s%s}\n",
+             f, ms * MS, value ? ",\"value\":" : "", value ? value : "");
 }
 
 /* The checker's result on t (which it frees), which must not be refused. */

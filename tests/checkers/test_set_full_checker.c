@@ -45,7 +45,9 @@ static run check(const char *text, bool linearizable) {
     return r;
 }
 
-static const json_t *field(const run *r, const char *name) { return result_field(r->result, name); }
+static const json_t *field(const run *r, const char *name) {
+    return result_field(r->result, name);
+}
 
 /* Every class list of the result at once: the element lists as JSON text. */
 static void assert_classes(const run *r, const char *stable, const char *lost,
