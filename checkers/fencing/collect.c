@@ -94,6 +94,15 @@ static int on_completion(fencing *c, const fl_op *op, const char *f) {
         }
         r->acquires++;
         r->used = true;
+        if (c->n_grants == c->cap_grants) {
+            size_t cap = c->cap_grants ? 2 * c->cap_grants : 64;
+            grant *more = realloc(c->grants, cap * sizeof *more);
+            if (!more) return out_of_memory(c);
+            c->grants = more;
+            c->cap_grants = cap;
+        }
+        c->grants[c->n_grants++] = (grant){group_of(&c->h->ops[op->pair]), token,
+                                           (int64_t)(op - c->h->ops)};
         if (r->best_acq == FL_NO_PAIR || token > r->best_acq_token) {
             r->best_acq = op->pair;
             r->best_acq_token = token;

@@ -5,6 +5,8 @@
  * question a binary search. */
 #include "fencing_internal.h"
 
+#include <string.h>
+
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,17 +151,25 @@ static void stale_accepted(fencing *c, size_t g, const ranked *accepted, bool by
         size_t before = by_seq ? i : count_below(accepted, b->inv);
         size_t w = best_of(accepted, before);
         if (w == NONE || c->acc[w].token <= b->token) continue;
-        char text[1200] = "";
+        char text[2000] = "", why[700];
+        const char *code = NULL;
         int64_t invs[3] = {b->inv, c->acc[w].inv, 0};
         size_t n = 2;
-        if (fl_fence_shown(c)) {
+        bool shown = fl_fence_shown(c);
+        if (shown) {
             size_t u = b->kind == ACCESS_WRITE ? undone_write(c, accepted, before, b->token)
                                                : NONE;
             stale_sentence(c, b, &c->acc[w], u == NONE ? NULL : &c->acc[u], by_seq, text,
                            sizeof text);
             if (u != NONE && u != w) invs[n++] = c->acc[u].inv;
+            /* The second sentence: why the two holders held the lock at once. */
+            code = fl_fence_overlap(c, g, b, &c->acc[w], why, sizeof why);
+            size_t at = strlen(text);
+            snprintf(text + at, sizeof text - at, ". Why two holders: %s", why);
         }
         fl_fence_add_anomaly(c, g, "stale-accepted", invs, n, text);
+        if (shown) json_object_set_new(json_array_get(c->anomalies, json_array_size(c->anomalies) - 1),
+                                       "overlap", json_string(code));
     }
 }
 

@@ -116,5 +116,6 @@ done:
     free(c.res);
     free(c.acc);
     free(c.by_group);
+    free(c.grants);
     return result;
 }

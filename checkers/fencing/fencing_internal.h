@@ -53,6 +53,13 @@ typedef struct resource {
     json_t *increments;  /* {"valid", …} (owned) */
 } resource;
 
+/* An ok acquire: which lock, the token it returned, its completion. */
+typedef struct grant {
+    size_t group;
+    int64_t token;
+    int64_t done;
+} grant;
+
 typedef struct fencing {
     const fl_history *h;
     fl_error *err;
@@ -63,6 +70,8 @@ typedef struct fencing {
     size_t n_res;
     json_t *anomalies;   /* the first FL_FENCE_ANOMALIES_SHOWN */
     json_t *types;       /* distinct anomaly types, in order found */
+    grant *grants;       /* every ok acquire, in completion order */
+    size_t n_grants, cap_grants;
     size_t n_anomalies;
 } fencing;
 
@@ -92,6 +101,13 @@ bool fl_fence_shown(const fencing *c);
  * and the explanation. */
 void fl_fence_add_anomaly(fencing *c, size_t g, const char *type, const int64_t *invs,
                           size_t n_invs, const char *explanation);
+
+/* overlap.c: why the holders of two tokens of resource g held the lock at once (the
+ * stale one outlived its lease, a new leader granted early, the service's clocks
+ * disagreed), from what the acquires' replies say: a sentence into buf and a short code
+ * ("paused-past-lease", "expired-lease", "early-grant", "clock-skew", "unknown"). */
+const char *fl_fence_overlap(const fencing *c, size_t g, const access *stale,
+                             const access *newer, char *buf, size_t len);
 
 /* stalled.c: the stalled-holders summary. */
 json_t *fl_fence_stalled_json(const fencing *c);

@@ -188,13 +188,60 @@ static void stale_write_accepted_by_seq(void **state) {
     assert_string_equal(explanation(&r, 0),
                         "p3 wrote 1 with token 7 (op 10, invoked at 12.30 s, accepted at "
                         "12.40 s, fence 7, seq 4), after p5's token-12 write (op 8, 11.50 s "
-                        "to 11.90 s) was accepted (seq 3 < 4): p5's increment was undone");
+                        "to 11.90 s) was accepted (seq 3 < 4): p5's increment was undone. "
+                        "Why two holders: p3's token-7 lease had run out when token 12 was "
+                        "granted: only the storage's fence could stop its late access");
+    assert_string_equal(json_string_value(field(anomaly(&r, 0), "overlap")), "expired-lease");
     assert_int_equal(anomaly_op(&r, 0, 0), 10);
     assert_int_equal(anomaly_op(&r, 0, 1), 8);
     assert_contains(explanation(&r, 1), "below the 2 writes acknowledged before it began: "
                                         "at least 1 acknowledged increments were lost");
     assert_int_equal(num(field(r.result, "stalled-holders"), "accepted"), 1);
     run_free(&r);
+}
+
+/* A grant as lockd replies it: token, term, how long its leader had led, the lease. */
+#define ACQ_AS(p, tok, term, led, ms0, ms1)                                                \
+    EV(p, "invoke", "acquire", ms0, ",\"value\":{\"holder\":\"w" #p "\"}")                  \
+    EV(p, "ok", "acquire", ms1,                                                            \
+       ",\"value\":{\"token\":" #tok ",\"expires_ms\":9,\"node\":\"n" #term "\",\"term\":" #term \
+       ",\"leader_for_ms\":" #led ",\"ttl_ms\":1000,\"granted_ms\":5}")
+/* p3's token-7 lease (term 2) and p5's token-12 grant 300 ms later, its stale write after
+ * p5's: the grant's term and leadership say why they overlapped. */
+#define OVERLAP(term5, led5, paused)                                                       \
+    ACQ_AS(3, 7, 2, 5000, 1000, 1100) R_I(3, 7, 1200) R_OK(3, 7, 0, 1, 1250)                \
+    ACQ_AS(5, 12, term5, led5, 1300, 1400) R_I(5, 12, 1450) R_OK(5, 12, 0, 2, 1500)         \
+    W_I(5, 12, 1, 1550) W_OK(5, 12, 1, 3, 1600)                                            \
+    W_I_PAUSED(3, 7, 1, paused, 1700) W_OK(3, 7, 1, 4, 1750) PEEK(9, 1, 3000, 3100)
+
+static const char *overlap_of(const char *text) {
+    static char code[32];
+    run r = check(text);
+    snprintf(code, sizeof code, "%s", json_string_value(field(anomaly(&r, 0), "overlap")));
+    assert_contains(explanation(&r, 0), "Why two holders: ");
+    run_free(&r);
+    return code;
+}
+
+/* Inside the old lease's ttl of real time: a new leader that had led for 200 ms granted
+ * early; the same leader (or one that had led long) judged by its clock. Past the ttl, a
+ * write that says it paused is the holder outliving its lease. */
+static void overlap_explained(void **state) {
+    (void)state;
+    assert_string_equal(overlap_of(OVERLAP(3, 200, 0)), "early-grant");
+    run r = check(OVERLAP(3, 200, 0));
+    assert_contains(explanation(&r, 0), "token 12 was granted by n3 in term 3 only 200 ms "
+                                        "after it became leader");
+    run_free(&r);
+    assert_string_equal(overlap_of(OVERLAP(2, 9000, 0)), "clock-skew");
+    assert_string_equal(overlap_of(OVERLAP(3, 5000, 0)), "clock-skew");
+    run q = check(ACQ_AS(3, 7, 2, 5000, 1000, 1100) R_I(3, 7, 1200) R_OK(3, 7, 0, 1, 1250)
+                  ACQ_AS(5, 12, 2, 9000, 2300, 2400) R_I(5, 12, 2450) R_OK(5, 12, 0, 2, 2500)
+                  W_I(5, 12, 1, 2550) W_OK(5, 12, 1, 3, 2600)
+                  W_I_PAUSED(3, 7, 1, 1400, 2700) W_OK(3, 7, 1, 4, 2750) PEEK(9, 1, 3000, 3100));
+    assert_string_equal(json_string_value(field(anomaly(&q, 0), "overlap")), "paused-past-lease");
+    assert_contains(explanation(&q, 0), "p3 stalled 1400 ms (past its lease)");
+    run_free(&q);
 }
 
 /* Two concurrent writes: the storage's seq alone says which it decided first. */
@@ -418,6 +465,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(correct_run_is_valid),
         cmocka_unit_test(stale_write_accepted_by_seq),
+        cmocka_unit_test(overlap_explained),
         cmocka_unit_test(seq_decides_either_order),
         cmocka_unit_test(real_time_without_seq),
         cmocka_unit_test(false_rejection_is_an_anomaly),

@@ -112,10 +112,15 @@ static const char *holder_of(const json_t *l) {
     return json_string_value(json_object_get(l, "holder"));
 }
 
-/* Store a lease under lock; the result carries a copy. */
-static void grant(lk_table *t, const char *lock, json_t *l, lk_result *out) {
-    if (json_object_set_new(t->locks, lock, l) != 0) abort();
-    *out = (lk_result){NULL, json_deep_copy(l)};
+/* Store a lease under lock; the result carries a copy, with when and for how long the
+ * command granted it (granted_ms, ttl_ms: the reply's, not the table's). */
+static void grant(lk_table *t, const lk_cmd *c, json_t *l, lk_result *out) {
+    if (json_object_set_new(t->locks, c->lock, l) != 0) abort();
+    json_t *v = json_deep_copy(l);
+    if (!v) abort();
+    json_object_set_new(v, "granted_ms", json_integer(c->now_ms));
+    json_object_set_new(v, "ttl_ms", json_integer(c->ttl_ms));
+    *out = (lk_result){NULL, v};
 }
 
 static void acquire(lk_table *t, uint64_t index, const lk_cmd *c, lk_result *out) {
@@ -127,7 +132,7 @@ static void acquire(lk_table *t, uint64_t index, const lk_cmd *c, lk_result *out
     }
     /* Free, expired, or already this holder's (its token stays: a retried acquire). */
     uint64_t token = live ? token_of(cur) : index;
-    grant(t, c->lock, lease(c->holder, token, c->now_ms + c->ttl_ms), out);
+    grant(t, c, lease(c->holder, token, c->now_ms + c->ttl_ms), out);
 }
 
 /* The lease when it is holder's with token; else NULL with out's error set. */
@@ -149,7 +154,7 @@ void lk_table_apply(lk_table *t, uint64_t index, const lk_cmd *c, lk_result *out
             *out = (lk_result){"expired", json_deep_copy(cur)};
             return;
         }
-        grant(t, c->lock, lease(c->holder, c->token, c->now_ms + c->ttl_ms), out);
+        grant(t, c, lease(c->holder, c->token, c->now_ms + c->ttl_ms), out);
         return;
     case LK_RELEASE:
         if (!(cur = held_by(t, c, out))) return;

@@ -43,7 +43,8 @@ typedef struct lk_table {
 } lk_table;
 
 /* What applying a command gave: error NULL when it took effect (value: the lease, a new
- * reference), else a definite failure (value: why, or NULL). */
+ * reference, with "granted_ms" and "ttl_ms" of an acquire or renew), else a definite
+ * failure (value: the lease in the way, or NULL). */
 typedef struct lk_result {
     const char *error;    /* NULL, "held", "not-holder", "expired", "bad-command" */
     json_t *value;
