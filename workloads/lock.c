@@ -3,22 +3,26 @@
  * read+1 with the token → release — with, drawn from the seed per section:
  *   a pause: the worker sleeps 1.2–2 × the lease between read and write without renewing
  *            (a GC pause: real time passes and the lease really expires), then writes;
- *   a slow section: the same length, renewing every renew interval (its lease must hold;
- *            a renewal refused means the lease was lost, and a careful holder stops);
+ *   a long section: the same length of work, renewing every renew interval; as a careful
+ *            holder it trusts its lease until 0.9 × the lease after it last asked for it
+ *            (acquire or renew) and writes only while that holds: a renewal refused as
+ *            expired or not-holder ends the section, one that failed for want of a leader
+ *            does not (the lease still runs) — which is where a new leader that grants
+ *            early puts two holders on one lock;
  *   a crash: the worker abandons the section after the read (a new process).
  * Lock L guards resource R = L (integer keys 0..R-1). After the faults every resource is
  * peeked (unfenced) for the final values. Checked by `fencing` (stale accesses accepted,
  * false rejections, lost increments) and `linearizable` with the fenced-register model. */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "model.h"
 #include "workload.h"
 
 #define PAUSE_PERMILLE 60   /* sections with a pause */
-#define SLOW_PERMILLE 30    /* sections that run long but renew */
+#define SLOW_PERMILLE 150   /* sections that run long but renew */
 #define CRASH_PERMILLE 20   /* sections abandoned after the read */
 #define BACKOFF_MS_MIN 10   /* after a refused acquire */
 #define BACKOFF_MS_SPAN 90
@@ -36,6 +40,9 @@ typedef struct holder {
     json_int_t read_value;
     int64_t stall_ms, stalled_ms; /* a pause's or slow section's length, and how far in */
     bool refused;                 /* the last acquire was refused: back off before the next */
+    int64_t asked_ns;             /* when the pending acquire or renew goes out (monotonic) */
+    int64_t trusted_until_ns;     /* the holder's own end of its lease: 0.9 × ttl after it
+                                     last asked for it and was granted */
 } holder;
 
 struct fl_workload {
@@ -76,6 +83,12 @@ static fl_workload *lock_create(const fl_workload_options *o, char *err, size_t 
     return w;
 }
 
+static int64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void set_op(fl_gen_op *out, const char *f, long resource, json_t *value) {
     memset(out, 0, sizeof *out);
     snprintf(out->f, sizeof out->f, "%s", f);
@@ -107,6 +120,19 @@ static void begin_section(fl_workload *w, holder *h, fl_wrng *rng) {
     h->stalled_ms = 0;
 }
 
+/* A long section's end: write while the holder still trusts its lease (with room for
+ * the write itself), else leave the lock be. */
+static void finish_long(fl_workload *w, holder *h, int worker, fl_gen_op *out) {
+    if (mono_ns() + w->renew_ms * 1000000 / 2 < h->trusted_until_ns) {
+        h->state = H_WRITING;
+        json_t *v = json_pack("{s:I,s:I}", "token", h->token, "value", h->read_value + 1);
+        set_op(out, "write", h->resource, v);
+        return;
+    }
+    h->state = H_RELEASING;
+    set_op(out, "release", h->resource, holder_value(h, worker, true));
+}
+
 static void lock_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) {
     holder *h = &w->holders[worker];
     switch (h->state) {
@@ -116,6 +142,7 @@ static void lock_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) 
         set_op(out, "acquire", h->resource, holder_value(h, worker, false));
         if (h->refused) out->pause_ms = BACKOFF_MS_MIN + (int64_t)fl_wrng_below(rng, BACKOFF_MS_SPAN);
         h->refused = false;
+        h->asked_ns = mono_ns() + out->pause_ms * 1000000;
         h->state = H_ACQUIRING;
         return;
     case H_READING:
@@ -123,14 +150,15 @@ static void lock_next(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out) 
         out->crash_after = h->kind == S_CRASH;
         return;
     case H_RENEWING:
-        if (h->stalled_ms < h->stall_ms) {
-            set_op(out, "renew", h->resource, holder_value(h, worker, true));
-            out->pause_ms = w->renew_ms;
-            h->stalled_ms += w->renew_ms;
+        if (h->stalled_ms >= h->stall_ms) {
+            finish_long(w, h, worker, out);
             return;
         }
-        h->state = H_WRITING;
-        __attribute__((fallthrough)); /* the long section is over, its lease held */
+        set_op(out, "renew", h->resource, holder_value(h, worker, true));
+        out->pause_ms = w->renew_ms;
+        h->stalled_ms += w->renew_ms;
+        h->asked_ns = mono_ns() + out->pause_ms * 1000000;
+        return;
     case H_WRITING: {
         json_t *v = json_pack("{s:I,s:I}", "token", h->token, "value", h->read_value + 1);
         if (h->kind == S_PAUSE) json_object_set_new(v, "paused_ms", json_integer(h->stall_ms));
@@ -150,11 +178,22 @@ static json_int_t read_value_of(const json_t *reply) {
     return json_is_integer(v) ? json_integer_value(v) : 0;
 }
 
+/* A renewal refused because the lease is gone (not for want of a leader: then it still
+ * runs until the holder's own reckoning says otherwise). */
+static bool lease_lost(const char *error) {
+    return !strcmp(error, "expired") || !strcmp(error, "not-holder");
+}
+
 static void lock_completed(fl_workload *w, int worker, const fl_gen_op *op, const char *type,
-                           const json_t *value) {
+                           const json_t *value, const char *error) {
     holder *h = &w->holders[worker];
     bool ok = !strcmp(type, "ok"), info = !strcmp(type, "info");
-    if (info || op->crash_after) { /* a new process: whatever it held is left behind */
+    /* A crash, or an op whose outcome is unknown: the worker goes on as a new process and
+     * whatever it held is left behind — except a renewal in doubt (a leader killed or cut
+     * off under it): the lease still runs, and the holder keeps to its own reckoning of
+     * it under its new process number (the holder is named by the section, not the
+     * process), as a real client would. */
+    if (op->crash_after || (info && h->state != H_RENEWING)) {
         h->state = H_IDLE;
         return;
     }
@@ -162,6 +201,7 @@ static void lock_completed(fl_workload *w, int worker, const fl_gen_op *op, cons
     case H_ACQUIRING:
         if (ok && json_is_integer(json_object_get(value, "token"))) {
             h->token = json_integer_value(json_object_get(value, "token"));
+            h->trusted_until_ns = h->asked_ns + w->ttl_ms * 900000;
             h->state = H_READING;
         } else { /* held by another, or a new leader waiting: try again a little later */
             h->refused = true;
@@ -176,7 +216,8 @@ static void lock_completed(fl_workload *w, int worker, const fl_gen_op *op, cons
         h->state = h->kind == S_SLOW ? H_RENEWING : H_WRITING;
         return;
     case H_RENEWING:
-        if (!ok) h->state = H_RELEASING; /* the lease is lost: a careful holder stops */
+        if (ok) h->trusted_until_ns = h->asked_ns + w->ttl_ms * 900000;
+        else if (lease_lost(error)) h->state = H_RELEASING; /* a careful holder stops */
         return;
     case H_WRITING: h->state = H_RELEASING; return;
     case H_RELEASING:

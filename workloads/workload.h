@@ -67,11 +67,11 @@ typedef struct fl_workload_def {
     fl_workload *(*create)(const fl_workload_options *o, char *err, size_t bytes);
     /* The next op for worker (0 … concurrency-1). */
     void (*next)(fl_workload *w, int worker, fl_wrng *rng, fl_gen_op *out);
-    /* Optional: the outcome of worker's op ("ok", "fail" or "info", and the reply's value
-     * or NULL, borrowed), before its next op is drawn: for workloads whose next op
-     * depends on the last (a lock holder's critical section). */
+    /* Optional: the outcome of worker's op ("ok", "fail" or "info", the reply's value or
+     * NULL, borrowed, and its error or ""), before its next op is drawn: for workloads
+     * whose next op depends on the last (a lock holder's critical section). */
     void (*completed)(fl_workload *w, int worker, const fl_gen_op *op, const char *type,
-                      const json_t *value);
+                      const json_t *value, const char *error);
     /* Optional: ops run once after the faults and the final reads, in order, by one
      * fresh process (a list of fl_gen_op-like objects {"f","key"[,"value"]}; each
      * recorded with the reply's value), e.g. an unfenced peek of every resource. New

@@ -77,8 +77,22 @@ static int on_access(fencing *c, size_t pos, bool write) {
     return 0;
 }
 
-/* A completion of an acquire, peek or read: the lock's newest token, the resource's
- * final value. 0, or -1 with err set. */
+/* An ok acquire, renew or release (done) of resource g's lock with token. 0, or -1 with
+ * err. */
+static int add_grant(fencing *c, size_t g, int64_t token, const fl_op *done, grant_kind kind) {
+    if (c->n_grants == c->cap_grants) {
+        size_t cap = c->cap_grants ? 2 * c->cap_grants : 64;
+        grant *more = realloc(c->grants, cap * sizeof *more);
+        if (!more) return out_of_memory(c);
+        c->grants = more;
+        c->cap_grants = cap;
+    }
+    c->grants[c->n_grants++] = (grant){g, token, (int64_t)(done - c->h->ops), kind};
+    return 0;
+}
+
+/* A completion of an acquire, renew, release, peek or read: the lock's grants and newest
+ * token, the resource's final value. 0, or -1 with err set. */
 static int on_completion(fencing *c, const fl_op *op, const char *f) {
     if (op->type != FL_OK) return 0;
     resource *r = &c->res[group_of(&c->h->ops[op->pair])];
@@ -94,24 +108,34 @@ static int on_completion(fencing *c, const fl_op *op, const char *f) {
         }
         r->acquires++;
         r->used = true;
-        if (c->n_grants == c->cap_grants) {
-            size_t cap = c->cap_grants ? 2 * c->cap_grants : 64;
-            grant *more = realloc(c->grants, cap * sizeof *more);
-            if (!more) return out_of_memory(c);
-            c->grants = more;
-            c->cap_grants = cap;
-        }
-        c->grants[c->n_grants++] = (grant){group_of(&c->h->ops[op->pair]), token,
-                                           (int64_t)(op - c->h->ops)};
+        if (add_grant(c, group_of(&c->h->ops[op->pair]), token, op, GRANT_ACQUIRE) != 0)
+            return -1;
         if (r->best_acq == FL_NO_PAIR || token > r->best_acq_token) {
             r->best_acq = op->pair;
             r->best_acq_token = token;
         }
+    } else if (!strcmp(f, "renew")) {
+        /* The token the holder named (a reply need not repeat it). */
+        int64_t token;
+        int rc = int_field(c, &c->h->ops[op->pair], "token", &token);
+        if (rc < 0) return -1;
+        if (rc == 1 && add_grant(c, group_of(&c->h->ops[op->pair]), token, op, GRANT_RENEW) != 0)
+            return -1;
     } else if (!strcmp(f, "peek") || (!strcmp(f, "read") && !r->final_is_peek)) {
         r->final = op->pair;
         r->final_is_peek = !strcmp(f, "peek");
     }
     return 0;
+}
+
+/* A release asked for (its invocation): unless it certainly failed, the lease may have
+ * ended there. 0, or -1 with err. */
+static int on_release(fencing *c, const fl_op *inv) {
+    int64_t token;
+    int rc = int_field(c, inv, "token", &token);
+    if (rc <= 0) return rc;
+    if (inv->pair != FL_NO_PAIR && c->h->ops[inv->pair].type == FL_FAIL) return 0;
+    return add_grant(c, group_of(inv), token, inv, GRANT_RELEASE);
 }
 
 /* The f of the op at pos (a completion's is its invocation's). 0, or -1 with err. */
@@ -178,6 +202,7 @@ int fl_fence_collect(fencing *c) {
         bool rw = !strcmp(f, "read") || !strcmp(f, "write");
         if (op->type == FL_INVOKE) {
             if (rw && on_access(c, i, f[0] == 'w') != 0) return -1;
+            if (!strcmp(f, "release") && on_release(c, op) != 0) return -1;
         } else if (on_completion(c, op, f) != 0) {
             return -1;
         }

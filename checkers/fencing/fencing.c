@@ -89,6 +89,7 @@ static json_t *result_json(const fencing *c) {
     json_object_set(result, "anomalies", c->anomalies);
     json_object_set(result, "anomaly-types", c->types);
     json_object_set_new(result, "stalled-holders", fl_fence_stalled_json(c));
+    json_object_set_new(result, "lease-overlaps", fl_fence_lease_overlaps_json(c));
     return result;
 }
 

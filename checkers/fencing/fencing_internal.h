@@ -53,11 +53,14 @@ typedef struct resource {
     json_t *increments;  /* {"valid", …} (owned) */
 } resource;
 
-/* An ok acquire: which lock, the token it returned, its completion. */
+/* An ok acquire or renew (its completion), or a release that may have taken effect (its
+ * invocation): which lock, and the token it granted, extended or gave back. */
+typedef enum { GRANT_ACQUIRE, GRANT_RENEW, GRANT_RELEASE } grant_kind;
 typedef struct grant {
     size_t group;
     int64_t token;
     int64_t done;
+    grant_kind kind;
 } grant;
 
 typedef struct fencing {
@@ -70,7 +73,7 @@ typedef struct fencing {
     size_t n_res;
     json_t *anomalies;   /* the first FL_FENCE_ANOMALIES_SHOWN */
     json_t *types;       /* distinct anomaly types, in order found */
-    grant *grants;       /* every ok acquire, in completion order */
+    grant *grants;       /* ok acquires and renews, releases not known to have failed */
     size_t n_grants, cap_grants;
     size_t n_anomalies;
 } fencing;
@@ -108,6 +111,11 @@ void fl_fence_add_anomaly(fencing *c, size_t g, const char *type, const int64_t 
  * ("paused-past-lease", "expired-lease", "early-grant", "clock-skew", "unknown"). */
 const char *fl_fence_overlap(const fencing *c, size_t g, const access *stale,
                              const access *newer, char *buf, size_t len);
+/* Every grant made while the lock's previous lease surely still ran (not released, and
+ * less than its ttl_ms of real time since it was last asked for), by reason: what the
+ * lock service itself got wrong, whether or not the storage's fence then stopped harm.
+ * Information, not anomalies (a leader whose clock jumps does it in any lease design). */
+json_t *fl_fence_lease_overlaps_json(const fencing *c);
 
 /* stalled.c: the stalled-holders summary. */
 json_t *fl_fence_stalled_json(const fencing *c);

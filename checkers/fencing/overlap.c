@@ -1,6 +1,7 @@
 /* Why two holders held one lock at once (see fencing_internal.h), from the acquires that
- * granted their tokens. A lease starts no earlier than its acquire was invoked, so while
- * less than its ttl_ms of real time has passed since then it surely still runs: a newer
+ * granted their tokens. A lease starts no earlier than its acquire (or the renewal that
+ * last extended it) was invoked, so while less than its ttl_ms of real time has passed
+ * since then it surely still runs: a newer
  * grant completed inside that window overlapped it for certain, and the replies say
  * why — a leader of a later term that had led for less than a lease (it did not wait out
  * the old leases), or else the service judging the lease over early by its clocks.
@@ -11,10 +12,25 @@
 
 #include <stdio.h>
 
-/* The completion of the ok acquire that returned token for resource g, or NULL. */
-static const fl_op *grant_of(const fencing *c, size_t g, int64_t token) {
+/* The completion of the ok acquire or renew of token for resource g that was invoked
+ * last before position before (the lease as it stood then), or NULL. */
+static const fl_op *grant_of(const fencing *c, size_t g, int64_t token, int64_t before) {
+    const fl_op *best = NULL;
+    for (size_t i = 0; i < c->n_grants; i++) {
+        const fl_op *done = &c->h->ops[c->grants[i].done];
+        if (c->grants[i].group != g || c->grants[i].token != token ||
+            c->grants[i].kind == GRANT_RELEASE || done->pair >= before)
+            continue;
+        if (!best || done->pair > best->pair) best = done;
+    }
+    return best;
+}
+
+/* The completion of the acquire that granted token for resource g, or NULL. */
+static const fl_op *first_grant(const fencing *c, size_t g, int64_t token) {
     for (size_t i = 0; i < c->n_grants; i++)
-        if (c->grants[i].group == g && c->grants[i].token == token)
+        if (c->grants[i].group == g && c->grants[i].token == token &&
+            c->grants[i].kind == GRANT_ACQUIRE)
             return &c->h->ops[c->grants[i].done];
     return NULL;
 }
@@ -34,35 +50,52 @@ static double seconds(const fl_op *op) {
     return op->flags & FL_OP_HAS_TIME ? (double)op->time_ns / 1e9 : -1;
 }
 
+/* When new_done (the acquire of token t_new) completed while the lease of t_old surely
+ * still ran — less than its ttl_ms of real time after it was last asked for — why, into
+ * buf: "early-grant" or "clock-skew". NULL when that is not certain. */
+static const char *certain_overlap(const fencing *c, size_t g, int64_t t_old,
+                                   const fl_op *new_done, int64_t t_new, char *buf, size_t len) {
+    const fl_history *h = c->h;
+    const fl_op *old_done = new_done ? grant_of(c, g, t_old, new_done - h->ops) : NULL;
+    const fl_op *old_inv = old_done ? &h->ops[old_done->pair] : NULL;
+    long long ttl = field(old_done, "ttl_ms");
+    if (!old_inv || ttl <= 0 || seconds(old_inv) < 0 || seconds(new_done) < 0 ||
+        seconds(new_done) >= seconds(old_inv) + (double)ttl / 1000)
+        return NULL;
+    double inside = seconds(new_done) - seconds(old_inv);
+    long long old_proc = (long long)old_inv->process;
+    long long term_old = field(old_done, "term"), term_new = field(new_done, "term");
+    long long led = field(new_done, "leader_for_ms");
+    if (term_new > term_old && term_old >= 0 && led >= 0 && led < ttl) {
+        snprintf(buf, len, "token %lld was granted by %s in term %lld only %lld ms after it "
+                 "became leader, %.2f s after p%lld's token-%lld lease (term %lld, %lld ms) "
+                 "was asked for: the new leader did not wait out the old leases",
+                 (long long)t_new, node_of(new_done), term_new, led, inside, old_proc,
+                 (long long)t_old, term_old, ttl);
+        return "early-grant";
+    }
+    long long expires = field(old_done, "expires_ms"), granted = field(new_done, "granted_ms");
+    char clocks[200] = "";
+    if (expires >= 0 && granted >= 0)
+        snprintf(clocks, sizeof clocks, " (%s's clock put its end at %lld; %s's clock read %lld, "
+                 "%.2f s past it)", node_of(old_done), expires, node_of(new_done), granted,
+                 (double)(granted - expires) / 1000);
+    snprintf(buf, len, "token %lld was granted %.2f s after p%lld's token-%lld lease of "
+             "%lld ms was asked for%s: the lock service judged the lease over early by its "
+             "clocks", (long long)t_new, inside, old_proc, (long long)t_old, ttl, clocks);
+    return "clock-skew";
+}
+
 const char *fl_fence_overlap(const fencing *c, size_t g, const access *stale,
                              const access *newer, char *buf, size_t len) {
     const fl_history *h = c->h;
-    const fl_op *old_done = grant_of(c, g, stale->token), *new_done = grant_of(c, g, newer->token);
-    const fl_op *old_inv = old_done ? &h->ops[old_done->pair] : NULL;
+    const fl_op *new_done = first_grant(c, g, newer->token);
+    const char *why = certain_overlap(c, g, stale->token, new_done, newer->token, buf, len);
+    if (why) return why;
+    const fl_op *old_done = first_grant(c, g, stale->token);
     long long ttl = field(old_done, "ttl_ms");
     long long paused = field(&h->ops[stale->inv], "paused_ms");
     long long old_proc = (long long)h->ops[stale->inv].process;
-    if (old_inv && new_done && ttl > 0 && seconds(old_inv) >= 0 && seconds(new_done) >= 0 &&
-        seconds(new_done) < seconds(old_inv) + (double)ttl / 1000) {
-        double inside = seconds(new_done) - seconds(old_inv);
-        long long t_old = field(old_done, "term"), t_new = field(new_done, "term");
-        long long led = field(new_done, "leader_for_ms");
-        if (t_new > t_old && t_old >= 0 && led >= 0 && led < ttl) {
-            snprintf(buf, len, "token %lld was granted by %s in term %lld only %lld ms after it "
-                     "became leader, %.2f s after p%lld's token-%lld lease (term %lld, %lld ms) "
-                     "was asked for: the new leader did not wait out the old leases",
-                     (long long)newer->token, node_of(new_done), t_new, led, inside, old_proc,
-                     (long long)stale->token, t_old, ttl);
-            return "early-grant";
-        }
-        snprintf(buf, len, "token %lld was granted %.2f s after p%lld's token-%lld lease of "
-                 "%lld ms was asked for (it ran until %lld by %s's clock; %s granted at %lld): "
-                 "the lock service judged the lease over early by its clocks",
-                 (long long)newer->token, inside, old_proc, (long long)stale->token, ttl,
-                 field(old_done, "expires_ms"), node_of(old_done), node_of(new_done),
-                 field(new_done, "granted_ms"));
-        return "clock-skew";
-    }
     if (paused >= 0) {
         snprintf(buf, len, "p%lld stalled %lld ms%s before this access, and its lease passed "
                  "to token %lld meanwhile: only the storage's fence could stop it", old_proc,
@@ -79,4 +112,48 @@ const char *fl_fence_overlap(const fencing *c, size_t g, const access *stale,
     snprintf(buf, len, "the history does not show the grants of tokens %lld and %lld",
              (long long)stale->token, (long long)newer->token);
     return "unknown";
+}
+
+/* Whether the lease of token (resource g) may have been given back before position before. */
+static bool released_before(const fencing *c, size_t g, int64_t token, int64_t before) {
+    for (size_t i = 0; i < c->n_grants; i++)
+        if (c->grants[i].group == g && c->grants[i].token == token &&
+            c->grants[i].kind == GRANT_RELEASE && c->grants[i].done < before)
+            return true;
+    return false;
+}
+
+json_t *fl_fence_lease_overlaps_json(const fencing *c) {
+    json_t *o = json_object(), *reasons = json_object(), *shown = json_array();
+    size_t count = 0;
+    for (size_t i = 0; i < c->n_grants; i++) {
+        const grant *n = &c->grants[i];
+        if (n->kind != GRANT_ACQUIRE) continue;
+        /* The lock's lease just before this one: the highest lower token granted. */
+        const grant *prev = NULL;
+        for (size_t j = 0; j < c->n_grants; j++)
+            if (c->grants[j].kind == GRANT_ACQUIRE && c->grants[j].group == n->group &&
+                c->grants[j].token < n->token && (!prev || c->grants[j].token > prev->token))
+                prev = &c->grants[j];
+        const fl_op *new_done = &c->h->ops[n->done];
+        if (!prev || released_before(c, n->group, prev->token, n->done)) continue;
+        char why[700];
+        const char *code = certain_overlap(c, n->group, prev->token, new_done, n->token, why,
+                                           sizeof why);
+        if (!code) continue;
+        count++;
+        json_object_set_new(reasons, code,
+                            json_integer(json_integer_value(json_object_get(reasons, code)) + 1));
+        if (json_array_size(shown) < FL_FENCE_STALLED_SHOWN) {
+            json_t *e = json_pack("{s:O?,s:[I,I],s:s,s:s}", "key",
+                                  n->group ? c->h->keys[n->group - 1] : NULL, "tokens",
+                                  (json_int_t)prev->token, (json_int_t)n->token, "overlap", code,
+                                  "explanation", why);
+            json_array_append_new(shown, e);
+        }
+    }
+    json_object_set_new(o, "count", json_integer((json_int_t)count));
+    json_object_set_new(o, "reasons", reasons);
+    json_object_set_new(o, "grants", shown);
+    return o;
 }

@@ -95,7 +95,8 @@ static void one_op(worker *w, const fl_gen_op *op) {
             fl_hwriter_complete(&r->history, w->process, "fail", op->f, op->key, op->value,
                                 node_name, err);
             atomic_fetch_add(&r->fail, 1);
-            if (r->wdef->completed) r->wdef->completed(r->workload, (int)w->index, op, "fail", NULL);
+            if (r->wdef->completed)
+                r->wdef->completed(r->workload, (int)w->index, op, "fail", NULL, err);
             sleep_until(r, mono_ns() + CONNECT_RETRY_NS);
             return;
         }
@@ -112,7 +113,8 @@ static void one_op(worker *w, const fl_gen_op *op) {
                         completion_value(op, &reply), node_name,
                         reply.type == FL_REPLY_OK ? NULL : reply.error);
     if (r->wdef->completed)
-        r->wdef->completed(r->workload, (int)w->index, op, type_name(reply.type), reply.value);
+        r->wdef->completed(r->workload, (int)w->index, op, type_name(reply.type), reply.value,
+                           reply.error);
     json_decref(reply.value);
     if (reply.type == FL_REPLY_OK) {
         atomic_fetch_add(&r->ok, 1);

@@ -180,19 +180,22 @@ static void lockd_client_close(fl_client *handle) {
     free(c);
 }
 
-/* A lock service with a leader: its leader paused, killed and cut off (new leaders
- * elected while old leases may still run), and its clock bumped (leases judged early or
- * late); the holders' own stalls are the workload's. One fault at a time every ~4 s. */
+/* A lock service with a leader whose clock judges the leases: its clock bumped and then
+ * the leader killed or cut off while bumped (a new leader, on another clock, judges the
+ * old leader's leases: only its wait keeps them), or the leader paused or killed alone;
+ * the holders' own stalls are the workload's. One at a time every ~4 s. */
 static const fl_target_defaults lockd_defaults = {
     .workload = "lock",
-    .nemesis = "pause:primaries,kill:primaries,partition:primaries,clock:bump:primaries",
+    .nemesis = "clock:bump:primaries+kill:primaries,clock:bump:primaries+partition:primaries,"
+               "pause:primaries,kill:primaries",
     .nemesis_interval_s = 4,
     .at_once = 1,
     .concurrency = 10,
     .op_timeout_s = 1,
-    .why = "a leader-based lock service: its leader paused, killed, cut off and its clock "
-           "bumped, so leases change hands across leaders and clocks; the workload's "
-           "holders stall past their leases themselves",
+    .why = "a leader-based lock service whose leader's clock judges the leases: the leader's "
+           "clock bumped, then the leader killed or cut off (a new leader on another clock "
+           "judges its leases), or the leader paused or killed; the workload's holders "
+           "stall past their leases themselves",
 };
 
 const fl_target fl_target_lockd = {
