@@ -232,7 +232,18 @@ static void overlap_explained(void **state) {
     run r = check(OVERLAP(3, 200, 0));
     assert_contains(explanation(&r, 0), "token 12 was granted by n3 in term 3 only 200 ms "
                                         "after it became leader");
+    /* The lock service's own fault, whatever the storage did: one grant inside a lease. */
+    const json_t *overlaps = field(r.result, "lease-overlaps");
+    assert_int_equal(num(overlaps, "count"), 1);
+    assert_json(field(overlaps, "reasons"), "{\"early-grant\": 1}");
     run_free(&r);
+    /* Given back before the next grant: no overlap. */
+    run g = check(ACQ_AS(3, 7, 2, 5000, 1000, 1100)
+                  EV(3, "invoke", "release", 1200, ",\"value\":{\"holder\":\"w3\",\"token\":7}")
+                  EV(3, "ok", "release", 1250, "") ACQ_AS(5, 12, 3, 200, 1300, 1400)
+                  PEEK(9, 0, 3000, 3100));
+    assert_int_equal(num(field(g.result, "lease-overlaps"), "count"), 0);
+    run_free(&g);
     assert_string_equal(overlap_of(OVERLAP(2, 9000, 0)), "clock-skew");
     assert_string_equal(overlap_of(OVERLAP(3, 5000, 0)), "clock-skew");
     run q = check(ACQ_AS(3, 7, 2, 5000, 1000, 1100) R_I(3, 7, 1200) R_OK(3, 7, 0, 1, 1250)
