@@ -6,11 +6,13 @@
  * prefix of them, with a restart 1..fault_ticks_max steps later (a node cut off or
  * crashed is the leader half the time: leader changes with entries in flight are where
  * Raft's hard cases live); wall-clock jumps of up
- * to ±4 s (only lease-read looks at the wall clock); compactions at a node's applied
- * index, which send lagging followers snapshots. Clients: proposals and reads, three
- * times in four at the leader with the highest term, else at a random node. */
+ * to ±4 s (only lease-read and the lock app's leaders look at the wall clock); compactions at a node's applied
+ * index, which send lagging followers snapshots. Clients: proposals (the lock app's
+ * clients instead, locks.h) and reads, three times in four at the leader with the highest
+ * term, else at a random node. */
 #include "sim.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static int random_node(sim *s) { return (int)raft_rng_below(&s->rng, (uint64_t)s->p.nodes); }
@@ -40,10 +42,14 @@ static void random_compaction(sim *s) {
     if (!n->up) return;
     raft_status_get(n->raft, &st);
     if (n->fsm.applied < st.snapshot_index + 4) return; /* not worth it yet */
-    uint8_t blob[FSM_SNAPSHOT_BYTES];
-    fsm_snapshot(&n->fsm, blob);
-    if (raft_compact(n->raft, n->fsm.applied, blob, sizeof blob) != RAFT_OK) return;
-    disk_write_compact(&n->disk, n->fsm.applied, n->fsm.applied_term, blob, sizeof blob);
+    size_t len = 0;
+    uint8_t *blob = fsm_snapshot(&n->fsm, &len);
+    if (raft_compact(n->raft, n->fsm.applied, blob, len) != RAFT_OK) {
+        free(blob);
+        return;
+    }
+    disk_write_compact(&n->disk, n->fsm.applied, n->fsm.applied_term, blob, len);
+    free(blob);
     s->stats.compactions++;
     SIM_TRACE(s, "compact", n->id, n->fsm.applied, 0, 0, 0, "n%d compacts its log up to index %llu",
               n->id + 1, (unsigned long long)n->fsm.applied);
@@ -70,13 +76,16 @@ void sim_faults_step(sim *s) {
     if (raft_rng_chance(&s->rng, p->compact_ppm)) random_compaction(s);
 }
 
-static int client_target(sim *s) {
+int sim_client_target(sim *s) {
     int leader = sim_leader(s);
     if (leader >= 0 && raft_rng_below(&s->rng, 4) != 0) return leader;
     return random_node(s);
 }
 
 void sim_clients_step(sim *s) {
-    if (raft_rng_chance(&s->rng, s->p.propose_ppm)) sim_propose(s, client_target(s));
-    if (raft_rng_chance(&s->rng, s->p.read_ppm)) sim_read(s, client_target(s));
+    if (s->p.app == SIM_APP_LOCKD)
+        locks_clients_step(s);
+    else if (raft_rng_chance(&s->rng, s->p.propose_ppm))
+        sim_propose(s, sim_client_target(s));
+    if (raft_rng_chance(&s->rng, s->p.read_ppm)) sim_read(s, sim_client_target(s));
 }

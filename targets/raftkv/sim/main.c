@@ -1,9 +1,11 @@
 /* raft-sim: runs the Raft core (fl_raft_core) under a deterministic simulated cluster for
  * a range of seeds, or one scripted scenario, and reports the first safety or liveness
- * violation with the command that replays it.
+ * violation with the command that replays it. The nodes apply the key-value app's
+ * registers, or with --app lockd lockd's lock table under lock clients (locks.h).
  *
- *   raft-sim --seeds A-B [--nodes 3|5] [--bug NAME]... [--steps N] [--verbose SEED]
- *            [--all] [--per-seed] [--wire] [--no-clock] [--trace]
+ *   raft-sim --seeds A-B [--app kv|lockd] [--nodes 3|5] [--bug NAME]... [--steps N]
+ *            [--verbose SEED] [--all] [--per-seed] [--wire] [--no-clock] [--skew MS]
+ *            [--trace]
  *   raft-sim --script figure8|double-vote [--bug NAME]... [--trace]
  *
  * Exit status: 0 no violation, 1 a violation (the first stops the run unless --all),
@@ -28,6 +30,9 @@ typedef struct options {
     bool verbose_set;
     uint64_t verbose_seed;
     bool all, per_seed, wire, trace, no_clock;
+    sim_app app;
+    bool early_grant; /* lockd's bug */
+    int64_t skew_ms;
     const char *script;
     char replay_flags[256]; /* the flags that shape a run, for the replay hint */
 } options;
@@ -36,10 +41,12 @@ static int usage(const char *why) {
     if (why) fprintf(stderr, "raft-sim: %s\n", why);
     fprintf(
         stderr,
-        "usage: raft-sim --seeds A-B [--nodes 3|5] [--bug NAME]... [--steps N] [--verbose SEED]\n"
-        "                [--all] [--per-seed] [--wire] [--no-clock] [--trace]\n"
+        "usage: raft-sim --seeds A-B [--app kv|lockd] [--nodes 3|5] [--bug NAME]... [--steps N]\n"
+        "                [--verbose SEED] [--all] [--per-seed] [--wire] [--no-clock]\n"
+        "                [--skew MS] [--trace]\n"
         "       raft-sim --script figure8|double-vote [--bug NAME]... [--trace]\n"
-        "bugs: volatile-vote, old-term-commit, stale-read, lease-read\n");
+        "bugs: volatile-vote, old-term-commit, stale-read, lease-read; with --app lockd also\n"
+        "early-grant\n");
     return 64;
 }
 
@@ -78,6 +85,17 @@ static int parse_value_flag(options *o, const char *a, const char *v, bool *have
     } else if (!strcmp(a, "--nodes")) {
         if (parse_u64(v, &n) || (n != 3 && n != 5)) return usage("--nodes must be 3 or 5");
         o->nodes = (int)n;
+        add_flag(o, a, v);
+    } else if (!strcmp(a, "--app")) {
+        if (strcmp(v, "kv") && strcmp(v, "lockd")) return usage("--app must be kv or lockd");
+        o->app = strcmp(v, "lockd") ? SIM_APP_KV : SIM_APP_LOCKD;
+        add_flag(o, a, v);
+    } else if (!strcmp(a, "--skew")) {
+        if (parse_u64(v, &n) || n > 3600000) return usage("--skew must be 0..3600000 (ms)");
+        o->skew_ms = (int64_t)n;
+        add_flag(o, a, v);
+    } else if (!strcmp(a, "--bug") && !strcmp(v, "early-grant")) {
+        o->early_grant = true;
         add_flag(o, a, v);
     } else if (!strcmp(a, "--bug")) {
         unsigned bug = raft_bug_from_name(v);
@@ -126,6 +144,9 @@ static int parse_args(int argc, char **argv, options *o) {
         }
     }
     if (!have_seeds == !o->script) return usage("give --seeds or --script (one of them)");
+    if (o->early_grant && o->app != SIM_APP_LOCKD) return usage("early-grant wants --app lockd");
+    if (o->script && (o->app != SIM_APP_KV || o->skew_ms))
+        return usage("--app lockd and --skew run with --seeds");
     return 0;
 }
 
@@ -162,14 +183,31 @@ static void print_stats(const sim_stats *t) {
            (unsigned long long)t->reads_ok, (unsigned long long)t->reads_failed);
 }
 
+static void print_lock_stats(const lock_stats *t) {
+    const struct {
+        uint64_t n;
+        const char *what;
+    } rows[] = {
+        {t->acquires, "acquires sent"}, {t->granted, "granted"},
+        {t->refused_held, "held by another"}, {t->leader_waits, "refused by a waiting leader"},
+        {t->renews, "renews sent"}, {t->renewed, "renewed"}, {t->renew_refused, "renews refused"},
+        {t->releases, "releases"}, {t->lapsed, "leases lapsed"}, {t->forgets, "forgets"},
+        {t->timeouts, "requests timed out"}, {t->lost_entries, "requests lost"},
+    };
+    printf("  locks:");
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        printf("%s %llu %s", i ? "," : "", (unsigned long long)rows[i].n, rows[i].what);
+    putchar('\n');
+}
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *bugs_text(unsigned bugs, char *buf, size_t n) {
-    buf[0] = '\0';
+static const char *bugs_text(unsigned bugs, bool early_grant, char *buf, size_t n) {
+    snprintf(buf, n, "%s", early_grant ? "early-grant" : "");
     for (unsigned b = 1; b & RAFT_BUGS_ALL; b <<= 1)
         if (bugs & b)
             snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", buf[0] ? "," : "",
@@ -188,7 +226,7 @@ static int run_script(const options *o) {
             o->replay_flags, s.oracle.detail);
     else
         printf("raft-sim: script %s, bug %s: no violation (%llu steps, trace %016llx)\n", o->script,
-               bugs_text(o->bugs, bugs, sizeof bugs), (unsigned long long)s.now,
+               bugs_text(o->bugs, false, bugs, sizeof bugs), (unsigned long long)s.now,
                (unsigned long long)s.trace.hash);
     sim_free(&s);
     return rc == 1 ? 1 : 0;
@@ -196,6 +234,7 @@ static int run_script(const options *o) {
 
 static int run_seeds(const options *o) {
     sim_stats total = {0};
+    lock_stats lock_total = {0};
     uint64_t violations = 0, first_bad = 0, seeds = 0;
     double t0 = now_s();
     for (uint64_t seed = o->first; seed <= o->last; seed++) {
@@ -203,11 +242,15 @@ static int run_seeds(const options *o) {
         sim_params p;
         sim_params_random(&p, seed, o->nodes, o->bugs, o->steps);
         p.wire = o->wire;
+        p.app = o->app;
+        p.early_grant = o->early_grant;
+        p.skew_ms = o->skew_ms;
         if (o->no_clock) p.clock_ppm = 0;
         sim_init(&s, &p, seed, o->trace || (o->verbose_set && seed == o->verbose_seed), stdout);
         int rc = sim_run(&s);
         seeds++;
         add_stats(&total, &s.stats);
+        locks_stats_add(&lock_total, &s.locks.stats);
         if (o->per_seed)
             printf("seed %llu: nodes %d, steps %llu, elections %llu, crashes %llu, dropped %llu, "
                    "commits %llu, "
@@ -233,18 +276,20 @@ static int run_seeds(const options *o) {
     double dt = now_s() - t0;
     char bugs[96];
     printf(
-        "raft-sim: %llu seeds (%llu-%llu), nodes %s, bug %s, %u steps: ", (unsigned long long)seeds,
+        "raft-sim: %s%llu seeds (%llu-%llu), nodes %s, bug %s, %u steps: ",
+        o->app == SIM_APP_LOCKD ? "app lockd, " : "", (unsigned long long)seeds,
         (unsigned long long)o->first, (unsigned long long)(o->first + seeds - 1),
         o->nodes == 3   ? "3"
         : o->nodes == 5 ? "5"
                         : "3|5",
-        bugs_text(o->bugs, bugs, sizeof bugs), o->steps);
+        bugs_text(o->bugs, o->early_grant, bugs, sizeof bugs), o->steps);
     if (violations)
         printf("%llu with a violation (first at seed %llu)\n", (unsigned long long)violations,
                (unsigned long long)first_bad);
     else
         printf("no violation\n");
     print_stats(&total);
+    if (o->app == SIM_APP_LOCKD) print_lock_stats(&lock_total);
     printf("  %.2f s, %.0f seeds/s\n", dt, dt > 0 ? (double)seeds / dt : 0.0);
     return violations ? 1 : 0;
 }

@@ -55,7 +55,7 @@ typedef struct sim_oracle {
     uint64_t lin_floor;        /* highest index acknowledged to a client so far */
     bool violated;
     char check[32];
-    char detail[256];
+    char detail[512];
     uint64_t step;
 } sim_oracle;
 

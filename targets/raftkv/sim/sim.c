@@ -32,6 +32,7 @@ void sim_params_random(sim_params *p, uint64_t seed, int nodes, unsigned bugs, u
     p->fault_ticks_max = 5 * p->election_ticks;
     p->propose_ppm = 300000;
     p->read_ppm = 200000;
+    p->ttl_ms = 2 * (int64_t)p->election_ticks * SIM_TICK_MS; /* the lock app's leases */
 }
 
 void sim_params_scripted(sim_params *p, int nodes, unsigned bugs) {
@@ -71,9 +72,15 @@ void sim_init(sim *s, const sim_params *p, uint64_t seed, bool verbose, FILE *ou
     net_init(&s->net);
     oracle_init(&s->oracle);
     trace_init(&s->trace);
+    locks_init(&s->locks);
+    raft_rng skew;
+    raft_rng_seed(&skew, seed ^ 0x736b6577ULL); /* its own stream, as the params' */
     for (int i = 0; i < p->nodes; i++) {
         s->nodes[i].id = i;
         disk_init(&s->nodes[i].disk);
+        if (p->skew_ms > 0)
+            s->nodes[i].skew_ms =
+                (int64_t)raft_rng_below(&skew, 2 * (uint64_t)p->skew_ms + 1) - p->skew_ms;
     }
     for (int i = 0; i < p->nodes; i++) sim_node_start(s, &s->nodes[i]);
 }
@@ -91,11 +98,13 @@ void sim_free(sim *s) {
     }
     net_free(&s->net);
     oracle_free(&s->oracle);
+    locks_free(&s->locks);
     free(s->due);
 }
 
 int64_t sim_wall_ms(const sim *s, int node) {
-    return SIM_WALL_EPOCH_MS + (int64_t)s->now * SIM_TICK_MS + s->nodes[node].clock_offset_ms;
+    return SIM_WALL_EPOCH_MS + (int64_t)s->now * SIM_TICK_MS + s->nodes[node].clock_offset_ms +
+           s->nodes[node].skew_ms;
 }
 
 int sim_leader(const sim *s) {
@@ -160,13 +169,25 @@ void sim_campaign(sim *s, int node) {
 }
 
 int sim_propose(sim *s, int node) {
-    sim_node *n = &s->nodes[node];
-    if (!n->up) return RAFT_ENOTLEADER;
+    if (!s->nodes[node].up) return RAFT_ENOTLEADER;
     uint64_t op = ++s->next_op;
+    if (s->p.app == SIM_APP_LOCKD) {
+        size_t len = 0;
+        uint8_t *cmd = locks_probe_command(op, &len);
+        int rc = sim_propose_bytes(s, node, op, cmd, len);
+        free(cmd);
+        return rc;
+    }
     uint8_t cmd[FSM_CMD_BYTES];
     fsm_command(cmd, op, (unsigned)raft_rng_below(&s->rng, FSM_KEYS), (int64_t)op);
+    return sim_propose_bytes(s, node, op, cmd, sizeof cmd);
+}
+
+int sim_propose_bytes(sim *s, int node, uint64_t op, const uint8_t *cmd, size_t len) {
+    sim_node *n = &s->nodes[node];
+    if (!n->up) return RAFT_ENOTLEADER;
     raft_ticket t;
-    int rc = raft_propose(n->raft, cmd, sizeof cmd, &t);
+    int rc = raft_propose(n->raft, cmd, len, &t);
     SIM_TRACE(s, "propose", node, op, rc, rc == RAFT_OK ? t.index : 0, rc == RAFT_OK ? t.term : 0,
               "n%d: propose op %llu -> %s (index %llu)", node + 1, (unsigned long long)op,
               rc == RAFT_OK ? "ok" : "refused", rc == RAFT_OK ? (unsigned long long)t.index : 0ULL);

@@ -6,7 +6,8 @@
  *   1. faults (random mode): partitions start or heal, nodes crash (losing everything the
  *      disk had not fsynced, or a random prefix of it) and restart from their durable
  *      state, wall clocks jump, nodes compact their logs;
- *   2. clients: proposals and reads at random nodes (most often at the leader);
+ *   2. clients: proposals (the key-value app's writes, or the lock app's acquires, renews
+ *      and releases: locks.h) and reads at random nodes (most often at the leader);
  *   3. the messages due this step are delivered one by one (dropped if a partition or a
  *      crash lies between the two nodes at delivery time), each followed by draining the
  *      receiver's ready batches;
@@ -25,6 +26,7 @@
 #include "raft_rng.h"
 #include "disk.h"
 #include "fsm.h"
+#include "locks.h"
 #include "net.h"
 #include "oracle.h"
 #include "trace.h"
@@ -32,6 +34,8 @@
 #define SIM_NODES_MAX 7
 #define SIM_TICK_MS 10                   /* wall-clock milliseconds per tick */
 #define SIM_WALL_EPOCH_MS 1700000000000LL /* the simulated wall clock starts here */
+
+typedef enum { SIM_APP_KV, SIM_APP_LOCKD } sim_app;
 
 /* Everything about a run that a seed (or a script) chooses. Probabilities in parts per
  * million per step. */
@@ -50,6 +54,10 @@ typedef struct sim_params {
     uint32_t fault_ticks_max; /* partitions, crashes and clock jumps last 1..this */
     uint32_t propose_ppm, read_ppm;
     bool wire; /* send every message through the JSON codec and back */
+    sim_app app;      /* the replicated state machine the nodes apply */
+    bool early_grant; /* lockd's seeded bug: a new leader grants at once */
+    int64_t ttl_ms;   /* lockd: the lease length the leader stamps */
+    int64_t skew_ms;  /* each node's wall clock is off by a fixed -skew..+skew ms */
 } sim_params;
 
 /* A proposal waiting for its node to apply the index its ticket names. */
@@ -93,8 +101,10 @@ typedef struct sim_node {
     size_t n_batches, cap_batches;
     uint64_t commit_seen; /* commit index the oracle has been told about */
     uint64_t restart_at;  /* down: the step it comes back (0: stays down) */
-    int64_t clock_offset_ms;
+    int64_t clock_offset_ms;  /* a clock jump's, while it lasts */
     uint64_t clock_reset_at;
+    int64_t skew_ms;          /* fixed for the run (--skew) */
+    uint64_t leader_since;    /* the step it last became leader (its monotonic clock) */
     sim_write *writes;
     size_t n_writes, cap_writes;
     sim_pending_read *reads;
@@ -118,6 +128,7 @@ typedef struct sim {
     sim_oracle oracle;
     sim_trace trace;
     sim_stats stats;
+    sim_locks locks; /* the lock app's clients and what they held */
     uint64_t next_op, next_read;
     uint64_t final_op, final_index; /* the liveness check's write; its index once acknowledged */
     uint64_t partition_heal_at;
@@ -148,6 +159,8 @@ void sim_heal(sim *s);
 void sim_crash(sim *s, int node, bool lose_all_unsynced);
 void sim_restart(sim *s, int node);
 int sim_propose(sim *s, int node);
+/* Propose a command (its bytes start with op, fsm.h) at node; raft_propose's status. */
+int sim_propose_bytes(sim *s, int node, uint64_t op, const uint8_t *cmd, size_t len);
 int sim_read(sim *s, int node);
 void sim_campaign(sim *s, int node);
 int sim_leader(const sim *s); /* a live node that is leader in the highest term, or -1 */
@@ -176,5 +189,6 @@ void sim_mirror_free(sim_mirror *m);
 /* faults.c */
 void sim_faults_step(sim *s);
 void sim_clients_step(sim *s);
+int sim_client_target(sim *s); /* the leader three times in four, else a random node */
 
 #endif

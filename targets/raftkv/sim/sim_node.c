@@ -97,11 +97,11 @@ void sim_node_check(sim *s, sim_node *n) {
 
 static void observe(sim *s, sim_node *n, const raft_ready *rd) {
     if (rd->has_snapshot) {
-        sim_fsm f;
-        if (fsm_restore(&f, rd->snapshot.data, rd->snapshot.len) != 0) abort();
-        mirror_reset(&n->mirror, rd->snapshot.index, rd->snapshot.term, f.digest);
+        uint64_t digest;
+        if (fsm_snapshot_digest(rd->snapshot.data, rd->snapshot.len, &digest) != 0) abort();
+        mirror_reset(&n->mirror, rd->snapshot.index, rd->snapshot.term, digest);
         oracle_log_entry(&s->oracle, s->now, n->id, rd->snapshot.index, rd->snapshot.term,
-                         f.digest);
+                         digest);
     }
     mirror_write(s, n, rd->entries, rd->n_entries);
     if (rd->role_changed) {
@@ -110,6 +110,7 @@ static void observe(sim *s, sim_node *n, const raft_ready *rd) {
                   "n%d is %s in term %llu (leader %s)", n->id + 1, raft_role_name(rd->role),
                   (unsigned long long)rd->term, sim_node_name(rd->leader, name));
         if (rd->role == RAFT_LEADER) {
+            n->leader_since = s->now; /* its monotonic clock: the lock app's leader wait */
             s->stats.elections++;
             oracle_leader(&s->oracle, s->now, rd->term, n->id);
         }
@@ -181,6 +182,7 @@ static void resolve_writes(sim *s, sim_node *n, const raft_entry *e) {
         } else {
             s->stats.writes_lost++;
         }
+        if (s->p.app == SIM_APP_LOCKD) locks_resolved(s, n->id, w->op, w->term, ok, &n->fsm.last);
         remove_write(n, i--);
     }
 }
@@ -188,7 +190,7 @@ static void resolve_writes(sim *s, sim_node *n, const raft_entry *e) {
 static void apply_snapshot(sim *s, sim_node *n, const raft_snapshot *snap) {
     if (fsm_restore(&n->fsm, snap->data, snap->len) != 0) abort();
     s->stats.snapshots_installed++;
-    oracle_applied(&s->oracle, s->now, n->id, n->fsm.applied, n->fsm.digest);
+    oracle_applied(&s->oracle, s->now, n->id, n->fsm.applied, fsm_state_hash(&n->fsm));
     for (size_t i = 0; i < n->n_writes; i++) /* their fate is hidden in the snapshot: unknown */
         if (n->writes[i].index <= snap->index) remove_write(n, i--);
     SIM_TRACE(s, "install", n->id, snap->index, snap->term, 0, 0,
@@ -224,7 +226,8 @@ static void carry_out(sim *s, sim_node *n, sim_batch *b) {
         const raft_entry *e = &rd->committed[i];
         if (e->index != n->fsm.applied + 1) abort(); /* the core skipped or repeated an entry */
         fsm_apply(&n->fsm, e);
-        oracle_applied(&s->oracle, s->now, n->id, e->index, n->fsm.digest);
+        oracle_applied(&s->oracle, s->now, n->id, e->index, fsm_state_hash(&n->fsm));
+        if (s->p.app == SIM_APP_LOCKD) locks_applied(s, e, &n->fsm.last);
         resolve_writes(s, n, e);
     }
     for (size_t i = 0; i < rd->n_reads; i++) answer_read(s, n, rd->reads[i].id, true);
@@ -290,7 +293,7 @@ void sim_node_start(sim *s, sim_node *n) {
                 (unsigned long long)s->seed, n->id + 1, err);
         abort();
     }
-    fsm_init(&n->fsm);
+    fsm_init(&n->fsm, s->p.app == SIM_APP_LOCKD);
     if (b.snapshot.index > 0 && fsm_restore(&n->fsm, b.snapshot.data, b.snapshot.len) != 0) abort();
     mirror_reset(&n->mirror, b.snapshot.index, b.snapshot.term, n->fsm.digest);
     mirror_write(s, n, b.entries, b.n_entries);
@@ -311,6 +314,7 @@ void sim_node_stop(sim *s, sim_node *n, size_t keep_writes) {
     n->n_batches = 0;
     size_t pending = n->disk.n_pending;
     disk_crash(&n->disk, keep_writes);
+    fsm_free(&n->fsm);
     n->n_writes = 0; /* their outcome is unknown (the client saw a timeout) */
     n->n_reads = 0;
     n->up = false;

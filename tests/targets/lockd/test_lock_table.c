@@ -49,6 +49,13 @@ static outcome apply(lk_table *t, uint64_t index, lk_cmd c) {
     return o;
 }
 
+/* o took effect, leaving the lease with token until expires_ms. */
+static void assert_lease(outcome o, uint64_t token, int64_t expires_ms) {
+    assert_null(o.error);
+    assert_int_equal(o.token, token);
+    assert_int_equal(o.expires_ms, expires_ms);
+}
+
 static uint64_t token_in_table(const lk_table *t, const char *lock) {
     const json_t *l = lk_table_get(t, lock);
     return l ? (uint64_t)json_integer_value(json_object_get(l, "token")) : 0;
@@ -59,114 +66,106 @@ static int64_t expiry_in_table(const lk_table *t, const char *lock) {
     return l ? json_integer_value(json_object_get(l, "expires_ms")) : 0;
 }
 
+/* Fixtures: an empty table, or one where "a" holds L with token 3 until 6000 (acquired at
+ * index 3, at 5000). */
+static int empty_table(void **state) {
+    lk_table *t = malloc(sizeof *t);
+    if (!t) return -1;
+    lk_table_init(t);
+    *state = t;
+    return 0;
+}
+
+static int a_holds_l(void **state) {
+    if (empty_table(state)) return -1;
+    return apply(*state, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000)).error ? -1 : 0;
+}
+
+static int free_table(void **state) {
+    lk_table_free(*state);
+    free(*state);
+    return 0;
+}
+
 /* ---- acquire ---- */
 
 static void test_grant_free_lock(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    outcome o = apply(&t, 7, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    assert_null(o.error);
-    assert_int_equal(o.token, 7); /* the entry's index */
-    assert_int_equal(o.expires_ms, 5000 + TTL_MS);
-    assert_int_equal(token_in_table(&t, "L"), 7);
-    assert_string_equal(json_string_value(json_object_get(lk_table_get(&t, "L"), "holder")), "a");
-    assert_int_equal(lk_table_count(&t), 1);
-    assert_null(lk_table_get(&t, "M"));
-    lk_table_free(&t);
+    lk_table *t = *state;
+    outcome o = apply(t, 7, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
+    assert_lease(o, 7, 5000 + TTL_MS);
+    assert_int_equal(token_in_table(t, "L"), 7);
+    assert_string_equal(json_string_value(json_object_get(lk_table_get(t, "L"), "holder")), "a");
+    assert_int_equal(lk_table_count(t), 1);
+    assert_null(lk_table_get(t, "M"));
 }
 
 static void test_held_until_expiry(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
+    lk_table *t = *state;
     /* Another holder while the lease runs, up to its last millisecond: held. */
     int64_t tries[] = {5000, 5500, 5000 + TTL_MS - 1};
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
-        outcome o = apply(&t, 4 + i, cmd(LK_ACQUIRE, "L", "b", 0, tries[i]));
+        outcome o = apply(t, 4 + i, cmd(LK_ACQUIRE, "L", "b", 0, tries[i]));
         assert_string_equal(o.error, "held");
         assert_int_equal(o.token, 3); /* the value is the current lease */
     }
-    assert_int_equal(token_in_table(&t, "L"), 3);
-    assert_int_equal(expiry_in_table(&t, "L"), 5000 + TTL_MS);
-    lk_table_free(&t);
+    assert_int_equal(token_in_table(t, "L"), 3);
+    assert_int_equal(expiry_in_table(t, "L"), 5000 + TTL_MS);
 }
 
 static void test_grant_after_expiry(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    outcome o = apply(&t, 9, cmd(LK_ACQUIRE, "L", "b", 0, 5000 + TTL_MS)); /* at expiry */
+    lk_table *t = *state;
+    outcome o = apply(t, 9, cmd(LK_ACQUIRE, "L", "b", 0, 5000 + TTL_MS)); /* at expiry */
     assert_null(o.error);
     assert_int_equal(o.token, 9);
     assert_true(o.token > 3);
     assert_int_equal(o.expires_ms, 5000 + 2 * TTL_MS);
     /* The old holder is now the other one. */
-    assert_string_equal(apply(&t, 10, cmd(LK_ACQUIRE, "L", "a", 0, 5000 + TTL_MS)).error, "held");
-    lk_table_free(&t);
+    assert_string_equal(apply(t, 10, cmd(LK_ACQUIRE, "L", "a", 0, 5000 + TTL_MS)).error, "held");
 }
 
 static void test_retried_acquire_keeps_token(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    outcome o = apply(&t, 8, cmd(LK_ACQUIRE, "L", "a", 0, 5600));
-    assert_null(o.error);
-    assert_int_equal(o.token, 3);
-    assert_int_equal(o.expires_ms, 5600 + TTL_MS);
+    lk_table *t = *state;
+    outcome o = apply(t, 8, cmd(LK_ACQUIRE, "L", "a", 0, 5600));
+    assert_lease(o, 3, 5600 + TTL_MS);
     /* Once expired, the same holder gets a new token: the lease was not continuous. */
-    o = apply(&t, 12, cmd(LK_ACQUIRE, "L", "a", 0, 5600 + TTL_MS));
+    o = apply(t, 12, cmd(LK_ACQUIRE, "L", "a", 0, 5600 + TTL_MS));
     assert_null(o.error);
     assert_int_equal(o.token, 12);
-    lk_table_free(&t);
 }
 
 /* ---- renew and release ---- */
 
 static void test_renew(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    outcome o = apply(&t, 4, cmd(LK_RENEW, "L", "a", 3, 5900));
-    assert_null(o.error);
-    assert_int_equal(o.token, 3);
-    assert_int_equal(o.expires_ms, 5900 + TTL_MS);
+    lk_table *t = *state;
+    outcome o = apply(t, 4, cmd(LK_RENEW, "L", "a", 3, 5900));
+    assert_lease(o, 3, 5900 + TTL_MS);
     /* Wrong token, wrong holder, unknown lock: not-holder, nothing changes. */
-    assert_string_equal(apply(&t, 5, cmd(LK_RENEW, "L", "a", 4, 6000)).error, "not-holder");
-    assert_string_equal(apply(&t, 6, cmd(LK_RENEW, "L", "b", 3, 6000)).error, "not-holder");
-    assert_string_equal(apply(&t, 7, cmd(LK_RENEW, "M", "a", 3, 6000)).error, "not-holder");
-    assert_int_equal(expiry_in_table(&t, "L"), 5900 + TTL_MS);
+    assert_string_equal(apply(t, 5, cmd(LK_RENEW, "L", "a", 4, 6000)).error, "not-holder");
+    assert_string_equal(apply(t, 6, cmd(LK_RENEW, "L", "b", 3, 6000)).error, "not-holder");
+    assert_string_equal(apply(t, 7, cmd(LK_RENEW, "M", "a", 3, 6000)).error, "not-holder");
+    assert_int_equal(expiry_in_table(t, "L"), 5900 + TTL_MS);
     /* At and after expiry: expired, nothing changes. */
-    assert_string_equal(apply(&t, 8, cmd(LK_RENEW, "L", "a", 3, 5900 + TTL_MS)).error, "expired");
-    assert_string_equal(apply(&t, 9, cmd(LK_RENEW, "L", "a", 3, 9999)).error, "expired");
-    assert_int_equal(expiry_in_table(&t, "L"), 5900 + TTL_MS);
-    assert_int_equal(token_in_table(&t, "L"), 3);
-    lk_table_free(&t);
+    assert_string_equal(apply(t, 8, cmd(LK_RENEW, "L", "a", 3, 5900 + TTL_MS)).error, "expired");
+    assert_string_equal(apply(t, 9, cmd(LK_RENEW, "L", "a", 3, 9999)).error, "expired");
+    assert_int_equal(expiry_in_table(t, "L"), 5900 + TTL_MS);
+    assert_int_equal(token_in_table(t, "L"), 3);
 }
 
 static void test_release(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    assert_string_equal(apply(&t, 4, cmd(LK_RELEASE, "L", "a", 2, 0)).error, "not-holder");
-    assert_string_equal(apply(&t, 5, cmd(LK_RELEASE, "L", "b", 3, 0)).error, "not-holder");
-    assert_int_equal(token_in_table(&t, "L"), 3);
-    outcome o = apply(&t, 6, cmd(LK_RELEASE, "L", "a", 3, 0));
+    lk_table *t = *state;
+    assert_string_equal(apply(t, 4, cmd(LK_RELEASE, "L", "a", 2, 0)).error, "not-holder");
+    assert_string_equal(apply(t, 5, cmd(LK_RELEASE, "L", "b", 3, 0)).error, "not-holder");
+    assert_int_equal(token_in_table(t, "L"), 3);
+    outcome o = apply(t, 6, cmd(LK_RELEASE, "L", "a", 3, 0));
     assert_null(o.error);
     assert_int_equal(o.token, 3);
-    assert_null(lk_table_get(&t, "L"));
-    assert_int_equal(lk_table_count(&t), 0);
-    assert_string_equal(apply(&t, 7, cmd(LK_RELEASE, "L", "a", 3, 0)).error, "not-holder");
+    assert_null(lk_table_get(t, "L"));
+    assert_int_equal(lk_table_count(t), 0);
+    assert_string_equal(apply(t, 7, cmd(LK_RELEASE, "L", "a", 3, 0)).error, "not-holder");
     /* Freed: another holder gets it at once, with a greater token. */
-    o = apply(&t, 8, cmd(LK_ACQUIRE, "L", "b", 0, 5001));
+    o = apply(t, 8, cmd(LK_ACQUIRE, "L", "b", 0, 5001));
     assert_null(o.error);
     assert_int_equal(o.token, 8);
-    lk_table_free(&t);
 }
 
 /* ---- commands as bytes ---- */
@@ -195,35 +194,36 @@ static void test_command_round_trip(void **state) {
 }
 
 static void test_malformed_command(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    char *before = lk_table_snapshot(&t, &(size_t){0});
-    const char *bad[] = {
-        "",
-        "not json",
-        "[1,2]",
-        "{\"c\":\"steal\",\"lock\":\"L\",\"holder\":\"b\"}",
-        "{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":\"b\",\"ttl_ms\":1000}",      /* no now_ms */
-        "{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":\"b\",\"ttl_ms\":0,\"now_ms\":9000}",
-        "{\"c\":\"acquire\",\"lock\":\"\",\"holder\":\"b\",\"ttl_ms\":10,\"now_ms\":9000}",
-        "{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":7,\"ttl_ms\":10,\"now_ms\":9000}",
-        "{\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\"}",                      /* no token */
-        "{\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\",\"token\":0}",
-        "{\"c\":\"renew\",\"lock\":\"L\",\"holder\":\"a\",\"token\":\"3\",\"ttl_ms\":10,\"now_ms\":1}",
-        "{\"c\":\"release\",\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\",\"token\":3}",
+    lk_table *t = *state;
+    char *before = lk_table_snapshot(t, &(size_t){0});
+    /* The bytes, and what the decoder's error names. */
+    static const char *const bad[][2] = {
+        {"", "not a lock command"},
+        {"not json", "not a lock command"},
+        {"[1,2]", "not a lock command"},
+        {"{\"c\":\"steal\",\"lock\":\"L\",\"holder\":\"b\"}", "not a lock command"},
+        {"{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":\"b\",\"ttl_ms\":1000}", "\"now_ms\""},
+        {"{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":\"b\",\"ttl_ms\":0,\"now_ms\":9}", "\"ttl_ms\""},
+        {"{\"c\":\"acquire\",\"lock\":\"\",\"holder\":\"b\",\"ttl_ms\":1,\"now_ms\":9}", "\"lock\""},
+        {"{\"c\":\"acquire\",\"lock\":\"L\",\"holder\":7,\"ttl_ms\":1,\"now_ms\":9}", "\"holder\""},
+        {"{\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\"}", "\"token\""},
+        {"{\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\",\"token\":0}", "\"token\""},
+        {"{\"c\":\"renew\",\"lock\":\"L\",\"holder\":\"a\",\"token\":\"3\",\"ttl_ms\":1,\"now_ms\":1}",
+         "\"token\""},
+        {"{\"c\":\"release\",\"c\":\"release\",\"lock\":\"L\",\"holder\":\"a\",\"token\":3}",
+         "not a lock command"}, /* duplicate keys */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *b = bad[i][0], *why = bad[i][1];
         lk_cmd c;
         char err[LK_ERR_BYTES] = "";
-        assert_int_equal(lk_cmd_decode(bad[i], strlen(bad[i]), &c, err, sizeof err), -1);
-        assert_true(err[0] != '\0');
+        assert_int_equal(lk_cmd_decode(b, strlen(b), &c, err, sizeof err), -1);
+        if (!strstr(err, why)) fail_msg("%s: error '%s' does not name %s", b, err, why);
         lk_result r;
-        lk_table_apply_bytes(&t, 10 + i, bad[i], strlen(bad[i]), &r);
+        lk_table_apply_bytes(t, 10 + i, b, strlen(b), &r);
         assert_string_equal(r.error, "bad-command");
         assert_null(r.value);
-        char *after = lk_table_snapshot(&t, &(size_t){0});
+        char *after = lk_table_snapshot(t, &(size_t){0});
         assert_string_equal(after, before);
         free(after);
     }
@@ -232,35 +232,31 @@ static void test_malformed_command(void **state) {
     lk_cmd rel = cmd(LK_RELEASE, "L", "a", 3, 0);
     char *bytes = lk_cmd_encode(&rel, &len);
     lk_result r;
-    lk_table_apply_bytes(&t, 30, bytes, len, &r);
+    lk_table_apply_bytes(t, 30, bytes, len, &r);
     assert_null(r.error);
     json_decref(r.value);
-    assert_int_equal(lk_table_count(&t), 0);
+    assert_int_equal(lk_table_count(t), 0);
     free(bytes);
     free(before);
-    lk_table_free(&t);
 }
 
 /* ---- snapshots ---- */
 
 static void test_snapshot_restore(void **state) {
-    (void)state;
-    lk_table t, u;
-    lk_table_init(&t);
+    lk_table *t = *state, u;
     lk_table_init(&u);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
-    apply(&t, 4, cmd(LK_ACQUIRE, "M", "b", 0, 5100));
-    apply(&t, 5, cmd(LK_RENEW, "M", "b", 4, 5200));
+    apply(t, 4, cmd(LK_ACQUIRE, "M", "b", 0, 5100));
+    apply(t, 5, cmd(LK_RENEW, "M", "b", 4, 5200));
     apply(&u, 1, cmd(LK_ACQUIRE, "X", "z", 0, 1)); /* restore replaces what u held */
     size_t len;
-    char *snap = lk_table_snapshot(&t, &len);
+    char *snap = lk_table_snapshot(t, &len);
     assert_non_null(snap);
     char err[LK_ERR_BYTES];
     assert_int_equal(lk_table_restore(&u, snap, len, err, sizeof err), 0);
     assert_int_equal(lk_table_count(&u), 2);
     assert_null(lk_table_get(&u, "X"));
-    assert_true(json_equal((json_t *)lk_table_get(&t, "L"), (json_t *)lk_table_get(&u, "L")));
-    assert_true(json_equal((json_t *)lk_table_get(&t, "M"), (json_t *)lk_table_get(&u, "M")));
+    assert_true(json_equal((json_t *)lk_table_get(t, "L"), (json_t *)lk_table_get(&u, "L")));
+    assert_true(json_equal((json_t *)lk_table_get(t, "M"), (json_t *)lk_table_get(&u, "M")));
     size_t len2;
     char *snap2 = lk_table_snapshot(&u, &len2);
     assert_int_equal(len2, len);
@@ -270,17 +266,13 @@ static void test_snapshot_restore(void **state) {
     assert_null(apply(&u, 7, cmd(LK_ACQUIRE, "L", "c", 0, 5000 + TTL_MS)).error);
     free(snap);
     free(snap2);
-    lk_table_free(&t);
     lk_table_free(&u);
 }
 
 static void test_bad_snapshot_refused(void **state) {
-    (void)state;
-    lk_table t;
-    lk_table_init(&t);
-    apply(&t, 3, cmd(LK_ACQUIRE, "L", "a", 0, 5000));
+    lk_table *t = *state;
     size_t len;
-    char *before = lk_table_snapshot(&t, &len);
+    char *before = lk_table_snapshot(t, &len);
     const char *bad[] = {
         "",
         "{",
@@ -297,15 +289,14 @@ static void test_bad_snapshot_refused(void **state) {
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char err[LK_ERR_BYTES] = "";
-        assert_int_equal(lk_table_restore(&t, bad[i], strlen(bad[i]), err, sizeof err), -1);
+        assert_int_equal(lk_table_restore(t, bad[i], strlen(bad[i]), err, sizeof err), -1);
         assert_non_null(strstr(err, "lock table snapshot"));
         size_t len2;
-        char *after = lk_table_snapshot(&t, &len2);
+        char *after = lk_table_snapshot(t, &len2);
         assert_string_equal(after, before);
         free(after);
     }
     free(before);
-    lk_table_free(&t);
 }
 
 /* ---- a new leader's wait ---- */
@@ -328,16 +319,16 @@ static void test_leader_wait(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grant_free_lock),
-        cmocka_unit_test(test_held_until_expiry),
-        cmocka_unit_test(test_grant_after_expiry),
-        cmocka_unit_test(test_retried_acquire_keeps_token),
-        cmocka_unit_test(test_renew),
-        cmocka_unit_test(test_release),
+        cmocka_unit_test_setup_teardown(test_grant_free_lock, empty_table, free_table),
+        cmocka_unit_test_setup_teardown(test_held_until_expiry, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_grant_after_expiry, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_retried_acquire_keeps_token, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_renew, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_release, a_holds_l, free_table),
         cmocka_unit_test(test_command_round_trip),
-        cmocka_unit_test(test_malformed_command),
-        cmocka_unit_test(test_snapshot_restore),
-        cmocka_unit_test(test_bad_snapshot_refused),
+        cmocka_unit_test_setup_teardown(test_malformed_command, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_snapshot_restore, a_holds_l, free_table),
+        cmocka_unit_test_setup_teardown(test_bad_snapshot_refused, a_holds_l, free_table),
         cmocka_unit_test(test_leader_wait),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

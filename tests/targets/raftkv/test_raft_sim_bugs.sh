@@ -6,24 +6,8 @@
 # Usage: test_raft_sim_bugs.sh RAFT_SIM QUICK
 set -u
 sim=$1 quick=$2
-fail() { echo "FAIL: $*"; exit 1; }
-
-# expect_violation CHECK ARGS...: exit 1 and a violation of CHECK.
-expect_violation() {
-    local check=$1 out rc
-    shift
-    out=$("$sim" "$@"); rc=$?
-    [ $rc -eq 1 ] || { echo "$out" | tail -5; fail "raft-sim $* exited $rc, wanted 1"; }
-    echo "$out" | grep -q "^violation: $check at " || { echo "$out" | tail -5; fail "raft-sim $*: no $check violation"; }
-    echo "$out" | grep -A1 '^violation:' | head -2
-    echo "$out" | grep '^raft-sim:' || true
-}
-
-expect_clean() {
-    local out
-    out=$("$sim" "$@") || { echo "$out" | tail -5; fail "raft-sim $* found a violation"; }
-    echo "$out" | grep '^raft-sim:'
-}
+# shellcheck source=sim_expect.sh
+. "$(dirname "$0")/sim_expect.sh"
 
 # Scripts: the schedule alone is fine; the bug breaks it.
 expect_clean --script figure8
