@@ -190,7 +190,7 @@ static const fl_target_defaults lockd_defaults = {
                "pause:primaries,kill:primaries",
     .nemesis_interval_s = 4,
     .at_once = 1,
-    .concurrency = 20,
+    .concurrency = 30,
     .op_timeout_s = 1,
     .why = "a leader-based lock service whose leader's clock judges the leases: the leader's "
            "clock bumped, then the leader killed or cut off (a new leader on another clock "
