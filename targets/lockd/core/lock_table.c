@@ -48,10 +48,11 @@ static int copy_text(const json_t *j, char *out, size_t cap, const char *what, c
     return 0;
 }
 
-static int integer(const json_t *j, int64_t min, const char *what, int64_t *out, char *err,
-                   size_t err_bytes) {
-    if (!json_is_integer(j) || json_integer_value(j) < min) {
-        snprintf(err, err_bytes, "\"%s\" must be an integer of at least %" PRId64, what, min);
+static int integer(const json_t *j, int64_t min, int64_t max, const char *what, int64_t *out,
+                   char *err, size_t err_bytes) {
+    if (!json_is_integer(j) || json_integer_value(j) < min || json_integer_value(j) > max) {
+        snprintf(err, err_bytes, "\"%s\" must be an integer from %" PRId64 " to %" PRId64, what,
+                 min, max);
         return -1;
     }
     *out = json_integer_value(j);
@@ -77,13 +78,15 @@ int lk_cmd_decode(const void *data, size_t len, lk_cmd *out, char *err, size_t e
                   err_bytes))
         goto done;
     if (out->kind != LK_ACQUIRE &&
-        integer(json_object_get(j, "token"), 1, "token", &token, err, err_bytes))
+        integer(json_object_get(j, "token"), 1, INT64_MAX, "token", &token, err, err_bytes))
         goto done;
     out->token = (uint64_t)token;
+    /* Bounded so that now + ttl can never overflow: a day's lease, clocks within ±2^62 ms. */
     if (out->kind != LK_RELEASE &&
-        (integer(json_object_get(j, "ttl_ms"), 1, "ttl_ms", &out->ttl_ms, err, err_bytes) ||
-         integer(json_object_get(j, "now_ms"), INT64_MIN, "now_ms", &out->now_ms, err,
-                 err_bytes)))
+        (integer(json_object_get(j, "ttl_ms"), 1, LK_TTL_MS_MAX, "ttl_ms", &out->ttl_ms, err,
+                 err_bytes) ||
+         integer(json_object_get(j, "now_ms"), -LK_NOW_MS_MAX, LK_NOW_MS_MAX, "now_ms",
+                 &out->now_ms, err, err_bytes)))
         goto done;
     rc = 0;
 done:

@@ -25,6 +25,8 @@
 
 #define LK_HOLDER_BYTES_MAX 128   /* a holder's name, without its NUL */
 #define LK_ERR_BYTES 256
+#define LK_TTL_MS_MAX 86400000LL          /* a day */
+#define LK_NOW_MS_MAX (1LL << 62)
 
 typedef enum { LK_ACQUIRE, LK_RENEW, LK_RELEASE } lk_cmd_kind;
 
