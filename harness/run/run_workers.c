@@ -27,6 +27,7 @@ typedef struct worker {
     fl_client *client;
     fl_wrng rng;
     pthread_t thread;
+    bool final;          /* the final ops' process: no workload is told of its ops */
 } worker;
 
 static worker *workers;
@@ -95,7 +96,7 @@ static void one_op(worker *w, const fl_gen_op *op) {
             fl_hwriter_complete(&r->history, w->process, "fail", op->f, op->key, op->value,
                                 node_name, err);
             atomic_fetch_add(&r->fail, 1);
-            if (r->wdef->completed)
+            if (r->wdef->completed && !w->final)
                 r->wdef->completed(r->workload, (int)w->index, op, "fail", NULL, err);
             sleep_until(r, mono_ns() + CONNECT_RETRY_NS);
             return;
@@ -112,7 +113,7 @@ static void one_op(worker *w, const fl_gen_op *op) {
     fl_hwriter_complete(&r->history, w->process, type_name(reply.type), op->f, op->key,
                         completion_value(op, &reply), node_name,
                         reply.type == FL_REPLY_OK ? NULL : reply.error);
-    if (r->wdef->completed)
+    if (r->wdef->completed && !w->final)
         r->wdef->completed(r->workload, (int)w->index, op, type_name(reply.type), reply.value,
                            reply.error);
     json_decref(reply.value);
@@ -219,7 +220,8 @@ void fl_final_ops(fl_run *r) {
     if (!r->wdef->final_ops) return;
     json_t *ops = r->wdef->final_ops(r->workload);
     /* One fresh process, above every worker's and every final read's. */
-    worker w = {.run = r, .index = 0, .process = (int64_t)r->cfg->concurrency * 2000000};
+    worker w = {.run = r, .index = 0, .process = (int64_t)r->cfg->concurrency * 2000000,
+                .final = true};
     size_t i;
     json_t *item;
     json_array_foreach(ops, i, item) {
