@@ -22,13 +22,13 @@
 #include "workload.h"
 
 #define PAUSE_PERMILLE 60   /* sections with a pause */
-#define SLOW_PERMILLE 150   /* sections that run long but renew */
+#define LONG_PERMILLE 150   /* sections that run long but renew */
 #define CRASH_PERMILLE 20   /* sections abandoned after the read */
 #define BACKOFF_MS_MIN 10   /* after a refused acquire */
 #define BACKOFF_MS_SPAN 90
 
 typedef enum { H_IDLE, H_ACQUIRING, H_READING, H_RENEWING, H_WRITING, H_RELEASING } holder_state;
-typedef enum { S_NORMAL, S_PAUSE, S_SLOW, S_CRASH } section_kind;
+typedef enum { S_NORMAL, S_PAUSE, S_LONG, S_CRASH } section_kind;
 
 /* One worker's critical section. Only its own worker thread touches it. */
 typedef struct holder {
@@ -38,7 +38,7 @@ typedef struct holder {
     long serial;                  /* sections begun by this worker: names the holder */
     json_int_t token;
     json_int_t read_value;
-    int64_t stall_ms, stalled_ms; /* a pause's or slow section's length, and how far in */
+    int64_t stall_ms, stalled_ms; /* a pause's or long section's length, and how far in */
     bool refused;                 /* the last acquire was refused: back off before the next */
     int64_t asked_ns;             /* when the pending acquire or renew goes out (monotonic) */
     int64_t trusted_until_ns;     /* the holder's own end of its lease: 0.9 × ttl after it
@@ -113,8 +113,8 @@ static void begin_section(fl_workload *w, holder *h, fl_wrng *rng) {
     h->resource = (long)fl_wrng_below(rng, (uint64_t)w->resources);
     uint64_t pick = fl_wrng_below(rng, 1000);
     h->kind = pick < PAUSE_PERMILLE                                   ? S_PAUSE
-              : pick < PAUSE_PERMILLE + SLOW_PERMILLE                 ? S_SLOW
-              : pick < PAUSE_PERMILLE + SLOW_PERMILLE + CRASH_PERMILLE ? S_CRASH
+              : pick < PAUSE_PERMILLE + LONG_PERMILLE                  ? S_LONG
+              : pick < PAUSE_PERMILLE + LONG_PERMILLE + CRASH_PERMILLE ? S_CRASH
                                                                        : S_NORMAL;
     h->stall_ms = w->ttl_ms * 6 / 5 + (int64_t)fl_wrng_below(rng, (uint64_t)(w->ttl_ms * 4 / 5 + 1));
     h->stalled_ms = 0;
@@ -213,7 +213,7 @@ static void lock_completed(fl_workload *w, int worker, const fl_gen_op *op, cons
             return;
         }
         h->read_value = read_value_of(value);
-        h->state = h->kind == S_SLOW ? H_RENEWING : H_WRITING;
+        h->state = h->kind == S_LONG ? H_RENEWING : H_WRITING;
         return;
     case H_RENEWING:
         if (ok) h->trusted_until_ns = h->asked_ns + w->ttl_ms * 900000;

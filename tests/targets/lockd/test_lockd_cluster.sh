@@ -3,14 +3,18 @@
 # fl-lockd's leader: pause, kill, partition, clock bumps; holders that stall past their
 # leases), short versions of tests/scenarios/scenario_lockd.sh: the correct mode is valid
 # with stalled holders fenced out; write-before-fence is caught, the stale write named
-# with its token, the write it undid and why the holders overlapped; early-grant alone
-# is valid (the storage fences it).
+# with its token, the write it undid and why the holders overlapped — in results.json and
+# on the report's page in headless Chromium (when there is one); early-grant alone is
+# valid (the storage fences it).
 #
 # usage: test_lockd_cluster.sh FAULTLINE
 set -u
 FL=$1
+# The browser helpers first: cluster_lib's ok/bad/check are the ones counted here.
+source "$(dirname "$0")/../../reports/browser_lib.sh"
 source "$(dirname "$0")/../../support/cluster_lib.sh"
 scratch_cluster
+scratch=$DIR # chromium_run's profiles
 run() { # name, extra flags…
     local name=$1; shift
     "$FL" test --target lockd --nodes-file "$NODES" --store "$STORE" --name "$name" \
@@ -42,6 +46,17 @@ first=$(jq -c '[.checkers.fencing.anomalies[] | select(.type == "stale-accepted"
     || bad "stale-accepted without its ops: $first"
 jq -r '.explanation' <<<"$first" | grep -q "with token [0-9]*.*after p[0-9]*'s token-[0-9]*.*Why two holders" \
     && ok "explained: $(jq -r '.explanation' <<<"$first" | cut -c1-160)…" || bad "explanation: $first"
+
+if find_chromium; then
+    page=$STORE/wbf/latest/report.html
+    dump_dom "$(readlink -f "$page")" "$DIR/dom.html" "$DIR/console.txt"
+    grep -q 'class="explanation">p[0-9]* wrote [0-9]* with token [0-9]*.*Why two holders' "$DIR/dom.html" \
+        && ok "the report's page shows the stale write explained" \
+        || bad "the page lacks the fencing explanation ($(grep -c explanation "$DIR/dom.html") explanations)"
+    grep -q "Uncaught" "$DIR/console.txt" && bad "script errors on the page: $(grep Uncaught "$DIR/console.txt" | head -2)"
+else
+    echo "# no Chromium: the page is not checked"
+fi
 
 run early --bug early-grant --seed 2
 rc=$?
