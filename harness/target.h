@@ -86,10 +86,13 @@ typedef struct fl_target {
     const fl_target_defaults *defaults; /* NULL: faultline test's own (no faults) */
     /* Optional: a deterministic simulator of the target's protocol, a companion binary
      * found like the daemons (harness/libexec.h), or NULL. `faultline zoo` runs it per
-     * row as `SIM --seeds A-B --all [--bug NAME]`: exit 0 and a line ending in "no
+     * row as `SIM [ARGS] --seeds A-B --all [--bug NAME]`: exit 0 and a line ending in "no
      * violation", or exit 1 and a line holding "N with a violation" (N of the seeds
      * broke a guarantee); exit 64 means it does not know the bug. */
     const char *simulator;
+    /* Its arguments before those (NULL-terminated, or NULL): raft-sim models lockd with
+     * `--app lockd`. */
+    const char *const *simulator_args;
     /* Upload binaries to every node and wipe old data. 0, or -1 with err. */
     int (*setup)(fl_target_ctx *t, char *err, size_t bytes);
     /* Start on one node and wait until it answers. 0, or -1 with err. */

@@ -10,6 +10,7 @@
 #include "zoo_run.h"
 
 #define SIM_OUTPUT_BYTES 16384 /* the end of the simulator's output, where its summary is */
+#define SIM_ARGS_MAX 8          /* fl_target.simulator_args */
 
 /* The checkers whose valid is false in the run's results.json, by name. */
 static json_t *caught_by(const char *dir) {
@@ -118,13 +119,30 @@ void fl_zoo_simulate(const fl_zoo_row *row, int seeds, uint64_t first, json_t *r
     json_t *result = json_pack("{s:s,s:i}", "binary", sim, "seeds", seeds);
     snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)first,
              (unsigned long long)(first + (uint64_t)seeds - 1));
-    const char *argv[] = {path, "--seeds", range, "--all", row->bug ? "--bug" : NULL,
-                          row->bug ? row->bug->name : NULL, NULL};
+    const char *argv[SIM_ARGS_MAX + 7] = {path};
+    char shown[512] = "";
+    size_t n = 1;
+    for (const char *const *a = row->target->simulator_args; a && *a && n <= SIM_ARGS_MAX; a++) {
+        argv[n++] = *a;
+        size_t at = strlen(shown);
+        snprintf(shown + at, sizeof shown - at, " %s", *a);
+    }
+    argv[n++] = "--seeds";
+    argv[n++] = range;
+    argv[n++] = "--all";
+    if (row->bug) {
+        argv[n++] = "--bug";
+        argv[n++] = row->bug->name;
+    }
+    argv[n] = NULL;
+    json_object_set_new(result, "command", json_sprintf("%s%s --seeds %s --all%s%s", sim, shown,
+                                                        range, row->bug ? " --bug " : "",
+                                                        row->bug ? row->bug->name : ""));
     int rc = -1;
     if (!out) snprintf(err, sizeof err, "out of memory");
     else if (fl_libexec_path(sim, path, sizeof path, err, sizeof err) == 0) {
-        fprintf(stderr, "faultline zoo: %s: %s --seeds %s --all%s%s\n", row->name, sim, range,
-                row->bug ? " --bug " : "", row->bug ? row->bug->name : "");
+        fprintf(stderr, "faultline zoo: %s: %s\n", row->name,
+                json_string_value(json_object_get(result, "command")));
         rc = fl_run_capture(argv, out, SIM_OUTPUT_BYTES, err, sizeof err);
     }
     long found = rc == 0 || rc == 1 ? violations_in(out) : -1;
