@@ -9,7 +9,9 @@
  * /tmp/NAME where /dev/shm cannot be written, when no such directory exists yet, so that
  * the paths the code under test compares are the same every run; else (a run beside this
  * one, or one that crashed and left its directory) a new NAME.XXXXXX, with a note on
- * stderr. 0, or -1 with errno. */
+ * stderr. The directory and what is in it are removed when the fuzzer exits normally
+ * (libFuzzer's exit after -runs; a crash leaves it, with the crash's input, for a look).
+ * 0, or -1 with errno. */
 int fuzz_scratch_dir(char *path, size_t bytes, const char *name);
 
 #endif
