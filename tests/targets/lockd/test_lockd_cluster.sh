@@ -33,8 +33,9 @@ rejected=$(fencing correct '"stalled-holders".rejected')
     || bad "no stalled holder was fenced out"
 [ "$(jq -r '.checkers.linearizable.model' "$STORE/correct/latest/results.json")" = fenced-register ] \
     && ok "the register checked with the fenced-register model" || bad "model"
-grep -q '"process":"nemesis","type":"info","f":"\(pause\|kill\)-start"' "$STORE/correct/latest/history.jsonl" \
-    && ok "the target's default faults ran" || bad "no pause or kill of fl-lockd"
+grep -q '"process":"nemesis","type":"info","f":"\(pause\|kill\|partition\|clock\)-start"' \
+    "$STORE/correct/latest/history.jsonl" && ok "the target's default faults ran" \
+    || bad "no fault of the target's defaults started"
 
 run wbf --bug write-before-fence --seed 1
 rc=$?
