@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # lockd's critical sections per second through the whole harness on the local cluster:
-# `faultline test --target lockd` with no faults (--nemesis none) on 3 and 5 nodes, the
-# lock workload as it is (two holders per resource; 6 % of sections paused past the
-# lease, 15 % long and renewing, 2 % abandoned), concurrency 10 and 20. A critical
-# section is acknowledged when its write is (acquire → read → write → release). Prints
-# per row: sections/s, acquires granted/s, refused acquires/s (held, leader-waiting),
-# the median and p99 of a normal section (acquire invoked → release completed, sections
-# with no pause or renewal), and the verdict. Needs root; each node count gets a cluster
-# of its own in a temporary folder, taken down at exit.
+# `faultline test --target lockd` with no faults (--nemesis none) and no pacing (--rate 0:
+# as fast as the holders go) on 3 and 5 nodes, the lock workload as it is (two holders per
+# resource; 6 % of sections paused past the lease, 15 % long and renewing, 2 % abandoned),
+# concurrency 10 and 20. A critical section is acknowledged when its write is (acquire →
+# read → write → release). Prints per row: sections/s, acquires granted/s, refused
+# acquires/s (held, leader-waiting), the median and p99 of a normal section (acquire
+# invoked → release completed, sections with no pause or renewal), and the verdict. Needs
+# root; each node count gets a cluster of its own in a temporary folder, taken down at exit.
 #
 # usage: bench/bench_lockd.sh build/harness/faultline [SECONDS]
 set -u
@@ -22,7 +22,7 @@ for nodes in 3 5; do
     for c in 10 20; do
         name=n$nodes-c$c
         "$FL" test --target lockd --nodes-file "$DIR/cluster/nodes.json" --store "$DIR/store" \
-            --name "$name" --nemesis none --concurrency "$c" --time-limit "$SECS" \
+            --name "$name" --nemesis none --rate 0 --concurrency "$c" --time-limit "$SECS" \
             --recovery-time 0 --seed 1 >/dev/null 2>&1
         R=$DIR/store/$name/latest
         H=$R/history.jsonl
