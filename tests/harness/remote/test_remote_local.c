@@ -9,7 +9,6 @@
  * usage: test_remote_local (FAULTLINE_LIBEXEC names the folder of faultline-agent,
  * libflclock.so and fl-quorumkv) */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +19,8 @@
 #include "control.h"
 #include "daemon.h"
 #include "nodes.h"
+#include "tally.h"
 
-static int failures;
-
-__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "FAIL ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    failures++;
-}
 
 static void pass(const char *what) { printf("ok   %s\n", what); }
 
@@ -44,9 +33,9 @@ static json_t *agent(fl_agents *a, size_t node, json_t *request) {
     char *text = json_dumps(request, JSON_COMPACT);
     json_decref(request);
     json_t *applied = NULL;
-    if (rc != 0) fail("agent %s: %s", text, err);
+    if (rc != 0) tally_fail("agent %s: %s", text, err);
     else if (!json_is_true(json_object_get(reply, "ok")))
-        fail("agent %s: %s", text, json_string_value(json_object_get(reply, "error")));
+        tally_fail("agent %s: %s", text, json_string_value(json_object_get(reply, "error")));
     else applied = json_incref(json_object_get(reply, "applied"));
     free(text);
     json_decref(reply);
@@ -76,7 +65,7 @@ static void check_hello(fl_agents *a, size_t nodes) {
         json_t *hello = agent(a, i, json_pack("{s:i,s:s}", "id", 1, "cmd", "hello"));
         const char *clock = json_string_value(json_object_get(hello, "clock"));
         if (hello && (!clock || strcmp(clock, "faketime")))
-            fail("n%zu: hello says clock %s, want faketime", i + 1, clock ? clock : "(none)");
+            tally_fail("n%zu: hello says clock %s, want faketime", i + 1, clock ? clock : "(none)");
         else if (hello) pass("the agent answers hello over the local stream");
         json_decref(hello);
     }
@@ -92,8 +81,8 @@ static void check_clock(fl_agents *a, const fl_node *node) {
     fl_clock_offset *c = fl_clock_offset_open(path, false, err);
     long long offset = c ? (long long)fl_clock_offset_get(c) : 0;
     fl_clock_offset_close(c);
-    if (!c) fail("%s", err);
-    else if (offset != 250000000LL) fail("%s: offset %lld ns, want 250000000", path, offset);
+    if (!c) tally_fail("%s", err);
+    else if (offset != 250000000LL) tally_fail("%s: offset %lld ns, want 250000000", path, offset);
     else pass("a clock bump reaches the node's offset file");
 }
 
@@ -106,23 +95,23 @@ static json_t *signal_request(int id, const char *pidfile, const char *sig) {
 static void check_signals(fl_agents *a, fl_target_ctx *t, const fl_daemon *d, const char *pidfile) {
     fl_service s = {.name = d->name, .writes_pidfile = true};
     long pid = fl_service_pid(t, &s, 0);
-    if (pid <= 0) return fail("no live pid in %s", pidfile);
+    if (pid <= 0) return tally_fail("no live pid in %s", pidfile);
     json_decref(agent(a, 0, signal_request(3, pidfile, "STOP")));
     wait_state(pid, 'T');
-    if (proc_state(pid) != 'T') fail("pid %ld is '%c' after STOP, want T", pid, proc_state(pid));
-    else if (fl_daemon_answers(t, d, 0, 300)) fail("a paused daemon answered a ping");
+    if (proc_state(pid) != 'T') tally_fail("pid %ld is '%c' after STOP, want T", pid, proc_state(pid));
+    else if (fl_daemon_answers(t, d, 0, 300)) tally_fail("a paused daemon answered a ping");
     else pass("SIGSTOP through the agent pauses the daemon");
     json_decref(agent(a, 0, signal_request(4, pidfile, "CONT")));
-    if (!fl_daemon_answers(t, d, 0, 2000)) fail("the daemon does not answer after CONT");
+    if (!fl_daemon_answers(t, d, 0, 2000)) tally_fail("the daemon does not answer after CONT");
     else pass("SIGCONT through the agent resumes it");
     json_decref(agent(a, 0, signal_request(5, pidfile, "KILL")));
     wait_state(pid, '-');
-    if (proc_state(pid) != '-') fail("pid %ld is '%c' after KILL", pid, proc_state(pid));
+    if (proc_state(pid) != '-') tally_fail("pid %ld is '%c' after KILL", pid, proc_state(pid));
     else pass("SIGKILL through the agent ends it");
     char err[2048];
-    if (fl_daemon_start(t, d, 0, err, sizeof err) != 0) return fail("restart: %s", err);
+    if (fl_daemon_start(t, d, 0, err, sizeof err) != 0) return tally_fail("restart: %s", err);
     long again = fl_service_pid(t, &s, 0);
-    if (again <= 0 || again == pid) fail("pid after restart %ld (before %ld)", again, pid);
+    if (again <= 0 || again == pid) tally_fail("pid after restart %ld (before %ld)", again, pid);
     else pass("restarted by targets/support after the kill");
 }
 
@@ -157,33 +146,33 @@ int main(void) {
     snprintf(pidfile, sizeof pidfile, "%s/n1/quorumkv/quorumkv.pid", dir);
 
     if (fl_agents_start(&agents, &ctl, 60, err, sizeof err) != 0) {
-        fail("agents: %s", err);
+        tally_fail("agents: %s", err);
     } else {
         check_hello(&agents, nodes.count);
         check_clock(&agents, &nodes.nodes[0]);
-        if (fl_daemon_setup(&t, &qkv, err, sizeof err) != 0) fail("setup: %s", err);
-        for (size_t i = 0; i < nodes.count && !failures; i++)
-            if (fl_daemon_start(&t, &qkv, i, err, sizeof err) != 0) fail("start: %s", err);
-        if (!failures) pass("fl-quorumkv started on both local nodes and answers");
-        if (!failures) check_signals(&agents, &t, &qkv, pidfile);
+        if (fl_daemon_setup(&t, &qkv, err, sizeof err) != 0) tally_fail("setup: %s", err);
+        for (size_t i = 0; i < nodes.count && !tally_failures(); i++)
+            if (fl_daemon_start(&t, &qkv, i, err, sizeof err) != 0) tally_fail("start: %s", err);
+        if (!tally_failures()) pass("fl-quorumkv started on both local nodes and answers");
+        if (!tally_failures()) check_signals(&agents, &t, &qkv, pidfile);
         json_decref(agent(&agents, 0, json_pack("{s:i,s:s}", "id", 6, "cmd", "status")));
         fl_agents_stop(&agents);
     }
     fl_service s = {.name = qkv.name, .writes_pidfile = true};
     long pids[2] = {fl_service_pid(&t, &s, 0), fl_service_pid(&t, &s, 1)};
     for (size_t i = 0; i < nodes.count; i++)
-        if (fl_daemon_stop(&t, &qkv, i, err, sizeof err) != 0) fail("stop: %s", err);
+        if (fl_daemon_stop(&t, &qkv, i, err, sizeof err) != 0) tally_fail("stop: %s", err);
     for (size_t i = 0; i < 2; i++)
         if (pids[i] > 0 && proc_state(pids[i]) != '-') {
-            fail("n%zu: pid %ld alive after stop", i + 1, pids[i]);
+            tally_fail("n%zu: pid %ld alive after stop", i + 1, pids[i]);
             kill((pid_t)pids[i], SIGKILL);
         }
-    if (!failures) pass("stopped on both nodes, nothing left running");
+    if (!tally_failures()) pass("stopped on both nodes, nothing left running");
     fl_control_close(&ctl);
     fl_nodes_free(&nodes);
     char rm[4300];
     snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
-    if (system(rm) != 0) fail("could not remove %s", dir);
-    printf("# %d failed\n", failures);
-    return failures ? 1 : 0;
+    if (system(rm) != 0) tally_fail("could not remove %s", dir);
+    printf("# %d failed\n", tally_failures());
+    return tally_failures() ? 1 : 0;
 }

@@ -6,28 +6,17 @@
  * that never gets ready (the error carries its log's tail) and the --peers builder.
  * Exit 0 when all hold; otherwise each failure is printed.
  * usage: test_support_redis NODES_FILE LIBFLCLOCK_SO (a running cluster) */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "service.h"
+#include "tally.h"
 
 #define REDIS_PORT 6379
 #define READY_MS 10000
 
-static int failures;
-
-__attribute__((format(printf, 1, 2))) static void fail(const char *fmt, ...) {
-    va_list ap;
-    fprintf(stderr, "FAIL ");
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    failures++;
-}
 
 /* ---- the throwaway Redis adapter: a command line and a readiness check ---- */
 
@@ -95,13 +84,13 @@ static void never_ready(fl_target_ctx *t) {
     fl_service bogus = {.name = "bogus"};   /* the launcher records its pid */
     fl_service_check tcp = {.tcp_port = 1};
     char err[2048] = "";
-    if (fl_service_prepare(t, &bogus, 0, err, sizeof err) != 0) return fail("bogus prepare: %s", err);
+    if (fl_service_prepare(t, &bogus, 0, err, sizeof err) != 0) return tally_fail("bogus prepare: %s", err);
     int rc = fl_service_start(t, &bogus, 0, "sh -c 'echo bogus-says-goodbye; exit 3'", &tcp,
                               1500, err, sizeof err);
-    if (rc == 0) fail("a daemon that exits at once was reported ready");
+    if (rc == 0) tally_fail("a daemon that exits at once was reported ready");
     else if (!strstr(err, "bogus-says-goodbye") || !strstr(err, "not running") ||
              !strstr(err, "port 1"))
-        fail("the never-ready error lacks the log tail, the port or 'not running': %s", err);
+        tally_fail("the never-ready error lacks the log tail, the port or 'not running': %s", err);
     else printf("ok   never ready: %s\n", err);
 }
 
@@ -126,7 +115,7 @@ int main(int argc, char **argv) {
     snprintf(want, sizeof want, "%s=%s:%d,%s=%s:%d", nodes.nodes[0].name, nodes.nodes[0].host,
              REDIS_PORT, nodes.nodes[1].name, nodes.nodes[1].host, REDIS_PORT);
     if (!peers || strncmp(peers, want, strlen(want)) || strchr(peers, ' '))
-        fail("peers: %s, want it to start %s", peers ? peers : "NULL", want);
+        tally_fail("peers: %s, want it to start %s", peers ? peers : "NULL", want);
     free(peers);
 
     /* The agent would put the clock shim on the nodes; here the test does. */
@@ -136,72 +125,72 @@ int main(int argc, char **argv) {
         on_node(&t, i, cmd, NULL, 0);
         snprintf(remote, sizeof remote, "%s/bin/libflclock.so", nodes.nodes[i].workdir);
         if (fl_remote_upload(ctl.remotes[i], argv[2], remote, why) != 0)
-            fail("%s: uploading the shim: %s", nodes.nodes[i].name, why);
+            tally_fail("%s: uploading the shim: %s", nodes.nodes[i].name, why);
     }
 
     for (size_t i = 0; i < n; i++) {
         if (fl_service_prepare(&t, &redis, i, err, sizeof err) != 0 ||
             redis_start(&t, i, err, sizeof err) != 0) {
-            fail("start on %s: %s", nodes.nodes[i].name, err);
+            tally_fail("start on %s: %s", nodes.nodes[i].name, err);
             continue;
         }
         pids[i] = fl_service_pid(&t, &redis, i);
-        if (pids[i] <= 0) fail("%s: no live pid in the pidfile after start", nodes.nodes[i].name);
-        if (!answers(&t, i, "one")) fail("%s: redis does not answer SET/GET", nodes.nodes[i].name);
+        if (pids[i] <= 0) tally_fail("%s: no live pid in the pidfile after start", nodes.nodes[i].name);
+        if (!answers(&t, i, "one")) tally_fail("%s: redis does not answer SET/GET", nodes.nodes[i].name);
         fl_service_check tcp = {.tcp_port = REDIS_PORT};
         if (!fl_service_check_once(&t, i, &tcp, 1000))
-            fail("%s: no TCP connect to port %d", nodes.nodes[i].name, REDIS_PORT);
+            tally_fail("%s: no TCP connect to port %d", nodes.nodes[i].name, REDIS_PORT);
         char cmd[128], maps[64];
         snprintf(cmd, sizeof cmd, "grep -c libflclock /proc/%ld/maps", pids[i]);
         if (nodes.nodes[i].clock == FL_CLOCK_FAKETIME &&
             (on_node(&t, i, cmd, maps, sizeof maps) != 0 || atoi(maps) < 1))
-            fail("%s: redis-server is not under the clock shim", nodes.nodes[i].name);
+            tally_fail("%s: redis-server is not under the clock shim", nodes.nodes[i].name);
     }
-    printf("%s started on %zu nodes\n", failures ? "FAIL" : "ok  ", n);
+    printf("%s started on %zu nodes\n", tally_failures() ? "FAIL" : "ok  ", n);
 
     /* Kill on n1 by its pidfile, then start again. */
-    if (fl_service_kill(&t, &redis, 0, err, sizeof err) != 0) fail("kill: %s", err);
+    if (fl_service_kill(&t, &redis, 0, err, sizeof err) != 0) tally_fail("kill: %s", err);
     usleep(200 * 1000);
-    if (pids[0] > 0 && pid_alive(&t, 0, pids[0])) fail("n1: pid %ld alive after kill", pids[0]);
-    if (fl_service_pid(&t, &redis, 0) != 0) fail("n1: the pidfile names a live process after kill");
-    if (redis_start(&t, 0, err, sizeof err) != 0) fail("restart: %s", err);
+    if (pids[0] > 0 && pid_alive(&t, 0, pids[0])) tally_fail("n1: pid %ld alive after kill", pids[0]);
+    if (fl_service_pid(&t, &redis, 0) != 0) tally_fail("n1: the pidfile names a live process after kill");
+    if (redis_start(&t, 0, err, sizeof err) != 0) tally_fail("restart: %s", err);
     long again = fl_service_pid(&t, &redis, 0);
-    if (again <= 0 || again == pids[0]) fail("n1: pid after restart %ld (before %ld)", again, pids[0]);
+    if (again <= 0 || again == pids[0]) tally_fail("n1: pid after restart %ld (before %ld)", again, pids[0]);
     else pids[0] = again;
-    if (!answers(&t, 0, "two")) fail("n1: redis does not answer after the restart");
-    printf("%s killed and restarted on %s\n", failures ? "FAIL" : "ok  ", nodes.nodes[0].name);
+    if (!answers(&t, 0, "two")) tally_fail("n1: redis does not answer after the restart");
+    printf("%s killed and restarted on %s\n", tally_failures() ? "FAIL" : "ok  ", nodes.nodes[0].name);
 
     /* Pause and resume on n2 (SIGSTOP / SIGCONT by the pidfile). */
     if (n > 1 && pids[1] > 0) {
         char cmd[128], state[64];
         snprintf(cmd, sizeof cmd, "awk '{print $3}' /proc/%ld/stat", pids[1]);
-        if (fl_service_pause(&t, &redis, 1, err, sizeof err) != 0) fail("pause: %s", err);
+        if (fl_service_pause(&t, &redis, 1, err, sizeof err) != 0) tally_fail("pause: %s", err);
         usleep(100 * 1000);
         if (on_node(&t, 1, cmd, state, sizeof state) != 0 || strcmp(state, "T"))
-            fail("n2: state %s after pause, want T", state);
-        if (fl_service_resume(&t, &redis, 1, err, sizeof err) != 0) fail("resume: %s", err);
-        if (!answers(&t, 1, "three")) fail("n2: redis does not answer after resume");
+            tally_fail("n2: state %s after pause, want T", state);
+        if (fl_service_resume(&t, &redis, 1, err, sizeof err) != 0) tally_fail("resume: %s", err);
+        if (!answers(&t, 1, "three")) tally_fail("n2: redis does not answer after resume");
     }
 
     char logs[4200];
     snprintf(logs, sizeof logs, "%s/redis.log", run_dir);
-    if (fl_service_fetch_logs(&t, &redis, 0, run_dir, err, sizeof err) != 0) fail("logs: %s", err);
-    else if (access(logs, R_OK) != 0) fail("no %s", logs);
+    if (fl_service_fetch_logs(&t, &redis, 0, run_dir, err, sizeof err) != 0) tally_fail("logs: %s", err);
+    else if (access(logs, R_OK) != 0) tally_fail("no %s", logs);
 
     never_ready(&t);
 
     for (size_t i = 0; i < n; i++)
-        if (fl_service_stop(&t, &redis, i, err, sizeof err) != 0) fail("stop: %s", err);
+        if (fl_service_stop(&t, &redis, i, err, sizeof err) != 0) tally_fail("stop: %s", err);
     for (size_t i = 0; i < n; i++)
         if (pids[i] > 0 && pid_alive(&t, i, pids[i]))
-            fail("%s: pid %ld still alive after stop", nodes.nodes[i].name, pids[i]);
-    printf("%s stopped everywhere\n", failures ? "FAIL" : "ok  ");
+            tally_fail("%s: pid %ld still alive after stop", nodes.nodes[i].name, pids[i]);
+    printf("%s stopped everywhere\n", tally_failures() ? "FAIL" : "ok  ");
 
     char rm[4200];
     snprintf(rm, sizeof rm, "rm -rf '%s'", run_dir);
-    if (system(rm) != 0) fail("cleaning %s", run_dir);
+    if (system(rm) != 0) tally_fail("cleaning %s", run_dir);
     fl_control_close(&ctl);
     fl_nodes_free(&nodes);
-    if (failures) fprintf(stderr, "%d failures\n", failures);
-    return failures ? 1 : 0;
+    if (tally_failures()) fprintf(stderr, "%d failures\n", tally_failures());
+    return tally_failures() ? 1 : 0;
 }
