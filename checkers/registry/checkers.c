@@ -9,6 +9,7 @@
 #include "counter.h"
 #include "empty_history.h"
 #include "fencing.h"
+#include "ledger.h"
 #include "session.h"
 #include "set.h"
 
@@ -48,6 +49,11 @@ static json_t *run_fencing(const fl_history *h, const fl_checker_options *o, fl_
     return fl_check_fencing(h, err);
 }
 
+static json_t *run_ledger(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    (void)o;
+    return fl_check_ledger(h, err);
+}
+
 static json_t *run_perf(const fl_history *h, const fl_checker_options *o, fl_error *err) {
     return fl_check_perf(h, &o->perf, err);
 }
@@ -77,6 +83,9 @@ static const fl_checker_def counter = {
 static const fl_checker_def fencing = {
     "fencing", "lock workload: no access accepted below an accepted token, no rejection "
     "above every token, increments within bounds", false, run_fencing};
+static const fl_checker_def ledger = {
+    "ledger", "saga workload: one charge per order, every acknowledged cancellation refunded "
+    "exactly once, money conserved", false, run_ledger};
 static const fl_checker_def perf = {
     "perf", "counts, throughput, latency quantiles, availability in and out of faults", false,
     run_perf};
@@ -85,8 +94,8 @@ static const fl_checker_def log_pattern = {
     "(--log-pattern NAME=REGEX)", true, run_log_pattern};
 
 const fl_checker_def *const fl_checker_defs[] = {&linearizable, &session, &set, &set_full,
-                                                 &counter, &fencing, &perf, &log_pattern,
-                                                 NULL};
+                                                 &counter, &fencing, &ledger, &perf,
+                                                 &log_pattern, NULL};
 
 const fl_checker_def *fl_checker_find(const char *name) {
     for (size_t i = 0; fl_checker_defs[i]; i++)

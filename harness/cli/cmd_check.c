@@ -24,7 +24,7 @@ static const char usage_text[] =
     "  Checks each history (JSON Lines or Jepsen history.edn; for a run directory, its\n"
     "  history.jsonl and its nodes' logs) with the checkers named (default: linearizable).\n"
     "  --checker C[,C…]        linearizable, session, set, set-full, counter, perf, log-pattern,\n"
-    "                          fencing (repeatable; `--checker list` describes them)\n"
+    "                          fencing, ledger (repeatable; `--checker list` describes them)\n"
     "  --workload W            the checks `faultline test` runs for workload W (register,\n"
     "                          set, list-append, lock), plus any --checker\n"
     "  --model M               linearizable: register, cas-register, kv, list-append, set,\n"
