@@ -82,19 +82,11 @@ void fl_fence_name(const fencing *c, const access *a, char *buf, size_t len) {
 
 bool fl_fence_shown(const fencing *c) { return c->n_anomalies < FL_FENCE_ANOMALIES_SHOWN; }
 
-static void note_type(fencing *c, const char *type) {
-    size_t i;
-    json_t *t;
-    json_array_foreach(c->types, i, t)
-        if (!strcmp(json_string_value(t), type)) return;
-    json_array_append_new(c->types, json_string(type));
-}
-
 void fl_fence_add_anomaly(fencing *c, size_t g, const char *type, const int64_t *invs,
                           size_t n_invs, const char *explanation) {
     assert(g < c->n_res);
     assert(type && explanation);
-    note_type(c, type);
+    fl_json_note_string(c->types, type);
     c->res[g].anomalies++;
     bool shown = fl_fence_shown(c);
     c->n_anomalies++;

@@ -2,6 +2,7 @@
 #include "result.h"
 
 #include <assert.h>
+#include <string.h>
 
 json_t *fl_verdict_worst(const json_t *a, const json_t *b) {
     if (json_is_false(a) || json_is_false(b)) return json_false();
@@ -25,4 +26,12 @@ json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos) {
     json_object_set_new(o, "complete_index", done ? json_integer(done->index) : json_null());
     if (inv->line) json_object_set_new(o, "line", json_integer(inv->line));
     return o;
+}
+
+void fl_json_note_string(json_t *list, const char *s) {
+    size_t i;
+    json_t *t;
+    json_array_foreach(list, i, t)
+        if (!strcmp(json_string_value(t), s)) return;
+    json_array_append_new(list, json_string(s));
 }

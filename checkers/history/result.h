@@ -19,4 +19,8 @@ json_t *fl_verdict_worst(const json_t *a, const json_t *b);
  * "complete_index", "line"} (new reference). */
 json_t *fl_op_pair_json(const fl_history *h, int64_t invoke_pos);
 
+/* Append the string s to the array list unless it is there already: a result's
+ * "anomaly-types", in the order first found. */
+void fl_json_note_string(json_t *list, const char *s);
+
 #endif

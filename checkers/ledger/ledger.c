@@ -126,21 +126,13 @@ static int collect_entries(ledger *l) {
 
 /* ---- anomalies ---- */
 
-static void note_type(ledger *l, const char *type) {
-    size_t i;
-    json_t *t;
-    json_array_foreach(l->types, i, t)
-        if (!strcmp(json_string_value(t), type)) return;
-    json_array_append_new(l->types, json_string(type));
-}
-
 /* Count an anomaly of the order or account named by name (canonical JSON text); the
  * first FL_LEDGER_ANOMALIES_SHOWN are recorded with the ops invoked at invs and entries
  * (taken). */
 static void add_anomaly(ledger *l, const char *type, const char *what, const char *name,
                         const int64_t *invs, size_t n_invs, json_t *entries,
                         const char *explanation) {
-    note_type(l, type);
+    fl_json_note_string(l->types, type);
     if (l->n_anomalies++ >= FL_LEDGER_ANOMALIES_SHOWN) {
         json_decref(entries);
         return;
