@@ -15,16 +15,23 @@ int fl_cmd_targets(int argc, char **argv) {
         const fl_target *t = fl_targets[i];
         printf("%s — %s\n  ops:", t->name, t->summary);
         for (size_t k = 0; t->ops[k]; k++) printf(" %s", t->ops[k]);
+        /* One column per list, as wide as its longest name. */
+        int width = 12;
+        for (size_t k = 0; t->options[k].name; k++)
+            if ((int)strlen(t->options[k].name) > width) width = (int)strlen(t->options[k].name);
         printf("\n  options (--target-opt NAME=VALUE):\n");
         for (size_t k = 0; t->options[k].name; k++)
-            printf("    %-12s %s%s%s%s\n", t->options[k].name, t->options[k].help,
+            printf("    %-*s %s%s%s%s\n", width, t->options[k].name, t->options[k].help,
                    t->options[k].default_value ? " [" : "",
                    t->options[k].default_value ? t->options[k].default_value : "",
                    t->options[k].default_value ? "]" : "");
+        width = 15;
+        for (size_t k = 0; t->bugs[k].name; k++)
+            if ((int)strlen(t->bugs[k].name) > width) width = (int)strlen(t->bugs[k].name);
         printf("  seeded bugs (--bug NAME):\n");
         for (size_t k = 0; t->bugs[k].name; k++) {
-            printf("    %-15s %s\n", t->bugs[k].name, t->bugs[k].help);
-            if (t->bugs[k].needs) printf("    %-15s needs: %s\n", "", t->bugs[k].needs);
+            printf("    %-*s %s\n", width, t->bugs[k].name, t->bugs[k].help);
+            if (t->bugs[k].needs) printf("    %-*s needs: %s\n", width, "", t->bugs[k].needs);
         }
         const fl_target_defaults *d = t->defaults;
         if (d) {
