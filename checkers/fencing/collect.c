@@ -189,6 +189,22 @@ static int group(fencing *c) {
     return 0;
 }
 
+static int cmp_grant(const void *a, const void *b) {
+    const grant *x = a, *y = b;
+    if (x->group != y->group) return x->group < y->group ? -1 : 1;
+    if (x->token != y->token) return x->token < y->token ? -1 : 1;
+    return (x->done > y->done) - (x->done < y->done);
+}
+
+/* by_token: the grants sorted for lookups. 0, or -1 with err set. */
+static int sort_grants(fencing *c) {
+    c->by_token = malloc((c->n_grants ? c->n_grants : 1) * sizeof *c->by_token);
+    if (!c->by_token) return out_of_memory(c);
+    if (c->n_grants) memcpy(c->by_token, c->grants, c->n_grants * sizeof *c->by_token);
+    qsort(c->by_token, c->n_grants, sizeof *c->by_token, cmp_grant);
+    return 0;
+}
+
 int fl_fence_collect(fencing *c) {
     const fl_history *h = c->h;
     assert(c->res);
@@ -207,5 +223,5 @@ int fl_fence_collect(fencing *c) {
             return -1;
         }
     }
-    return group(c);
+    return group(c) != 0 || sort_grants(c) != 0 ? -1 : 0;
 }

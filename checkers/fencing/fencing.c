@@ -118,5 +118,6 @@ done:
     free(c.acc);
     free(c.by_group);
     free(c.grants);
+    free(c.by_token);
     return result;
 }

@@ -75,6 +75,8 @@ typedef struct fencing {
     json_t *types;       /* distinct anomaly types, in order found */
     grant *grants;       /* ok acquires and renews, releases not known to have failed */
     size_t n_grants, cap_grants;
+    grant *by_token;     /* the same, sorted by (group, token, position): the lookups of
+                            overlap.c find a token's grants by binary search */
     size_t n_anomalies;
 } fencing;
 

@@ -12,15 +12,29 @@
 
 #include <stdio.h>
 
+/* The first of resource g's grants of token in by_token (or where it would be). */
+static size_t first_of(const fencing *c, size_t g, int64_t token) {
+    size_t lo = 0, hi = c->n_grants;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const grant *m = &c->by_token[mid];
+        if (m->group < g || (m->group == g && m->token < token)) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static bool is_of(const fencing *c, size_t i, size_t g, int64_t token) {
+    return i < c->n_grants && c->by_token[i].group == g && c->by_token[i].token == token;
+}
+
 /* The completion of the ok acquire or renew of token for resource g that was invoked
  * last before position before (the lease as it stood then), or NULL. */
 static const fl_op *grant_of(const fencing *c, size_t g, int64_t token, int64_t before) {
     const fl_op *best = NULL;
-    for (size_t i = 0; i < c->n_grants; i++) {
-        const fl_op *done = &c->h->ops[c->grants[i].done];
-        if (c->grants[i].group != g || c->grants[i].token != token ||
-            c->grants[i].kind == GRANT_RELEASE || done->pair >= before)
-            continue;
+    for (size_t i = first_of(c, g, token); is_of(c, i, g, token); i++) {
+        const fl_op *done = &c->h->ops[c->by_token[i].done];
+        if (c->by_token[i].kind == GRANT_RELEASE || done->pair >= before) continue;
         if (!best || done->pair > best->pair) best = done;
     }
     return best;
@@ -28,10 +42,8 @@ static const fl_op *grant_of(const fencing *c, size_t g, int64_t token, int64_t 
 
 /* The completion of the acquire that granted token for resource g, or NULL. */
 static const fl_op *first_grant(const fencing *c, size_t g, int64_t token) {
-    for (size_t i = 0; i < c->n_grants; i++)
-        if (c->grants[i].group == g && c->grants[i].token == token &&
-            c->grants[i].kind == GRANT_ACQUIRE)
-            return &c->h->ops[c->grants[i].done];
+    for (size_t i = first_of(c, g, token); is_of(c, i, g, token); i++)
+        if (c->by_token[i].kind == GRANT_ACQUIRE) return &c->h->ops[c->by_token[i].done];
     return NULL;
 }
 
@@ -116,11 +128,16 @@ const char *fl_fence_overlap(const fencing *c, size_t g, const access *stale,
 
 /* Whether the lease of token (resource g) may have been given back before position before. */
 static bool released_before(const fencing *c, size_t g, int64_t token, int64_t before) {
-    for (size_t i = 0; i < c->n_grants; i++)
-        if (c->grants[i].group == g && c->grants[i].token == token &&
-            c->grants[i].kind == GRANT_RELEASE && c->grants[i].done < before)
-            return true;
+    for (size_t i = first_of(c, g, token); is_of(c, i, g, token); i++)
+        if (c->by_token[i].kind == GRANT_RELEASE && c->by_token[i].done < before) return true;
     return false;
+}
+
+/* The highest token below token that an acquire of resource g's lock granted, or -1. */
+static int64_t token_before(const fencing *c, size_t g, int64_t token) {
+    for (size_t i = first_of(c, g, token); i-- > 0 && c->by_token[i].group == g;)
+        if (c->by_token[i].kind == GRANT_ACQUIRE) return c->by_token[i].token;
+    return -1;
 }
 
 json_t *fl_fence_lease_overlaps_json(const fencing *c) {
@@ -130,15 +147,11 @@ json_t *fl_fence_lease_overlaps_json(const fencing *c) {
         const grant *n = &c->grants[i];
         if (n->kind != GRANT_ACQUIRE) continue;
         /* The lock's lease just before this one: the highest lower token granted. */
-        const grant *prev = NULL;
-        for (size_t j = 0; j < c->n_grants; j++)
-            if (c->grants[j].kind == GRANT_ACQUIRE && c->grants[j].group == n->group &&
-                c->grants[j].token < n->token && (!prev || c->grants[j].token > prev->token))
-                prev = &c->grants[j];
+        int64_t prev = token_before(c, n->group, n->token);
         const fl_op *new_done = &c->h->ops[n->done];
-        if (!prev || released_before(c, n->group, prev->token, n->done)) continue;
+        if (prev < 0 || released_before(c, n->group, prev, n->done)) continue;
         char why[700];
-        const char *code = certain_overlap(c, n->group, prev->token, new_done, n->token, why,
+        const char *code = certain_overlap(c, n->group, prev, new_done, n->token, why,
                                            sizeof why);
         if (!code) continue;
         count++;
@@ -147,7 +160,7 @@ json_t *fl_fence_lease_overlaps_json(const fencing *c) {
         if (json_array_size(shown) < FL_FENCE_STALLED_SHOWN) {
             json_t *e = json_pack("{s:O?,s:[I,I],s:s,s:s}", "key",
                                   n->group ? c->h->keys[n->group - 1] : NULL, "tokens",
-                                  (json_int_t)prev->token, (json_int_t)n->token, "overlap", code,
+                                  (json_int_t)prev, (json_int_t)n->token, "overlap", code,
                                   "explanation", why);
             json_array_append_new(shown, e);
         }
