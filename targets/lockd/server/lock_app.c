@@ -18,7 +18,6 @@
  * it cannot tell from its log. Bug `early-grant`: no wait. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "lock_table.h"
 #include "loop.h"
@@ -58,12 +57,6 @@ static void lockd_destroy(void *sm) {
     free(m);
 }
 
-static int64_t realtime_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts); /* under the clock shim: its offset counts */
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void lockd_role_changed(void *sm, rkv_server *s, raft_role role, uint64_t term) {
     (void)s;
     (void)term;
@@ -89,7 +82,7 @@ static int command_of(const rkv_line *l, const rkv_options *o, lk_cmd *c, char *
     memcpy(c->holder, holder, strlen(holder) + 1);
     c->token = c->kind == LK_ACQUIRE ? 0 : (uint64_t)json_integer_value(token);
     c->ttl_ms = o->ttl_ms;
-    c->now_ms = realtime_ms();
+    c->now_ms = rkv_wall_ms(); /* under the clock shim: its offset counts */
     return 0;
 }
 

@@ -43,7 +43,7 @@ _Noreturn void rkv_die_undurable(const char *err) {
     _exit(1); /* like a crash: what was not durable was never acknowledged */
 }
 
-static int64_t wall_ms(void) {
+int64_t rkv_wall_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts); /* the clock shim's offset reaches lease-read here */
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -159,7 +159,7 @@ static void on_tick(fl_loop *l, fl_timer *t) {
     int64_t now = fl_mono_ms(), next = t->deadline_ms + s->opt->tick_ms;
     if (next <= now) next = now + s->opt->tick_ms; /* late (a pause, a stall): no burst */
     fl_timer_arm(l, t, next);
-    raft_tick(s->raft, wall_ms());
+    raft_tick(s->raft, rkv_wall_ms());
     if (s->hs_lazy && now >= s->hs_due_ms) write_hs(s, s->hs_pending, true);
 }
 

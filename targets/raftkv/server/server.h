@@ -178,6 +178,9 @@ void rkv_writes_skipped(rkv_server *s, uint64_t index);
 void rkv_read_done(rkv_server *s, uint64_t rid, bool ok);
 
 /* node.c */
+/* CLOCK_REALTIME in ms: what leases are judged by (under the clock shim, its offset
+ * counts), for the core's ticks and an app's stamps. */
+int64_t rkv_wall_ms(void);
 int rkv_node_open(rkv_server *s, char *err, size_t err_bytes);
 void rkv_node_close(rkv_server *s);
 void rkv_node_start_ticks(rkv_server *s);
