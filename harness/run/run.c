@@ -371,7 +371,12 @@ static json_t *test_json(const fl_run *r) {
         json_array_append_new(nodes, json_pack("{s:s,s:s,s:s}", "name", r->nodes.nodes[i].name,
                                                "host", r->nodes.nodes[i].host, "clock",
                                                r->nodes.nodes[i].clock == FL_CLOCK_SYSTEM ? "system" : "faketime"));
-    return json_pack("{s:o,s:o,s:o}", "config", config, "nodes", nodes, "faultline", fl_version_json());
+    /* The history's time 0 on the host's monotonic clock, which the nodes of the local
+     * cluster share: logs the nodes stamp with CLOCK_MONOTONIC (fl-payments' request log)
+     * are placed on the history's time line with it. */
+    json_int_t origin = (json_int_t)r->history_origin.tv_sec * 1000000000 + r->history_origin.tv_nsec;
+    return json_pack("{s:o,s:o,s:o,s:I}", "config", config, "nodes", nodes, "faultline",
+                     fl_version_json(), "history_origin_mono_ns", origin);
 }
 
 void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *interrupted,
@@ -409,10 +414,9 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     snprintf(path, sizeof path, "%.4000s/faultline.log", r->dir);
     r->log = fopen(path, "w");
     fl_run_log(r, false, "seed %llu, run directory %s", (unsigned long long)seed, r->dir);
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    clock_gettime(CLOCK_MONOTONIC, &r->history_origin);
     snprintf(path, sizeof path, "%.4000s/history.jsonl", r->dir);
-    if (fl_hwriter_open(&r->history, path, &start, err, sizeof err) != 0) {
+    if (fl_hwriter_open(&r->history, path, &r->history_origin, err, sizeof err) != 0) {
         fl_run_log(r, true, "%s", err);
         snprintf(out->error, sizeof out->error, "%.1000s", err);
         out->exit_code = FL_EXIT_HARNESS;

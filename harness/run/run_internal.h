@@ -24,6 +24,7 @@ typedef struct fl_run {
     char dir[4096];
     char name[512];                 /* the test's name in the store */
     struct timespec started;        /* CLOCK_MONOTONIC, for junit.xml's times */
+    struct timespec history_origin; /* CLOCK_MONOTONIC at the history's time 0 */
     FILE *log;
     fl_nodes nodes;
     bool nodes_read;

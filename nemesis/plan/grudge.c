@@ -36,6 +36,14 @@ fl_grudge fl_grudge_isolate(size_t n, uint64_t nodes) {
     return fl_grudge_from_groups(n, group);
 }
 
+fl_grudge fl_grudge_mute(size_t n, uint64_t nodes) {
+    assert(n <= FL_GRUDGE_NODES_MAX);
+    fl_grudge g = {.n = n};
+    for (size_t i = 0; i < n; i++)
+        if (!(nodes >> i & 1)) g.drops_from[i] = nodes;
+    return g;
+}
+
 /* Random halves: the first floor(n/2) of a shuffle, and the rest. */
 static fl_grudge halves(size_t n, fl_rng *rng) {
     uint32_t order[FL_GRUDGE_NODES_MAX], group[FL_GRUDGE_NODES_MAX];

@@ -37,6 +37,8 @@ fl_grudge fl_grudge_from_groups(size_t n, const uint32_t *group);
 fl_grudge fl_grudge_make(fl_shape s, size_t n, fl_rng *rng);
 /* Isolate these nodes (the primaries, say) from all the others, both ways. */
 fl_grudge fl_grudge_isolate(size_t n, uint64_t nodes);
+/* One way: nothing these nodes send reaches the others; they still hear everyone. */
+fl_grudge fl_grudge_mute(size_t n, uint64_t nodes);
 /* The destinations sender must drop its packets to. */
 uint64_t fl_grudge_egress(const fl_grudge *g, size_t sender);
 bool fl_grudge_reaches(const fl_grudge *g, size_t from, size_t to);

@@ -15,6 +15,9 @@
  *              20 ms delay, corrupt 2–11 %); where the kernel has no netem the agent says
  *              so and the fault fails (the run refuses such a spec before it starts).
  *              stop: lift netem only (a partition in force stays).
+ *              partition:mute-primaries is one-way: the primaries' packets to every
+ *              other node are dropped while they still hear everyone (requests arrive
+ *              and take effect, their replies are lost).
  *   primaries  partition:primaries isolates, kill/pause:primaries hit, the nodes the
  *              target names as primary now (io.primaries). A fault without a variant
  *              picks "primaries" half the time when the target can say who is primary
@@ -116,7 +119,8 @@ static json_t *partition(fl_nemesis *n, const char *variant, json_t *event, json
     } else {
         uint64_t primaries;
         if (ask_primaries(n, &primaries, err, bytes) != 0) return NULL;
-        g = fl_grudge_isolate(n->io.node_count, primaries);
+        g = !strcmp(variant, "mute-primaries") ? fl_grudge_mute(n->io.node_count, primaries)
+                                                : fl_grudge_isolate(n->io.node_count, primaries);
         json_object_set_new(event, "primaries", names_of(n, primaries));
     }
     json_t *grudge = json_object();
@@ -236,7 +240,8 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
 }
 
 /* A variant for this run of the fault: the spec's, or one at random ("primaries" only
- * when the target can say who is primary). */
+ * when the target can say who is primary; "mute-primaries" only when the spec names it:
+ * a one-way cut is a fault a target asks for, not a shape to stumble on). */
 static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     const char *const *variants = fl_fault_variants(c->kind);
     if (c->variant >= 0) return variants[c->variant];
@@ -247,7 +252,8 @@ static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     const char *usable[16];
     size_t count = 0;
     for (size_t i = 0; variants[i] && count < 16; i++)
-        if (strcmp(variants[i], "primaries")) usable[count++] = variants[i];
+        if (strcmp(variants[i], "primaries") && strcmp(variants[i], "mute-primaries"))
+            usable[count++] = variants[i];
     return usable[fl_rng_below(&n->rng, count)];
 }
 

@@ -8,7 +8,8 @@ static const char *const kinds[] = {"partition", "kill", "pause", "clock", "nete
 _Static_assert(sizeof kinds / sizeof *kinds == FL_FAULT_KIND_COUNT, "a name per kind");
 
 static const char *const partition_variants[] = {"halves", "one", "majorities-ring", "bridge",
-                                                 "one-way", "primaries", NULL};
+                                                 "one-way", "primaries", "mute-primaries",
+                                                 NULL};
 static const char *const target_variants[] = {"one", "minority", "majority", "all",
                                               "primaries", NULL};
 static const char *const clock_variants[] = {"bump", "strobe", "reset", NULL};

@@ -124,11 +124,24 @@ static void isolate_named_and_seeds(void **state) {
     assert_int_equal(fl_shape_parse("triangle"), -1);
 }
 
+/* mute: the named nodes reach nobody and hear everybody; the others are untouched. */
+static void mute_named(void **state) {
+    (void)state;
+    uint64_t muted = 1ULL << 1;
+    fl_grudge g = fl_grudge_mute(4, muted);
+    for (size_t a = 0; a < 4; a++)
+        for (size_t b = 0; b < 4; b++)
+            if (a != b) assert_int_equal(fl_grudge_reaches(&g, a, b), a != 1);
+    assert_int_equal(fl_grudge_egress(&g, 1), 0xfULL & ~muted); /* dropped on the sender */
+    assert_int_equal(fl_grudge_egress(&g, 0), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(halves),          cmocka_unit_test(one),
         cmocka_unit_test(majorities_ring), cmocka_unit_test(bridge),
         cmocka_unit_test(one_way),         cmocka_unit_test(isolate_named_and_seeds),
+        cmocka_unit_test(mute_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -220,6 +220,20 @@ static void primaries(void **state) {
     json_decref(event);
     fake_free(&f);
 
+    /* One way: the primary drops what it sends to everyone; nobody drops what it sends
+     * to the primary. */
+    setup_nemesis(&n, &f, "partition:mute-primaries", NULL, 0);
+    f.primaries = 1u << 0;
+    event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_true(has(json_object_get(event, "primaries"), "n1"));
+    for (size_t j = 0; j < 5; j++) {
+        const json_t *drop = json_object_get(json_array_get(f.requests[j], 0), "drop");
+        assert_int_equal(json_array_size(drop), j == 0 ? 4 : 0);
+    }
+    json_decref(event);
+    fake_free(&f);
+
     setup_nemesis(&n, &f, "partition:primaries", NULL, 0);
     f.primaries = 0;
     assert_null(fl_nemesis_start(&n, err, sizeof err));
