@@ -4,20 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crc_record.h"
 #include "log.h"
 #include "wire.h"
-
-#define CRC_HEX_BYTES 8
-
-uint32_t fs_crc32c(const void *bytes, size_t len) {
-    const unsigned char *p = bytes;
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= p[i];
-        for (int bit = 0; bit < 8; bit++) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
 
 int fs_journal_encode(fl_buf *b, const fs_resource *r) {
     json_t *j = json_pack("{s:s, s:o, s:I}", "r", r->ckey, "fence", fs_fence_json(r->fence),
@@ -27,48 +16,15 @@ int fs_journal_encode(fl_buf *b, const fs_resource *r) {
         json_decref(j);
         return -1;
     }
-    size_t start = fl_buf_len(b);
-    int rc = fl_buf_append(b, "00000000 ", CRC_HEX_BYTES + 1) || fl_buf_append_json(b, j) ||
-             fl_buf_append(b, "\n", 1);
+    int rc = fl_crc_record_encode(b, j);
     json_decref(j);
-    if (rc) {
-        fl_buf_truncate(b, start);
-        return -1;
-    }
-    char *line = fl_buf_bytes(b) + start, hex[CRC_HEX_BYTES + 1];
-    size_t json_len = fl_buf_len(b) - start - (CRC_HEX_BYTES + 1) - 1;
-    snprintf(hex, sizeof hex, "%08x", fs_crc32c(line + CRC_HEX_BYTES + 1, json_len));
-    memcpy(line, hex, CRC_HEX_BYTES);
-    return 0;
-}
-
-/* The CRC field: 0 and *crc, or -1. */
-static int parse_crc(const char *line, size_t len, uint32_t *crc) {
-    if (len < CRC_HEX_BYTES + 1 || line[CRC_HEX_BYTES] != ' ') return -1;
-    *crc = 0;
-    for (size_t i = 0; i < CRC_HEX_BYTES; i++) {
-        char c = line[i];
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-        if (d < 0) return -1;
-        *crc = *crc << 4 | (uint32_t)d;
-    }
-    return 0;
+    return rc;
 }
 
 int fs_journal_apply_line(fs_table *t, const char *line, size_t len, char *err,
                           size_t err_bytes) {
-    uint32_t crc;
-    if (parse_crc(line, len, &crc) != 0) {
-        snprintf(err, err_bytes, "no CRC (8 hex digits and a space) at the start");
-        return -1;
-    }
-    const char *text = line + CRC_HEX_BYTES + 1;
-    size_t text_len = len - (CRC_HEX_BYTES + 1);
-    if (fs_crc32c(text, text_len) != crc) {
-        snprintf(err, err_bytes, "CRC mismatch");
-        return -1;
-    }
-    json_t *j = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, NULL);
+    json_t *j = fl_crc_record_decode(line, len, err, err_bytes);
+    if (!j) return -1;
     const json_t *r = json_object_get(j, "r"), *fence = json_object_get(j, "fence"),
                  *seq = json_object_get(j, "seq");
     int ok = json_is_string(r) && json_string_length(r) <= FL_KEY_TEXT_MAX &&

@@ -1,7 +1,7 @@
 /* fl-fencestore's journal: DIR/fences.log, one line per decision holding the resource's
  * whole state after it (so replay keeps the last line per resource):
  *     CRC SP {"r":CKEY,"fence":F|null,"seq":S[,"value":V]}
- * CRC is 8 hex digits of the CRC-32C of the JSON text; "value" is absent while the
+ * (targets/common/crc_record.h: CRC is 8 hex digits of the CRC-32C of the JSON text); "value" is absent while the
  * resource was never written. Every decision, a rejection included (it took a seq), is
  * appended and made durable (group commit, fdatasync) before its reply leaves. The file,
  * its lock, the torn-tail cut and the refusal of corruption are targets/common's
@@ -18,8 +18,6 @@
 #define FS_JOURNAL_NAME "fences.log"
 #define FS_JOURNAL_PENDING_BYTES_MAX ((size_t)256 << 20)
 
-/* CRC-32C (Castagnoli) of bytes. */
-uint32_t fs_crc32c(const void *bytes, size_t len);
 /* Appends r's state as one record line: 0, or -1 (nothing appended). */
 int fs_journal_encode(fl_buf *b, const fs_resource *r);
 /* Pure: one line (no newline) as a record, restored into t. 0, or -1 with err. */

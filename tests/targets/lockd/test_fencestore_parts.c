@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crc_record.h"
 #include "journal.h"
 #include "request.h"
 #include "table.h"
@@ -205,7 +206,7 @@ static void test_reply_lines(void **state) {
 
 static void test_records(void **state) {
     (void)state;
-    assert_int_equal(fs_crc32c("123456789", 9), 0xE3069283u); /* the CRC-32C check value */
+    assert_int_equal(fl_crc32c("123456789", 9), 0xE3069283u); /* the CRC-32C check value */
     fs_table t, back;
     fs_table_init(&t);
     fs_table_init(&back);
