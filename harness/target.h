@@ -38,6 +38,7 @@ typedef struct fl_target_defaults {
     const char *workload;
     const char *nemesis;        /* a --nemesis spec */
     double nemesis_interval_s;
+    double nemesis_delay_s;     /* calm before the first fault (0: none) */
     int at_once;
     int concurrency;
     double op_timeout_s;

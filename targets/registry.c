@@ -6,8 +6,10 @@
 extern const fl_target fl_target_quorumkv;
 extern const fl_target fl_target_raftkv;
 extern const fl_target fl_target_lockd;
+extern const fl_target fl_target_payments;
 
-const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, &fl_target_lockd, NULL};
+const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, &fl_target_lockd,
+                                     &fl_target_payments, NULL};
 
 const fl_target *fl_target_find(const char *name) {
     for (size_t i = 0; fl_targets[i]; i++)

@@ -37,9 +37,9 @@ int fl_cmd_targets(int argc, char **argv) {
         if (d) {
             /* the one mix for the correct mode and every bug; any flag given wins */
             printf("  defaults (the same for the correct mode and every bug; flags win):\n"
-                   "    --workload %s --nemesis %s --nemesis-interval %g --at-once %d\n"
-                   "    --concurrency %d --op-timeout %g\n    why: %s\n", d->workload,
-                   d->nemesis, d->nemesis_interval_s, d->at_once, d->concurrency,
+                   "    --workload %s --nemesis %s --nemesis-interval %g --nemesis-delay %g\n"
+                   "    --at-once %d --concurrency %d --op-timeout %g\n    why: %s\n", d->workload,
+                   d->nemesis, d->nemesis_interval_s, d->nemesis_delay_s, d->at_once, d->concurrency,
                    d->op_timeout_s, d->why);
         }
         if (fl_targets[i + 1]) putchar('\n');

@@ -98,9 +98,20 @@ static bool sink_done(void *ctx) {
     return atomic_load(&r->main_over);
 }
 
+/* The calm before the first fault (--nemesis-delay), heartbeats going. */
+static void calm_first(fl_run *r) {
+    long left_ms = (long)(r->cfg->nemesis_delay_s * 1000), since_beat = 0;
+    for (; left_ms > 0 && !atomic_load(&r->main_over); left_ms -= 100, since_beat += 100) {
+        struct timespec ts = {0, 100 * 1000000};
+        nanosleep(&ts, NULL);
+        if (since_beat >= 3000) fl_nemesis_link_heartbeat(&r->link), since_beat = 0;
+    }
+}
+
 static void *nemesis_main(void *arg) {
     fl_run *r = arg;
     fl_nemesis_sink sink = {r, sink_event, sink_error, sink_done, NULL};
+    calm_first(r);
     fl_nemesis_schedule(&r->nemesis, &r->link, r->cfg->nemesis_interval_s, r->cfg->at_once, &sink);
     return NULL;
 }

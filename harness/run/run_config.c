@@ -25,6 +25,9 @@ const char fl_test_usage[] =
     "                          together; none for no faults (default: the target's mix)\n"
     "  --nemesis-interval S    hold each fault about S seconds (0.5-1.5 S, from the seed),\n"
     "                          then as long calm (default: the target's, else 5)\n"
+    "  --nemesis-delay S       calm for S seconds before the first fault: a baseline the\n"
+    "                          checkers compare fault windows with (default: the\n"
+    "                          target's, else 0)\n"
     "  --at-once K             up to K faults of different kinds in force together\n"
     "                          (default: the target's, else 1)\n"
     "  --nodes-file F          the nodes (default: the local cluster, brought up if needed)\n"
@@ -52,7 +55,7 @@ const char fl_test_usage[] =
 enum {
     O_TARGET = 1, O_BUG, O_TARGET_OPT, O_WORKLOAD, O_NEMESIS, O_INTERVAL, O_AT_ONCE,
     O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_JUNIT, O_NAME, O_OPK,
-    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK,
+    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK, O_DELAY,
 };
 
 static const struct option options[] = {
@@ -62,6 +65,7 @@ static const struct option options[] = {
     {"workload", required_argument, NULL, O_WORKLOAD},
     {"nemesis", required_argument, NULL, O_NEMESIS},
     {"nemesis-interval", required_argument, NULL, O_INTERVAL},
+    {"nemesis-delay", required_argument, NULL, O_DELAY},
     {"at-once", required_argument, NULL, O_AT_ONCE},
     {"nodes-file", required_argument, NULL, O_NODES},
     {"concurrency", required_argument, NULL, O_CONCURRENCY},
@@ -134,6 +138,7 @@ static int set(fl_test_config *c, const char *where, int id, const char *name, c
     case O_WORKLOAD: c->workload = text; break;
     case O_NEMESIS: c->nemesis = text[0] && strcmp(text, "none") ? text : NULL; break;
     case O_INTERVAL: rc = number(where, name, text, 0.1, 86400, &c->nemesis_interval_s); break;
+    case O_DELAY: rc = number(where, name, text, 0, 86400, &c->nemesis_delay_s); break;
     case O_AT_ONCE: if ((rc = number(where, name, text, 1, 5, &v)) == 0) c->at_once = (int)v; break;
     case O_NODES: c->nodes_file = text; break;
     case O_CONCURRENCY: if ((rc = number(where, name, text, 1, 1024, &v)) == 0) c->concurrency = (int)v; break;
@@ -236,11 +241,12 @@ void fl_test_config_apply_target_defaults(fl_test_config *c) {
     FILL(O_WORKLOAD, "workload", workload, d->workload);
     FILL(O_NEMESIS, "nemesis", nemesis, d->nemesis);
     FILL(O_INTERVAL, "nemesis-interval", nemesis_interval_s, d->nemesis_interval_s);
+    FILL(O_DELAY, "nemesis-delay", nemesis_delay_s, d->nemesis_delay_s);
     FILL(O_AT_ONCE, "at-once", at_once, d->at_once);
     FILL(O_CONCURRENCY, "concurrency", concurrency, d->concurrency);
     FILL(O_OP_TIMEOUT, "op-timeout", op_timeout_s, d->op_timeout_s);
 #undef FILL
-    _Static_assert(sizeof c->target_defaults / sizeof *c->target_defaults > 6, "room for NULL");
+    _Static_assert(sizeof c->target_defaults / sizeof *c->target_defaults > 7, "room for NULL");
 }
 
 void fl_test_config_default_seed(fl_test_config *c) {
@@ -294,10 +300,10 @@ json_t *fl_test_config_json(const fl_test_config *c) {
     const fl_target *t = fl_target_find(c->target);
     json_t *defaults = json_pack("{s:o,s:s?}", "settings", from_target, "why",
                                  t && t->defaults && c->target_defaults[0] ? t->defaults->why : NULL);
-    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",
+    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",
                      "target", c->target, "bug", c->bug, "target-opt", opts, "workload",
                      c->workload, "nemesis", c->nemesis, "nemesis-interval",
-                     c->nemesis_interval_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
+                     c->nemesis_interval_s, "nemesis-delay", c->nemesis_delay_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
                      "concurrency", c->concurrency, "rate", c->rate, "time-limit",
                      c->time_limit_s, "seed", seed, "test-count", c->test_count, "store",
                      c->store, "ops-per-key", (json_int_t)c->ops_per_key, "threads-per-key",

@@ -19,6 +19,7 @@ typedef struct fl_test_config {
     const char *workload;        /* default register */
     const char *nemesis;         /* fault spec, NULL: no faults ("none" or "" given) */
     double nemesis_interval_s;   /* default 5 */
+    double nemesis_delay_s;      /* calm before the first fault; default 0 */
     int at_once;                 /* faults in force together, default 1 */
     const char *nodes_file;      /* NULL: the local cluster (brought up if needed) */
     int concurrency;             /* default 10 */
@@ -36,7 +37,7 @@ typedef struct fl_test_config {
     double recovery_s;           /* after the heal, before final reads; default 5 */
     double check_time_limit_s;   /* default 120 */
     uint32_t given;              /* the settings a flag or file set (bit: option id) */
-    const char *target_defaults[8]; /* the settings the target's defaults filled, NULL-ended */
+    const char *target_defaults[9]; /* the settings the target's defaults filled, NULL-ended */
     json_t *file;                /* owns the strings above that did not come from argv */
 } fl_test_config;
 

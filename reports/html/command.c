@@ -105,7 +105,7 @@ char *rp_reproduce_command(const json_t *test) {
         add_word(out, opt);
     }
     static const char *const settings[] = {
-        "workload", "nemesis", "nemesis-interval", "at-once", "nodes-file", "concurrency",
+        "workload", "nemesis", "nemesis-interval", "nemesis-delay", "at-once", "nodes-file", "concurrency",
         "rate", "time-limit", "ops-per-key", "threads-per-key", "op-timeout",
         "recovery-time", "check-time-limit", "seed", NULL};
     for (size_t i = 0; settings[i]; i++) add_setting(out, config, settings[i]);

@@ -49,7 +49,8 @@ static void test_nothing_given_takes_the_targets_mix(void **state) {
         assert_true(filled(&c, "nemesis") && filled(&c, "op-timeout"));
         json_t *j = fl_test_config_json(&c);
         json_t *td = json_object_get(j, "target-defaults");
-        assert_int_equal(json_array_size(json_object_get(td, "settings")), 6);
+        assert_int_equal(json_array_size(json_object_get(td, "settings")), 7);
+        assert_true(c.nemesis_delay_s == rkv->defaults->nemesis_delay_s);
         assert_string_equal(json_string_value(json_object_get(td, "why")), rkv->defaults->why);
         json_decref(j);
         fl_test_config_free(&c);
@@ -67,6 +68,7 @@ static void test_explicit_settings_win(void **state) {
     assert_int_equal(c.concurrency, 3);
     assert_false(filled(&c, "nemesis") || filled(&c, "op-timeout") || filled(&c, "concurrency"));
     assert_true(filled(&c, "at-once") && filled(&c, "nemesis-interval"));
+    assert_true(filled(&c, "nemesis-delay"));
     fl_test_config_free(&c);
 }
 
