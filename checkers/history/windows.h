@@ -1,6 +1,7 @@
 /* Fault windows: the stretches of a history during which the nemesis had a fault in
- * force, derived from its events. The perf checker measures availability with them and
- * the report shades them on its timelines.
+ * force, derived from its events. Part of the history model, so that every checker may use
+ * them (the perf checker measures availability with them, retry-storm its windows of
+ * fault and recovery) and the report shades them on its timelines.
  *
  * Events (DESIGN.md "History"): the nemesis writes one event per change, with process
  * "nemesis" (FL_PROCESS_NEMESIS) and type info:
@@ -23,8 +24,8 @@
  *
  * Cost: O(n) to find the windows of n ops (plus hashing of kinds); a cursor walks a
  * history in O(n + windows). */
-#ifndef FL_PERF_WINDOWS_H
-#define FL_PERF_WINDOWS_H
+#ifndef FL_FAULT_WINDOWS_H
+#define FL_FAULT_WINDOWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
