@@ -10,6 +10,7 @@
 #include "empty_history.h"
 #include "fencing.h"
 #include "ledger.h"
+#include "retry_storm.h"
 #include "session.h"
 #include "set.h"
 
@@ -54,6 +55,10 @@ static json_t *run_ledger(const fl_history *h, const fl_checker_options *o, fl_e
     return fl_check_ledger(h, err);
 }
 
+static json_t *run_retry_storm(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    return fl_check_retry_storm_run_dir(h, o->run_dir, err);
+}
+
 static json_t *run_perf(const fl_history *h, const fl_checker_options *o, fl_error *err) {
     return fl_check_perf(h, &o->perf, err);
 }
@@ -86,6 +91,9 @@ static const fl_checker_def fencing = {
 static const fl_checker_def ledger = {
     "ledger", "saga workload: one charge per order, every acknowledged cancellation refunded "
     "exactly once, money conserved", false, run_ledger};
+static const fl_checker_def retry_storm = {
+    "retry-storm", "saga workload: did a fault become a retry storm at fl-payments "
+    "(amplification, retry waves, recovery; needs the run directory)", false, run_retry_storm};
 static const fl_checker_def perf = {
     "perf", "counts, throughput, latency quantiles, availability in and out of faults", false,
     run_perf};
@@ -94,7 +102,8 @@ static const fl_checker_def log_pattern = {
     "(--log-pattern NAME=REGEX)", true, run_log_pattern};
 
 const fl_checker_def *const fl_checker_defs[] = {&linearizable, &session, &set, &set_full,
-                                                 &counter, &fencing, &ledger, &perf,
+                                                 &counter, &fencing, &ledger, &retry_storm,
+                                                 &perf,
                                                  &log_pattern, NULL};
 
 const fl_checker_def *fl_checker_find(const char *name) {

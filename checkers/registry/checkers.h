@@ -21,7 +21,7 @@ typedef struct fl_checker_options {
     fl_set_full_options set_full; /* set-full: linearizable claimed → stale is an anomaly */
     fl_perf_options perf;
     fl_log_pattern_options logs;
-    const char *run_dir;          /* log-pattern: the run directory holding nodes/ */
+    const char *run_dir;          /* log-pattern, retry-storm: the run directory (nodes/) */
 } fl_checker_options;
 
 typedef struct fl_checker_def {
