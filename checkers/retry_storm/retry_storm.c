@@ -282,7 +282,7 @@ static json_t *window_json(storm *s, size_t i, bool judged, size_t *flags, json_
                                       (json_is_null(max) || m.recovery > json_integer_value(max)))))
         json_object_set(summary, "max_recovery_s", recovery);
     const char *note = judged ? m.recovery_note : "no steady state to compare with";
-    return json_pack("{s:s,s:f,s:f,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:s?}", "kind",
+    return json_pack("{s:s,s:f,s:f,s:b,s:I,s:I,s:o,s:o,s:o,s:o,s:o,s:s*}", "kind",
                      s->fw.kinds[s->fw.windows[i].kind], "start_s", seconds(window_start(s, i)),
                      "stop_s", seconds(window_stop(s, i)), "stopped",
                      s->fw.windows[i].stop_pos >= 0, "arrivals", (json_int_t)m.arrivals,
@@ -362,7 +362,7 @@ static json_t *result_json(storm *s, const fl_rs_arrival *a, size_t n, int64_t o
                      ? "no steady state to compare with: fewer than 5 steady 1 s buckets"
                      : "no steady state to compare with: no goodput in the steady buckets";
     }
-    return json_pack("{s:o,s:s?,s:s?,s:I,s:I,s:o,s:{s:f,s:f,s:I},s:o,s:o?,s:o}", "valid", valid,
+    return json_pack("{s:o,s:s*,s:s*,s:I,s:I,s:o,s:{s:f,s:f,s:I},s:o,s:o*,s:o}", "valid", valid,
                      "reason", reason, "note", note, "arrival_count", (json_int_t)n,
                      "flag_count", (json_int_t)flags, "windows", windows, "baseline",
                      "goodput_per_s", s->base_goodput, "arrivals_per_100ms", s->base_arrivals,

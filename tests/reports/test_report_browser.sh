@@ -4,7 +4,8 @@
 # one .op bar per client op, one .fault-band per fault window, the .anomaly-op ops
 # exactly the ops of the linearizable checker's failing window, the failing op marked,
 # the anomaly named and each op's verdict shown as results.json gives them, the verdict
-# shown, the faultline that ran and checked it named, no script errors.
+# shown, the faultline that ran and checked it named, no script errors; the retry-storm
+# section only with a retry-storm result, then its lines, window rows and flags.
 # Screenshots go into the run directory.
 #
 # usage: test_report_browser.sh FAULTLINE [RUN_DIR]
@@ -114,6 +115,38 @@ if $fixture; then
         "$scratch/dom.html"
     check "and op 9 cannot come next because the register holds 2" grep -qF \
         "cannot come next: read expects 1, the register holds 2" "$scratch/dom.html"
+fi
+
+# The retry-storm section: absent without a retry-storm result; with one (added to a
+# copy of the run's results.json: a flagged window and a series), a line per series
+# (arrivals, served, goodput), one .rs-window row per window, the flag's explanation.
+check "no retry-storm section without its result" grep -qF '<section id="retry-storm-section" hidden="">' "$scratch/dom.html"
+if $fixture; then
+    rs_run=$scratch/rs_run
+    cp -r "$run" "$rs_run"
+    jq '.valid = false | .checkers["retry-storm"] = {"valid": false, "flag_count": 1,
+        "baseline": {"goodput_per_s": 10, "arrivals_per_100ms": 1, "steady_buckets": 30},
+        "windows": [{"kind": "partition", "start_s": 0.002, "stop_s": 0.004, "stopped": true,
+                     "arrivals": 1000, "calls": 250, "amplification": 4, "wave_ratio": 6,
+                     "peak_bucket_s": 1.5, "recovery_s": 0,
+                     "flags": [{"window": 1, "kind": "partition", "measure": "amplification",
+                                "value": 4, "threshold": 2, "start_s": 0.002, "stop_s": 0.004,
+                                "explanation": "partition window 1: amplification 4.0 above 2"}]}],
+        "summary": {"max_amplification": 4, "max_wave_ratio": 6, "max_recovery_s": 0},
+        "series": {"bucket_s": 1, "arrivals": [10, 40, 12], "served": [10, 5, 10],
+                   "goodput": [10, 0, 10], "shed": [0, 35, 2]}}' \
+        "$run/results.json" >"$rs_run/results.json.new" && mv "$rs_run/results.json.new" "$rs_run/results.json"
+    check "faultline report on the run with a retry-storm result" "$FAULTLINE" report "$rs_run"
+    dump_dom "$rs_run/report.html" "$scratch/rs_dom.html" "$scratch/rs_console.log"
+    check_page_health "$scratch/rs_dom.html" "$scratch/rs_console.log"
+    check "the retry-storm section is shown" grep -qF '<section id="retry-storm-section">' "$scratch/rs_dom.html"
+    lines=$(grep -oE 'class="rs-line" data-series="[^"]*"' "$scratch/rs_dom.html" | wc -l)
+    check "three retry-storm lines: arrivals, served, goodput (found $lines)" [ "$lines" = 3 ]
+    rows=$(grep -oE 'class="rs-window[^"]*" data-window=' "$scratch/rs_dom.html" | wc -l)
+    check "one .rs-window row per window (found $rows)" [ "$rows" = 1 ]
+    check "the flag is explained" grep -qF 'partition window 1: amplification 4.0 above 2' "$scratch/rs_dom.html"
+    shades=$(grep -oE '<div id="retry-storm-plot".*</div>' "$scratch/rs_dom.html" | grep -oE 'class="fault-shade' | wc -l)
+    check "the retry-storm plot shades the fault windows ($fault_windows; found $shades)" [ "$shades" = "$fault_windows" ]
 fi
 
 screenshot "$page" "$run/report.png" 1400,2400

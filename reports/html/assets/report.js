@@ -1,6 +1,7 @@
 /* faultline run report: reads the page's JSON data elements (fl-meta, fl-results,
  * fl-faults, fl-perf, fl-ops) and draws the summary, the checker table, the timeline,
- * the latency and throughput plots and an explanation of every anomaly.
+ * the latency and throughput plots, the retry-storm plot (when results hold a
+ * retry-storm result with its series) and an explanation of every anomaly.
  *
  * Safety: every value from the run goes into the page through textContent,
  * setAttribute or createElementNS, never as HTML, so no history value can inject
@@ -786,14 +787,12 @@
     points.addEventListener('mouseout', hideTooltip);
   }
 
-  function drawThroughput(a, b) {
-    const container = byId('throughput-plot');
-    const frame = plotFrame(container, 220, a, b);
-    const t = perf.throughput;
-    if (!t) return;
+  /* Lines of rates per second over time in a plot frame, with a legend: each line
+     {name, values (one per bucket of bucket_ms from start_ms), colour, className}. */
+  function drawRates(container, height, a, b, startMs, bucketMs, lines) {
+    const frame = plotFrame(container, height, a, b);
     let hi = 0;
-    const names = ['ok', 'fail', 'info'];
-    for (const n of names) for (const v of t[n] || []) if (v > hi) hi = v;
+    for (const l of lines) for (const v of l.values) if (v > hi) hi = v;
     if (hi <= 0) hi = 1;
     const step = niceStep(hi, 4);
     hi = Math.ceil(hi / step) * step;
@@ -801,28 +800,97 @@
     const ticks = [];
     for (let v = 0; v <= hi + step / 2; v += step) ticks.push(v);
     yAxis(frame, ticks, y, function (v) { return fmtCount(Math.round(v)) + '/s'; });
-    for (const n of names) {
-      const values = t[n] || [];
+    for (const l of lines) {
       const pts = [];
-      for (let i = 0; i < values.length; i++) {
-        const time = t.start_ms + (i + 0.5) * t.bucket_ms;
-        if (time < a - t.bucket_ms || time > b + t.bucket_ms) continue;
-        pts.push(frame.x(time).toFixed(1) + ',' + y(values[i]).toFixed(1));
+      for (let i = 0; i < l.values.length; i++) {
+        const time = startMs + (i + 0.5) * bucketMs;
+        if (time < a - bucketMs || time > b + bucketMs) continue;
+        pts.push(frame.x(time).toFixed(1) + ',' + y(l.values[i]).toFixed(1));
       }
       if (!pts.length) continue;
-      const line = svg('polyline', {points: pts.join(' '), fill: 'none'});
-      line.style.stroke = OUTCOME_COLOURS[n];
+      const line = svg('polyline', {points: pts.join(' '), fill: 'none', className: l.className || null,
+                                    'data-series': l.name});
+      line.style.stroke = l.colour;
       line.style.strokeWidth = '1.5px';
       frame.inner.appendChild(line);
     }
-    const legend = svg('g', {transform: 'translate(' + (frame.innerW - 170) + ',-18)'});
-    names.forEach(function (n, i) {
-      const r = svg('rect', {x: i * 56, y: 0, width: 10, height: 10});
-      r.style.fill = OUTCOME_COLOURS[n];
+    let left = 0;
+    const legend = svg('g');
+    for (const l of lines) {
+      const r = svg('rect', {x: left, y: 0, width: 10, height: 10});
+      r.style.fill = l.colour;
       legend.appendChild(r);
-      legend.appendChild(svg('text', {x: i * 56 + 13, y: 9}, n));
-    });
+      legend.appendChild(svg('text', {x: left + 13, y: 9}, l.name));
+      left += 20 + 7 * l.name.length;
+    }
+    legend.setAttribute('transform', 'translate(' + (frame.innerW - left) + ',-18)');
     frame.inner.appendChild(legend);
+  }
+
+  function drawThroughput(a, b) {
+    const t = perf.throughput;
+    if (!t) {
+      plotFrame(byId('throughput-plot'), 220, a, b);
+      return;
+    }
+    drawRates(byId('throughput-plot'), 220, a, b, t.start_ms, t.bucket_ms, ['ok', 'fail', 'info'].map(function (n) {
+      return {name: n, values: t[n] || [], colour: OUTCOME_COLOURS[n]};
+    }));
+  }
+
+  /* ---------- retry storm (the retry-storm checker's series and windows) ---------- */
+
+  const retryStorm = results && isObject(results.checkers) && isObject(results.checkers['retry-storm']) &&
+                     isObject(results.checkers['retry-storm'].series) ? results.checkers['retry-storm'] : null;
+  const RETRY_LINES = [['arrivals', 'arrivals at payments', '#1f77b4'], ['served', 'served (ok, repeat)', '#9467bd'],
+                       ['goodput', 'goodput (ok order, cancel)', OUTCOME_COLOURS.ok]];
+
+  function drawRetryStorm(a, b) {
+    if (!retryStorm) return;
+    const s = retryStorm.series;
+    const width = typeof s.bucket_s === 'number' && s.bucket_s > 0 ? s.bucket_s : 1;
+    drawRates(byId('retry-storm-plot'), 240, a, b, 0, width * 1000, RETRY_LINES.map(function (l) {
+      const values = Array.isArray(s[l[0]]) ? s[l[0]] : [];
+      return {name: l[1], colour: l[2], className: 'rs-line',
+              values: values.map(function (v) { return typeof v === 'number' ? v / width : 0; })};
+    }));
+  }
+
+  function fmtNumber(v, digits) { return typeof v === 'number' ? v.toFixed(digits) : '\u2014'; }
+
+  function renderRetryStorm() {
+    const section = byId('retry-storm-section');
+    if (!retryStorm) return;
+    section.hidden = false;
+    byId('retry-storm-link').hidden = false;
+    const r = retryStorm;
+    const v = verdictWord(r.valid);
+    const base = isObject(r.baseline) ? r.baseline : {};
+    const summary = byId('retry-storm-summary');
+    summary.appendChild(h('span', {className: 'verdict ' + v}, v));
+    summary.appendChild(document.createTextNode(' Steady state: ' + fmtNumber(base.goodput_per_s, 1) +
+      ' ok ops/s, ' + fmtNumber(base.arrivals_per_100ms, 1) + ' arrivals per 100 ms, over ' +
+      fmtCount(base.steady_buckets) + ' steady seconds.' +
+      (typeof r.reason === 'string' ? ' ' + r.reason + '.' : '') + (typeof r.note === 'string' ? ' ' + r.note + '.' : '') +
+      (typeof r.error === 'string' ? ' Error: ' + r.error : '')));
+    const list = Array.isArray(r.windows) ? r.windows : [];
+    if (!list.length) return;
+    const cols = [{title: '#', num: true}, {title: 'fault'}, {title: 'from', num: true}, {title: 'until', num: true},
+                  {title: 'arrivals', num: true}, {title: 'calls', num: true}, {title: 'amplification', num: true},
+                  {title: 'wave ratio', num: true}, {title: 'recovery', num: true}, {title: 'flags'}];
+    pagedTable(byId('retry-storm-windows'), cols, list, function (w, i) {
+      const flags = Array.isArray(w.flags) ? w.flags : [];
+      const recovery = typeof w.recovery_s === 'number' ? w.recovery_s + ' s' :
+                       typeof w.recovery_s === 'string' ? w.recovery_s : '\u2014';
+      const row = h('tr', {className: 'rs-window' + (flags.length ? ' flagged' : ''), 'data-window': i}, [
+        cell(String(i + 1), 'num'), h('td', null, [h('span', {className: 'swatch ' + kindClass(w.kind)}), ' ' + String(w.kind)]),
+        cell(fmtMs(w.start_s * 1000), 'num'), cell(fmtMs(w.stop_s * 1000), 'num'),
+        cell(fmtCount(w.arrivals), 'num'), cell(fmtCount(w.calls), 'num'), cell(fmtNumber(w.amplification, 2), 'num'),
+        cell(fmtNumber(w.wave_ratio, 2), 'num'), cell(recovery, 'num'),
+        cell(flags.length ? flags.map(function (f) { return String(f.explanation); }).join('; ') :
+             typeof w.note === 'string' ? w.note : 'none', flags.length ? 'cannot' : null)]);
+      return row;
+    }, 25);
   }
 
   function renderQuantiles() {
@@ -1237,6 +1305,7 @@
     renderLatencyLegend(function () { drawLatency(view.a, view.b); });
     renderQuantiles();
     renderAnomalies();
+    renderRetryStorm();
     renderFaults();
     renderDetails();
     renderLogs();
@@ -1249,6 +1318,7 @@
       timeline.draw(view.a, view.b);
       drawLatency(view.a, view.b);
       drawThroughput(view.a, view.b);
+      drawRetryStorm(view.a, view.b);
     }
     rangeListeners.push(function () {
       if (pending) return;
@@ -1259,10 +1329,12 @@
     timeline.draw(view.a, view.b);
     drawLatency(view.a, view.b);
     drawThroughput(view.a, view.b);
+    drawRetryStorm(view.a, view.b);
     window.addEventListener('resize', function () {
       timeline.resize();
       drawLatency(view.a, view.b);
       drawThroughput(view.a, view.b);
+      drawRetryStorm(view.a, view.b);
     });
     readyMarker.setAttribute('data-status', 'ready');
     readyMarker.setAttribute('data-ms', String(Math.round(performance.now())));
