@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ftw.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,38 +24,21 @@ static char run_dir[64];
 
 /* Write RUN_DIR/rel (its directories made first) with n bytes of text. */
 static void write_file(const char *rel, const char *text, size_t n) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", run_dir, rel);
-    for (char *slash = strchr(path + strlen(run_dir) + 1, '/'); slash;
-         slash = strchr(slash + 1, '/')) {
-        *slash = '\0';
-        mkdir(path, 0755); /* may exist */
-        *slash = '/';
-    }
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(text, 1, n, f), n);
-    assert_int_equal(fclose(f), 0);
+    temp_dir_write(run_dir, rel, text, n);
 }
 
 static void write_text(const char *rel, const char *text) {
     write_file(rel, text, strlen(text));
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int make_run_dir(void **state) {
     (void)state;
-    snprintf(run_dir, sizeof run_dir, "/tmp/fl_log_pattern_XXXXXX");
-    return mkdtemp(run_dir) ? 0 : -1;
+    return temp_dir_make(run_dir, sizeof run_dir, "fl_log_pattern");
 }
 
 static int remove_run_dir(void **state) {
     (void)state;
-    return nftw(run_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return temp_dir_remove(run_dir);
 }
 
 /* The logs of a crashed run; every test starts from a fresh directory. */

@@ -6,7 +6,6 @@
  * short for a steady state (unknown), no faults (valid with a note); and the loader on a
  * temporary run directory: no log, no clock mapping, a torn last line (skipped), a bad
  * line in the middle (unknown, naming file:line), the registry without a run directory. */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -281,34 +279,18 @@ static void no_faults(void **state) {
 
 static char run_dir[64];
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-    (void)st, (void)flag, (void)ftw;
-    return remove(path);
-}
-
 static int fresh_dir(void **state) {
     (void)state;
-    snprintf(run_dir, sizeof run_dir, "/tmp/fl_retry_storm_XXXXXX");
-    return mkdtemp(run_dir) ? 0 : -1;
+    return temp_dir_make(run_dir, sizeof run_dir, "fl_retry_storm");
 }
 
 static int drop_dir(void **state) {
     (void)state;
-    return nftw(run_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    return temp_dir_remove(run_dir);
 }
 
-/* Write text into RUN_DIR/name (name's folders made first: nodes/ and one below). */
 static void put(const char *name, const char *text) {
-    char path[256];
-    snprintf(path, sizeof path, "%s/nodes", run_dir);
-    mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/nodes/n1", run_dir);
-    mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/%s", run_dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    assert_int_equal(fclose(f), 0);
+    temp_dir_write(run_dir, name, text, strlen(text));
 }
 
 #define LINE(ms, call, outcome)                                                           \

@@ -1,5 +1,6 @@
 /* Test helpers shared by the unit tests of histories (see history_testing.h), failing the
  * running cmocka test when something is off. */
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -215,4 +217,33 @@ json_int_t result_count(const json_t *o, const char *name) {
     const json_t *v = json_object_get(o, name);
     if (!json_is_integer(v)) fail_msg("no integer %s in the result", name);
     return json_integer_value(v);
+}
+
+int temp_dir_make(char *dir, size_t bytes, const char *prefix) {
+    snprintf(dir, bytes, "/tmp/%s_XXXXXX", prefix);
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+    (void)st, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+int temp_dir_remove(const char *dir) {
+    return nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void temp_dir_write(const char *dir, const char *rel, const char *text, size_t n) {
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    for (char *slash = strchr(path + strlen(dir) + 1, '/'); slash;
+         slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        mkdir(path, 0755); /* may exist */
+        *slash = '/';
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
 }

@@ -35,6 +35,15 @@ char *write_history(const fl_history *h, fl_format format);
  * only whether the op had a time). */
 void assert_same_ops(const fl_history *a, const fl_history *b, bool flags);
 
+/* A fresh directory /tmp/<prefix>_XXXXXX into dir (bytes ≥ 64): 0, or -1. For the tests
+ * of checkers that read a run directory. */
+int temp_dir_make(char *dir, size_t bytes, const char *prefix);
+/* Remove dir and everything in it (symbolic links not followed): 0, or -1. */
+int temp_dir_remove(const char *dir);
+/* Write dir/rel (its directories made first) with n bytes of text; fails the test when
+ * it cannot. */
+void temp_dir_write(const char *dir, const char *rel, const char *text, size_t n);
+
 /* A whole file, NUL-terminated, its length in *len; NULL when it cannot be opened. */
 char *slurp(const char *path, size_t *len);
 
