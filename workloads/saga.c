@@ -113,7 +113,7 @@ static void saga_free(fl_workload *w) {
 }
 
 static const char *const saga_needs[] = {"order", "cancel", "ledger", NULL};
-static const char *const saga_checkers[] = {"ledger", NULL};
+static const char *const saga_checkers[] = {"ledger", "retry-storm", NULL};
 
 const fl_workload_def fl_workload_saga = {
     .name = "saga",

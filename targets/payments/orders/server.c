@@ -16,11 +16,11 @@
 #include "log.h"
 #include "net.h"
 #include "pidfile.h"
+#include "request.h"
 #include "saga.h"
 #include "wire.h"
 
 #define LINE_BYTES_MAX ((size_t)1 << 20)
-#define SETTLE_MS_MAX 60000
 
 static volatile sig_atomic_t stopping;
 static void on_signal(int sig) { (void)sig; stopping = 1; }
@@ -51,63 +51,38 @@ static json_t *status_value(service *s) {
                      (json_int_t)atomic_load(&s->caller.gave_up));
 }
 
-/* The order key's canonical text and, for `order`, the terms: 0, or -1 with a detail. */
-static int order_args(const json_t *req, bool terms, char *ckey, const char **account,
-                      json_int_t *amount, char *detail, size_t bytes) {
-    if (fl_key_text(json_object_get(req, "key"), ckey, detail, bytes) != 0) return -1;
-    if (!terms) return 0;
-    if (json_unpack(json_object_get(req, "value"), "{s:s, s:I}", "account", account, "amount",
-                    amount) != 0 || !**account || strlen(*account) >= OR_ACCOUNT_BYTES ||
-        *amount < 1 || *amount > 1000000000) {
-        snprintf(detail, bytes, "value must be {\"account\": a non-empty string, \"amount\": "
-                 "an integer in 1..10^9}");
-        return -1;
-    }
-    return 0;
-}
-
 /* One request line: its reply appended to out. */
 static void handle(service *s, or_pay_conn *p, const char *line, size_t len, fl_buf *out) {
     atomic_fetch_add(&s->requests, 1);
-    json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, NULL);
-    const json_t *id = json_object_get(req, "id");
-    const char *f = json_string_value(json_object_get(req, "f"));
-    or_answer a = {.type = "fail"};
-    char ckey[FL_KEY_TEXT_MAX + 1], detail[512] = "";
-    const char *account = NULL;
-    json_int_t amount = 0;
-    if (!json_is_object(req) || !f) {
-        snprintf(a.error, sizeof a.error, "malformed");
-        snprintf(a.detail, sizeof a.detail, "not a JSON object with a string f");
-    } else if (!strcmp(f, "order") || !strcmp(f, "cancel") || !strcmp(f, "read-order")) {
-        bool place = !strcmp(f, "order");
-        if (order_args(req, place, ckey, &account, &amount, detail, sizeof detail) != 0) {
-            snprintf(a.error, sizeof a.error, "malformed");
-            snprintf(a.detail, sizeof a.detail, "%s", detail);
-        } else if (place) or_saga_order(&s->saga, p, ckey, account, amount, &a);
-        else if (!strcmp(f, "cancel")) or_saga_cancel(&s->saga, p, ckey, &a);
-        else or_saga_read(&s->saga, ckey, &a);
-    } else if (!strcmp(f, "settle")) {
-        json_int_t wait = 0;
-        json_unpack(json_object_get(req, "value"), "{s:I}", "wait_ms", &wait);
-        int64_t until = mono_ms() + (wait < 0 ? 0 : wait > SETTLE_MS_MAX ? SETTLE_MS_MAX : wait);
+    or_request q;
+    or_request_parse(line, len, &q);
+    or_answer a = {.type = "ok"};
+    switch (q.f) {
+    case OR_F_MALFORMED:
+        atomic_fetch_add(&s->malformed, 1);
+        a = (or_answer){.type = "fail", .error = "malformed"};
+        snprintf(a.detail, sizeof a.detail, "%s", q.detail);
+        break;
+    case OR_F_UNKNOWN: a = (or_answer){.type = "fail", .error = "unknown-f"}; break;
+    case OR_F_ORDER: or_saga_order(&s->saga, p, q.ckey, q.account, q.amount, &a); break;
+    case OR_F_CANCEL: or_saga_cancel(&s->saga, p, q.ckey, &a); break;
+    case OR_F_READ: or_saga_read(&s->saga, q.ckey, &a); break;
+    case OR_F_SETTLE: {
+        int64_t until = mono_ms() + q.wait_ms;
         size_t pending;
         while ((pending = ot_pending_count(&s->table)) > 0 && mono_ms() < until) usleep(50000);
-        a = (or_answer){.type = "ok", .value = json_pack("{s:I}", "pending", (json_int_t)pending)};
-    } else if (!strcmp(f, "ping")) {
-        a = (or_answer){.type = "ok"};
-    } else if (!strcmp(f, "status")) {
-        a = (or_answer){.type = "ok", .value = status_value(s)};
-    } else {
-        snprintf(a.error, sizeof a.error, "unknown-f");
+        a.value = json_pack("{s:I}", "pending", (json_int_t)pending);
+        break;
     }
-    if (!strcmp(a.error, "malformed")) atomic_fetch_add(&s->malformed, 1);
+    case OR_F_PING: break;
+    case OR_F_STATUS: a.value = status_value(s); break;
+    }
     int rc = !strcmp(a.type, "ok")
-                 ? fl_reply_ok(out, id, a.value, s->o->id)
-                 : fl_reply_error(out, id, a.type, a.error, a.detail[0] ? a.detail : NULL, NULL);
-    if (rc != 0) fl_reply_error(out, id, "info", "reply-too-large", NULL, NULL);
+                 ? fl_reply_ok(out, q.id, a.value, s->o->id)
+                 : fl_reply_error(out, q.id, a.type, a.error, a.detail[0] ? a.detail : NULL, NULL);
+    if (rc != 0) fl_reply_error(out, q.id, "info", "reply-too-large", NULL, NULL);
     json_decref(a.value);
-    json_decref(req);
+    or_request_free(&q);
 }
 
 static int send_all(int fd, const char *bytes, size_t n) {
