@@ -122,12 +122,17 @@ void ot_close(or_table *t) {
 
 /* Journals o's state and makes it durable; a state that cannot be made durable must not
  * be acted on, so the process exits as a crash would (nothing of it acknowledged). */
-static void persist(or_table *t, const or_order *o) {
+int ot_record_encode(fl_buf *b, const or_order *o) {
     json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "o", o->ckey, "s", state_names[o->state],
                           "a", o->account, "m", (json_int_t)o->amount);
-    char err[512] = "out of memory";
-    if (!j || fl_crc_record_encode(&t->journal.pending, j) != 0) goto fatal;
+    int rc = j ? fl_crc_record_encode(b, j) : -1;
     json_decref(j);
+    return rc;
+}
+
+static void persist(or_table *t, const or_order *o) {
+    char err[512] = "out of memory";
+    if (ot_record_encode(&t->journal.pending, o) != 0) goto fatal;
     fl_applog_added(&t->journal);
     if (fl_applog_commit(&t->journal, err, sizeof err) != 0) goto fatal;
     return;

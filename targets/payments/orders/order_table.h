@@ -51,6 +51,8 @@ int or_state_parse(const char *name, or_state *out);
 /* Opens DIR/orders.log and replays it. 0, or -1 with err naming the file. */
 int ot_open(or_table *t, const char *dir, char *err, size_t err_bytes);
 void ot_close(or_table *t);
+/* Appends o's record line (with its newline): 0, or -1 (nothing appended). */
+int ot_record_encode(fl_buf *b, const or_order *o);
 /* Pure: one journal line (no newline) restored into t. 0, or -1 with err. */
 int ot_apply_line(or_table *t, const char *line, size_t len, char *err, size_t err_bytes);
 
