@@ -19,6 +19,7 @@ typedef struct order {
     bool cancel_ok, cancel_maybe; /* acknowledged; or in doubt (info / never completed) */
     json_t *charges, *refunds;   /* the ledger's entries (borrowed, in arrays we own) */
     json_int_t charged, refunded;
+    char read_state[16];         /* its last ok `read-order`'s state, or "" */
 } order;
 
 typedef struct ledger {
@@ -30,6 +31,12 @@ typedef struct ledger {
     int64_t read;                /* the final ledger read's completion, or FL_NO_PAIR */
     json_t *anomalies, *types;
     size_t n_anomalies;
+    /* Whether every orders service had settled (no step pending) when the ledger was
+     * read: the read's "pending" {node: count} all 0, or absent (a target that says
+     * nothing of pending steps). */
+    bool settled;
+    json_t *owed;                /* acknowledged refunds still pending at the read */
+    size_t n_owed;
 } ledger;
 
 static char *text_of(const json_t *key) {
@@ -79,14 +86,19 @@ static int collect_ops(ledger *l) {
             continue;
         }
         bool is_order = !strcmp(op->f, "order"), is_cancel = !strcmp(op->f, "cancel");
-        if (!is_order && !is_cancel) continue;
+        bool is_read = !strcmp(op->f, "read-order");
+        if (!is_order && !is_cancel && !is_read) continue;
+        if (is_read && !(done && done->type == FL_OK)) continue;
         if (op->key == FL_NO_KEY) return fail_at(l, op, "an order or cancel needs a key");
         char *text = text_of(h->keys[op->key]);
         order *o = text ? order_of(l, text) : NULL;
         free(text);
         if (!o) return fail_at(l, op, "out of memory");
         fl_op_type outcome = done ? done->type : FL_INFO;
-        if (is_order) {
+        if (is_read) {
+            const char *state = json_string_value(json_object_get(done->value, "state"));
+            snprintf(o->read_state, sizeof o->read_state, "%s", state ? state : "");
+        } else if (is_order) {
             o->order_inv = (int64_t)i;
             o->order_outcome = outcome;
         } else if (!o->cancel_ok) {
@@ -122,6 +134,16 @@ static int collect_entries(ledger *l) {
         *(charge ? &o->charged : &o->refunded) += json_integer_value(amount);
     }
     return 0;
+}
+
+/* Whether the ledger read's "pending" says nothing is pending (a count per orders node; a
+ * node that could not say — an error string — is not settled). */
+static bool settled(const json_t *pending) {
+    const char *node;
+    const json_t *n;
+    json_object_foreach((json_t *)pending, node, n)
+        if (!json_is_integer(n) || json_integer_value(n) != 0) return false;
+    return true;
 }
 
 /* ---- anomalies ---- */
@@ -182,6 +204,14 @@ static void judge_order(ledger *l, order *o) {
                  "charged: %s; %s", o->text, (long long)o->refunded, refunds,
                  (long long)o->charged, b, a);
         add_anomaly(l, "over-refund", "order", o->text, invs, 2, json_deep_copy(o->refunds), text);
+    }
+    /* Still owed, not lost: the orders service says the refund is pending (its last read
+     * of the order) and did not settle before the ledger was read. */
+    if (o->cancel_ok && refunds == 0 && charges > 0 && !l->settled &&
+        strcmp(o->read_state, "cancelled")) {
+        if (json_array_size(l->owed) < 20) json_array_append_new(l->owed, json_string(o->text));
+        l->n_owed++;
+        return;
     }
     if (o->cancel_ok && refunds == 0 && charges > 0) {
         snprintf(text, sizeof text, "order %s: %s was acknowledged, but the ledger holds its "
@@ -254,20 +284,26 @@ static json_t *result_json(ledger *l) {
             if (json_array_size(doubtful) < 20) json_array_append_new(doubtful, json_string(o->text));
         }
     }
-    return json_pack("{s:b,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:{s:I,s:o}}", "valid",
-                     l->n_anomalies == 0, "anomaly_count", (json_int_t)l->n_anomalies,
+    json_t *valid = l->n_anomalies ? json_false() : l->n_owed ? json_string("unknown") : json_true();
+    json_t *r = json_pack("{s:o,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:{s:I,s:o},s:{s:I,s:O}}", "valid",
+                     valid, "anomaly_count", (json_int_t)l->n_anomalies,
                      "anomalies", json_incref(l->anomalies), "anomaly-types",
                      json_incref(l->types), "order_count", (json_int_t)l->n, "charge_count",
                      (json_int_t)charges, "refund_count", (json_int_t)refunds,
                      "cancellations_acknowledged", (json_int_t)acknowledged,
                      "charged-unacknowledged", "count", (json_int_t)unacknowledged, "orders",
-                     doubtful);
+                     doubtful, "refunds-owed", "count", (json_int_t)l->n_owed, "orders", l->owed);
+    if (l->n_owed && !l->n_anomalies)
+        json_object_set_new(r, "reason", json_string(
+            "acknowledged cancellations whose refunds were still pending when the ledger was "
+            "read (the orders services had not settled): neither paid nor lost yet"));
+    return r;
 }
 
 json_t *fl_check_ledger(const fl_history *h, fl_error *err) {
     fl_error local;
     ledger l = {.h = h, .err = err ? err : &local, .read = FL_NO_PAIR, .index = json_object(),
-                .anomalies = json_array(), .types = json_array()};
+                .anomalies = json_array(), .types = json_array(), .owed = json_array()};
     json_t *result = NULL;
     if (collect_ops(&l) != 0) goto done;
     if (l.read == FL_NO_PAIR) {
@@ -277,6 +313,7 @@ json_t *fl_check_ledger(const fl_history *h, fl_error *err) {
         goto done;
     }
     if (collect_entries(&l) != 0) goto done;
+    l.settled = settled(json_object_get(h->ops[l.read].value, "pending"));
     for (size_t i = 0; i < l.n; i++) judge_order(&l, &l.orders[i]);
     if (judge_accounts(&l) != 0) goto done;
     result = fl_empty_history_valid(h, result_json(&l));
@@ -290,5 +327,6 @@ done:
     json_decref(l.index);
     json_decref(l.anomalies);
     json_decref(l.types);
+    json_decref(l.owed);
     return result;
 }

@@ -12,7 +12,11 @@
  * Anomalies (each {"type", "order" or "account", "ops", "entries", "explanation"}):
  *   double-charge          an order with more than one charge entry;
  *   over-refund            refunds above the order's charges (a refund paid twice);
- *   lost-compensation      an acknowledged cancellation with no refund entry;
+ *   lost-compensation      an acknowledged cancellation with no refund entry — unless
+ *                          the read's "pending" {node: count} says an orders service
+ *                          had not settled and the order's last `read-order` state is
+ *                          not "cancelled": then the refund is still owed, counted in
+ *                          "refunds-owed", and the verdict (nothing else wrong) unknown;
  *   refund-without-cancel  a refund for an order never cancelled, or whose every cancel
  *                          failed (certainly did not happen);
  *   money-not-conserved    an account whose balance read is not its initial balance

@@ -79,6 +79,41 @@ static void lost_compensation(void **state) {
     checker_run_free(&r);
 }
 
+#define READ_ORDER(o, state)                                                               \
+    OP(98, "invoke", "read-order", o, 8000, "")                                             \
+    OP(98, "ok", "read-order", o, 8001, ",\"value\":{\"state\":\"" state "\"}")
+#define LEDGER_PENDING(entries, balance, pending)                                          \
+    "{\"process\":99,\"type\":\"invoke\",\"f\":\"ledger\",\"time\":9000000000}\n"           \
+    "{\"process\":99,\"type\":\"ok\",\"f\":\"ledger\",\"time\":9100000000,\"value\":"         \
+    "{\"entries\":[" entries "],\"balances\":{\"a\":" #balance "},\"initial\":{\"a\":100},"   \
+    "\"pending\":" pending "}}\n"
+
+/* The orders service had not settled when the ledger was read and says order 3's refund is
+ * still pending: owed, not lost (unknown). Had it settled, or did it call the order
+ * cancelled, the refund is lost. */
+static void refund_still_owed(void **state) {
+    (void)state;
+    checker_run r = check(ORDER(1, 3, "ok", 100, 110) CANCEL(1, 3, "ok", 200, 210)
+                          READ_ORDER(3, "refunding")
+                          LEDGER_PENDING(CHARGE(3), 90, "{\"n2\":1,\"n3\":0}"));
+    assert_int_equal(run_verdict(&r), -1);
+    assert_int_equal(result_count(r.result, "anomaly_count"), 0);
+    assert_json(json_object_get(result_field(r.result, "refunds-owed"), "orders"), "[\"3\"]");
+    checker_run_free(&r);
+
+    r = check(ORDER(1, 3, "ok", 100, 110) CANCEL(1, 3, "ok", 200, 210) READ_ORDER(3, "refunding")
+              LEDGER_PENDING(CHARGE(3), 90, "{\"n2\":0,\"n3\":0}"));
+    assert_int_equal(run_verdict(&r), 0);
+    assert_json(result_field(r.result, "anomaly-types"), "[\"lost-compensation\"]");
+    checker_run_free(&r);
+
+    r = check(ORDER(1, 3, "ok", 100, 110) CANCEL(1, 3, "ok", 200, 210) READ_ORDER(3, "cancelled")
+              LEDGER_PENDING(CHARGE(3), 90, "{\"n2\":\"timed out\"}"));
+    assert_int_equal(run_verdict(&r), 0);
+    assert_json(result_field(r.result, "anomaly-types"), "[\"lost-compensation\"]");
+    checker_run_free(&r);
+}
+
 static void double_charge_and_refund_without_cancel(void **state) {
     (void)state;
     checker_run r = check(ORDER(1, 4, "ok", 100, 110) ORDER(2, 5, "ok", 120, 130)
@@ -140,6 +175,7 @@ int main(void) {
         cmocka_unit_test(correct_run_is_valid),
         cmocka_unit_test(refund_paid_twice),
         cmocka_unit_test(lost_compensation),
+        cmocka_unit_test(refund_still_owed),
         cmocka_unit_test(double_charge_and_refund_without_cancel),
         cmocka_unit_test(money_not_conserved),
         cmocka_unit_test(doubt_allows_either),
