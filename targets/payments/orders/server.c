@@ -137,8 +137,10 @@ static void *resumer_main(void *arg) {
     service *s = arg;
     or_pay_conn p;
     or_pay_conn_init(&p, (uint64_t)mono_ms() * 0xbf58476d1ce4e5b9ULL);
-    for (;;) {
-        if (or_saga_resume(&s->saga, &p) == 0) usleep((useconds_t)s->o->resume_ms * 1000);
+    for (;;) { /* a pause after every batch too: a resumer must not hammer a payments
+                  service that is down (its calls are first attempts, outside the budget) */
+        or_saga_resume(&s->saga, &p);
+        usleep((useconds_t)s->o->resume_ms * 1000);
     }
     return NULL;
 }
