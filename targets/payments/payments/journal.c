@@ -43,31 +43,66 @@ static int record_op(const json_t *j, pay_op *op, uint64_t *seq) {
     return 0;
 }
 
-int pay_journal_apply_line(pay_ledger *l, const char *line, size_t len, char *err,
-                           size_t err_bytes) {
+/* A line's record: 0 with *j (new reference), *op (borrowed from it) and *seq, or -1 with
+ * err when the line is not a whole record. */
+static int parse_record(const char *line, size_t len, json_t **j, pay_op *op, uint64_t *seq,
+                        char *err, size_t err_bytes) {
     const char *text;
     size_t text_len;
     if (fl_crcline_open(line, len, &text, &text_len, err, err_bytes) != 0) return -1;
-    json_t *j = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, NULL);
+    *j = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, NULL);
+    if (json_is_object(*j) && record_op(*j, op, seq) == 0) return 0;
+    snprintf(err, err_bytes, "not a record (seq, order, account, kind, amount, key)");
+    json_decref(*j);
+    return -1;
+}
+
+int pay_journal_apply_line(pay_ledger *l, const char *line, size_t len, char *err,
+                           size_t err_bytes) {
+    json_t *j;
     pay_op op;
     uint64_t seq;
-    int rc = -1;
-    if (!json_is_object(j) || record_op(j, &op, &seq) != 0)
-        snprintf(err, err_bytes, "not a record (seq, order, account, kind, amount, key)");
-    else rc = pay_ledger_restore(l, seq, &op, err, err_bytes);
+    if (parse_record(line, len, &j, &op, &seq, err, err_bytes) != 0) return -1;
+    int rc = pay_ledger_restore(l, seq, &op, err, err_bytes);
     json_decref(j);
     return rc;
 }
 
+/* Replay's state. A whole record that does not fit the ledger (not the next seq, a key used
+ * twice) is still a valid line to the scan: were it invalid, every record after a damaged
+ * one would be out of sequence too, and the scan would cut them all as a torn tail instead
+ * of refusing the corruption. It is refused after the scan. */
+typedef struct replay {
+    pay_ledger *l;
+    size_t lines;            /* whole records seen */
+    size_t bad_line;         /* 1-based: the first that did not fit; 0: none */
+    char err[FL_APPLOG_ERR_BYTES];
+} replay;
+
 static int one_line(void *arg, const char *line, size_t len, char *err, size_t err_bytes) {
-    return pay_journal_apply_line(arg, line, len, err, err_bytes);
+    replay *r = arg;
+    json_t *j;
+    pay_op op;
+    uint64_t seq;
+    if (parse_record(line, len, &j, &op, &seq, err, err_bytes) != 0) return -1;
+    r->lines++;
+    if (!r->bad_line && pay_ledger_restore(r->l, seq, &op, r->err, sizeof r->err) != 0)
+        r->bad_line = r->lines;
+    json_decref(j);
+    return 0;
 }
 
 int pay_journal_open(fl_applog *w, const char *dir, pay_ledger *l, char *err, size_t err_bytes) {
     fl_applog_scan_result r;
-    if (fl_applog_open(w, dir, PAY_JOURNAL_NAME, PAY_JOURNAL_PENDING_BYTES_MAX, one_line, l, &r,
-                       err, err_bytes) != 0)
+    replay rp = {.l = l};
+    if (fl_applog_open(w, dir, PAY_JOURNAL_NAME, PAY_JOURNAL_PENDING_BYTES_MAX, one_line, &rp,
+                       &r, err, err_bytes) != 0)
         return -1;
+    if (rp.bad_line) {
+        snprintf(err, err_bytes, "%s line %zu: %s; the ledger is inconsistent: refusing to "
+                 "start (move the file away to start empty)", w->path, rp.bad_line, rp.err);
+        return -1;
+    }
     fl_log("recovered %zu entr%s (%zu account%s, %zu idempotency key%s) from %s", l->count,
            l->count == 1 ? "y" : "ies", l->account_count, l->account_count == 1 ? "" : "s",
            json_object_size(l->key_index), json_object_size(l->key_index) == 1 ? "" : "s",

@@ -3,7 +3,8 @@
  * can never be found without its entry, nor an entry come back without its key):
  *     CRC SP {"seq":S,"order":O,"account":A,"kind":"charge"|"refund","amount":M,"key":K|null}
  * CRC is 8 hex digits of the CRC-32C of the JSON text (common/crcline.h). Replay rebuilds
- * entries, balances and keys; each record must be the next seq. Every new entry is made
+ * entries, balances and keys; a whole record that is not the next seq, or reuses a key,
+ * refuses the start like a damaged one (never cut as a torn tail). Every new entry is made
  * durable (group commit, fdatasync) before its reply leaves. The file, its lock, the
  * torn-tail cut and the refusal of corruption are targets/common's append-only log
  * (applog.h). */
