@@ -4,7 +4,7 @@
 # and "--wait-ms MS HOST:PORT LINE" (retry until a reply). It sets TMP (a temporary folder,
 # removed on exit), DATA (the cluster's folder: $DATA/<node>/{data,pid,log}), PID (node ->
 # pid), P1..P4, PEERS (n1..n3 on P1..P3) and defines fail, port, start, kill9, stop, req,
-# expect, expect_has, until_ok and run_bad.
+# expect, expect_has, expect_starts, until_ok and run_bad.
 # Every daemon is stopped by its pid and the folder removed, whatever happens.
 
 DAEMON=$1
@@ -90,6 +90,20 @@ expect_has() {
     got=$(req "$1" "$2") || fail "$1: no reply to $2"
     for t in "${@:3}"; do
         [[ "$got" == *"$t"* ]] || fail "$1: $2: got $got, want it to contain $t"
+    done
+}
+
+# expect_starts NODE LINE WANT [LINE WANT]...: the LINEs sent on one connection, one after
+# the other; each reply starts with its WANT.
+expect_starts() {
+    local n=$1 i got out lines=()
+    shift
+    local pairs=("$@")
+    for ((i = 0; i < ${#pairs[@]}; i += 2)); do lines+=("${pairs[i]}"); done
+    out=$(req "$n" "${lines[@]}") || fail "$n: no replies to ${lines[*]}"
+    for ((i = 0; i < ${#pairs[@]}; i += 2)); do
+        got=$(sed -n "$((i / 2 + 1))p" <<<"$out")
+        [[ $got == "${pairs[i + 1]}"* ]] || fail "$n: ${pairs[i]}: got $got, want ${pairs[i + 1]}..."
     done
 }
 
