@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_applog.h"
 #include "message.h"
 #include "wal.h"
 
@@ -105,13 +106,9 @@ static void on_record(void *arg, const qkv_msg *m) {
 static void check_log(const char *bytes, size_t len, fl_buf *b) {
     scan_state s = {0, b};
     qkv_wal_scan_result r;
-    if (qkv_wal_scan(bytes, len, on_record, &s, &r) != 0) {
-        if (r.bad_line == 0 || !r.err[0]) abort();
-        return;
-    }
-    if (r.records != s.seen || r.good_bytes > len || r.bad_line != 0) abort();
-    if (r.good_bytes > 0 && bytes[r.good_bytes - 1] != '\n') abort();
-    if ((r.good_bytes < len) != (r.tail_lines > 0)) abort();
+    int rc = qkv_wal_scan(bytes, len, on_record, &s, &r);
+    fuzz_check_scan(bytes, len, rc, &r);
+    if (rc == 0 && r.records != s.seen) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
