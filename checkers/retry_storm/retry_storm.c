@@ -29,7 +29,14 @@ int fl_rs_outcome_parse(const char *s) {
 typedef struct timed_call {
     int64_t t;
     int64_t call;
+    int32_t attempt;
 } timed_call;
+
+/* A call and the highest attempt number logged for it. */
+typedef struct call_attempts {
+    int64_t call;
+    int32_t attempts;
+} call_attempts;
 
 typedef struct storm {
     const fl_history *h;
@@ -44,11 +51,17 @@ typedef struct storm {
     double base_goodput, base_arrivals;
     size_t steady;
     int64_t *calls;        /* scratch: one window's calls */
+    call_attempts *per_call; /* by call */
+    size_t per_call_n;
 } storm;
 
 static int cmp_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
+}
+
+static int cmp_call(const void *a, const void *b) {
+    return cmp_i64(&((const call_attempts *)a)->call, &((const call_attempts *)b)->call);
 }
 
 static int cmp_timed(const void *a, const void *b) {
@@ -98,9 +111,20 @@ static int collect(storm *s, const fl_rs_arrival *a, size_t n, int64_t origin_ns
     s->arrival_t = malloc((n ? n : 1) * sizeof *s->arrival_t);
     s->calls = malloc((n ? n : 1) * sizeof *s->calls);
     s->good = malloc((h->count ? h->count : 1) * sizeof *s->good);
-    if (!s->arrivals || !s->arrival_t || !s->calls || !s->good) return -1;
+    s->per_call = malloc((n ? n : 1) * sizeof *s->per_call);
+    if (!s->arrivals || !s->arrival_t || !s->calls || !s->good || !s->per_call) return -1;
+    for (size_t i = 0; i < n; i++) s->per_call[i] = (call_attempts){a[i].call, a[i].attempt};
+    qsort(s->per_call, n, sizeof *s->per_call, cmp_call);
+    for (size_t i = 0; i < n; i++) { /* one entry per call, its highest attempt */
+        call_attempts *last = s->per_call_n ? &s->per_call[s->per_call_n - 1] : NULL;
+        if (last && last->call == s->per_call[i].call) {
+            if (s->per_call[i].attempts > last->attempts) last->attempts = s->per_call[i].attempts;
+        } else {
+            s->per_call[s->per_call_n++] = s->per_call[i];
+        }
+    }
     for (size_t i = 0; i < n; i++) {
-        s->arrivals[i] = (timed_call){a[i].arrived_ns - origin_ns, a[i].call};
+        s->arrivals[i] = (timed_call){a[i].arrived_ns - origin_ns, a[i].call, a[i].attempt};
         int64_t done = a[i].done_ns - origin_ns;
         if (done > s->end) s->end = done;
     }
@@ -168,20 +192,40 @@ static int baseline(storm *s) {
 
 typedef struct window_measures {
     size_t arrivals, calls;
+    int64_t attempts;      /* the hit calls' highest attempt numbers, summed */
     size_t peak;           /* the largest 100 ms bucket after the backlog */
     int64_t peak_at;       /* its start, or -1 when there was no arrival */
     int64_t recovery;      /* seconds; -1 not recovered; -2 unknown */
     const char *recovery_note;
 } window_measures;
 
-static size_t distinct_calls(storm *s, size_t from, size_t to) {
+/* The distinct calls arriving in positions [from, to), and their highest attempt numbers
+ * summed into *attempts. */
+static size_t distinct_calls(storm *s, size_t from, size_t to, int64_t *attempts) {
     size_t m = 0;
     for (size_t i = from; i < to; i++) s->calls[m++] = s->arrivals[i].call;
     qsort(s->calls, m, sizeof *s->calls, cmp_i64);
     size_t distinct = 0;
-    for (size_t i = 0; i < m; i++)
-        if (i == 0 || s->calls[i] != s->calls[i - 1]) distinct++;
+    *attempts = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i > 0 && s->calls[i] == s->calls[i - 1]) continue;
+        distinct++;
+        call_attempts key = {s->calls[i], 0};
+        const call_attempts *c = bsearch(&key, s->per_call, s->per_call_n, sizeof key, cmp_call);
+        assert(c);
+        *attempts += c->attempts;
+    }
     return distinct;
+}
+
+/* The start of the first window that starts after t, or INT64_MAX. */
+static int64_t next_start(const storm *s, int64_t t) {
+    int64_t next = INT64_MAX;
+    for (size_t j = 0; j < s->fw.count; j++) {
+        int64_t at = window_start(s, j);
+        if (at > t && at < next) next = at;
+    }
+    return next;
 }
 
 static void measure(storm *s, size_t i, window_measures *m) {
@@ -189,11 +233,16 @@ static void measure(storm *s, size_t i, window_measures *m) {
     size_t from = lower_bound(s->arrival_t, s->n, start);
     size_t to = lower_bound(s->arrival_t, s->n, stop + FL_RS_AFTER_STOP_NS + 1);
     *m = (window_measures){.arrivals = to - from, .peak_at = -1, .recovery = -2};
-    m->calls = distinct_calls(s, from, to);
-    /* Waves: 100 ms buckets (stop + 0.5 s + j/10 s, stop + 0.5 s + (j+1)/10 s]. */
+    size_t hit_to = lower_bound(s->arrival_t, s->n, stop + FL_RS_HIT_AFTER_STOP_NS + 1);
+    m->calls = distinct_calls(s, from, hit_to, &m->attempts);
+    /* Waves: 100 ms buckets (stop + 0.5 s + j/10 s, stop + 0.5 s + (j+1)/10 s], up to the
+     * next fault's start. */
     int64_t base = stop + FL_RS_BACKLOG_NS;
     size_t counts[WAVE_BUCKETS] = {0};
-    for (size_t k = lower_bound(s->arrival_t, s->n, base + 1); k < to; k++) {
+    size_t wave_to = lower_bound(s->arrival_t, s->n, next_start(s, stop));
+    if (wave_to > to) wave_to = to;
+    for (size_t k = lower_bound(s->arrival_t, s->n, base + 1); k < wave_to; k++) {
+        if (s->arrivals[k].attempt < 2) continue; /* a wave of retries: first attempts are load */
         size_t j = (size_t)((s->arrival_t[k] - base - 1) / TENTH);
         assert(j < WAVE_BUCKETS);
         counts[j]++;
@@ -244,16 +293,17 @@ static json_t *window_json(storm *s, size_t i, bool judged, size_t *flags, json_
     measure(s, i, &m);
     json_t *list = json_array();
     char detail[256];
-    double amplification = m.calls ? (double)m.arrivals / (double)m.calls : 0;
+    double amplification = m.calls ? (double)m.attempts / (double)m.calls : 0;
     double wave = (double)m.peak / (s->base_arrivals > 1 ? s->base_arrivals : 1);
     if (judged && amplification > FL_RS_AMPLIFICATION_MAX) {
-        snprintf(detail, sizeof detail, "%zu arrivals for %zu calls", m.arrivals, m.calls);
+        snprintf(detail, sizeof detail, "%lld attempts by the %zu calls it hit",
+                 (long long)m.attempts, m.calls);
         json_array_append_new(list, flag(s, i, "amplification", json_real(amplification),
                                          FL_RS_AMPLIFICATION_MAX, detail));
     }
     if (judged && wave > FL_RS_WAVE_RATIO_MAX) {
-        snprintf(detail, sizeof detail, "%zu arrivals in the 100 ms from %.2f s, against a "
-                 "steady %.1f", m.peak, seconds(m.peak_at), s->base_arrivals);
+        snprintf(detail, sizeof detail, "%zu retries arrived in the 100 ms from %.2f s, against "
+                 "a steady %.1f arrivals", m.peak, seconds(m.peak_at), s->base_arrivals);
         json_array_append_new(list, flag(s, i, "wave_ratio", json_real(wave),
                                          FL_RS_WAVE_RATIO_MAX, detail));
     }
@@ -398,5 +448,6 @@ json_t *fl_check_retry_storm(const fl_history *h, const fl_rs_arrival *a, size_t
     free(s.arrival_t);
     free(s.good);
     free(s.calls);
+    free(s.per_call);
     return r;
 }

@@ -19,10 +19,16 @@
  *   steady    the 1 s buckets [k, k+1) s with k ≥ 2, ending by the last client op and
  *             meeting no W; baseline goodput = their median goodput per second,
  *             baseline arrivals = the median arrivals of their 100 ms buckets;
- *   amplification  arrivals in W ÷ the distinct calls among them; flag > 2;
- *   wave ratio     the largest 100 ms bucket of arrivals in (stop + 0.5 s, stop + 10 s]
- *                  (buckets aligned to the stop) ÷ max(baseline arrivals, 1); flag > 4;
- *                  the first 0.5 s is left out: a pause's backlog lands there at once;
+ *   amplification  over the calls the fault hit (an arrival in [start, stop + 1 s]):
+ *                  the mean of each call's highest attempt number logged — attempts per
+ *                  logical call, counting attempts that never arrived (a refused
+ *                  connection) by the numbers of those that did; flag > 2;
+ *   wave ratio     the largest 100 ms bucket of retries (attempt ≥ 2) arriving in
+ *                  (stop + 0.5 s, stop + 10 s] (buckets aligned to the stop), cut at the
+ *                  next fault's start (its arrivals are its own), ÷ max(baseline
+ *                  arrivals, 1); flag > 4. Retries only: a paused service reads the first
+ *                  attempts queued for it over a second or more when it resumes — a
+ *                  backlog, not a herd; the first 0.5 s is left out for the retries in it;
  *   recovery       seconds k from the stop to the first [stop+k, stop+k+1) whose goodput
  *                  is ≥ 90 % of the baseline; flag > 10 s; "not-recovered" (flagged)
  *                  when no such second ends by the last client op — unless the stop is
@@ -47,6 +53,8 @@
 #define FL_RS_RECOVERED_SHARE 0.9
 #define FL_RS_AFTER_STOP_NS 10000000000LL  /* W reaches this far past the stop */
 #define FL_RS_BACKLOG_NS 500000000LL       /* after a stop, not a wave: a pause's backlog */
+#define FL_RS_HIT_AFTER_STOP_NS 1000000000LL /* a call arriving this soon after the stop was
+                                               hit by the fault (a backlog, a retry) */
 #define FL_RS_WARMUP_NS 2000000000LL       /* the run's first seconds are not steady */
 #define FL_RS_MIN_STEADY 5
 #define FL_RS_SERIES_MAX 3600              /* 1 s buckets plotted, widened beyond */

@@ -32,8 +32,8 @@ static const fl_target_bug payments_bugs[] = {
 static const fl_target_option payments_options[] = {
     {"capacity", "4", "payments serves this many requests at a time"},
     {"service_ms", "5", "how long payments works on one request"},
-    {"queue", "16", "requests waiting for payments beyond those; more are shed (overloaded)"},
-    {"call_timeout_ms", "300", "how long orders waits for one attempt's reply"},
+    {"queue", "8", "requests waiting for payments beyond those; more are shed (overloaded)"},
+    {"call_timeout_ms", "1000", "how long orders waits for one attempt's reply"},
     {NULL, NULL, NULL},
 };
 
@@ -200,7 +200,7 @@ static const fl_target_defaults payments_defaults = {
     .nemesis_interval_s = 6,
     .nemesis_delay_s = 10,
     .at_once = 1,
-    .concurrency = 30,
+    .concurrency = 100,
     .op_timeout_s = 15,
     .why = "a saga whose steps cross a service boundary through a retry layer: payments' "
            "replies lost one way (a refund done but not heard), orders killed mid-saga, and "

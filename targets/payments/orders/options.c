@@ -7,7 +7,7 @@
 
 const char or_usage[] =
     "usage: fl-orders --id ID --listen HOST:PORT --peers ID=HOST:PORT,... --data-dir DIR\n"
-    "                 --payments HOST:PORT [--call-timeout-ms MS] [--resume-ms MS]\n"
+    "                 --payments HOST:PORT [--call-timeout-ms MS (1000)] [--resume-ms MS]\n"
     "                 [--pidfile FILE]\n"
     "                 [--bug no-idempotency-key|fixed-retry|lost-compensation]\n"
     "The orders service of the payments target: places orders (a charge) and cancels them\n"
@@ -71,7 +71,7 @@ static const struct option flags[] = {
 
 or_options_status or_options_parse(int argc, char **argv, or_options *o, char *err,
                                    size_t err_bytes) {
-    *o = (or_options){.call_timeout_ms = 300, .resume_ms = 200, .bug = OR_CORRECT};
+    *o = (or_options){.call_timeout_ms = 1000, .resume_ms = 200, .bug = OR_CORRECT};
     fl_node_flags f = FL_NODE_FLAGS_OF(o);
     switch (fl_node_flags_parse(argc, argv, flags, 'h', &f, one_flag, o, err, err_bytes)) {
     case FL_FLAGS_HELP: return OR_OPTIONS_HELP;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "jsonl_client.h"
 #include "log.h"
@@ -24,7 +25,8 @@ void or_caller_init(or_caller *c, const or_options *o) {
     *c = (or_caller){.o = o};
     c->policy = o->bug == OR_FIXED_RETRY ? pay_retry_fixed() : pay_retry_defaults();
     pthread_mutex_init(&c->mu, NULL);
-    pay_budget_init(&c->budget, c->policy.budget_window_ms);
+    /* The fixed policy keeps no budget; the window is still a valid one. */
+    pay_budget_init(&c->budget, pay_retry_defaults().budget_window_ms);
 }
 
 void or_pay_conn_init(or_pay_conn *p, uint64_t seed) { *p = (or_pay_conn){.rng = seed}; }
@@ -76,7 +78,10 @@ or_pay_outcome or_pay(or_caller *c, or_pay_conn *p, const char *kind, const char
                       size_t err_bytes) {
     *value = NULL;
     char call[96], idem[FL_KEY_TEXT_MAX + 16];
-    snprintf(call, sizeof call, "%s-%ld", c->o->id, atomic_fetch_add(&c->calls, 1) + 1);
+    /* The pid too: a restarted service counts its calls from 1 again, and a call id must
+     * name one logical call in the whole run's request log. */
+    snprintf(call, sizeof call, "%s-%ld-%ld", c->o->id, (long)getpid(),
+             atomic_fetch_add(&c->calls, 1) + 1);
     /* The key names the logical operation, so every attempt and every resumption of it
      * (after a crash too) is the same request to payments. */
     snprintf(idem, sizeof idem, "%s:%s", kind, ckey);

@@ -24,7 +24,7 @@ typedef struct or_caller {
     pay_retry_config policy;
     pthread_mutex_t mu;       /* guards budget */
     pay_retry_budget budget;
-    atomic_long calls;        /* call ids: <node>-<n> */
+    atomic_long calls;        /* call ids: <node>-<pid>-<n> */
     atomic_long attempts, retries, shed, timeouts, gave_up;
 } or_caller;
 

@@ -1,17 +1,17 @@
-/* The journal's records: CRC'd JSON lines (crcline.h) of ledger entries (see journal.h). */
+/* The journal's records: CRC'd JSON lines (crc_record.h) of ledger entries (see journal.h). */
 #include "journal.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "crcline.h"
+#include "crc_record.h"
 #include "log.h"
 #include "wire.h"
 
 int pay_journal_encode(fl_buf *b, const pay_ledger *l, const pay_entry *e) {
     json_t *j = pay_entry_json(l, e);
     if (!j) return -1;
-    int rc = fl_crcline_append(b, j);
+    int rc = fl_crc_record_encode(b, j);
     json_decref(j);
     return rc;
 }
@@ -47,11 +47,9 @@ static int record_op(const json_t *j, pay_op *op, uint64_t *seq) {
  * err when the line is not a whole record. */
 static int parse_record(const char *line, size_t len, json_t **j, pay_op *op, uint64_t *seq,
                         char *err, size_t err_bytes) {
-    const char *text;
-    size_t text_len;
-    if (fl_crcline_open(line, len, &text, &text_len, err, err_bytes) != 0) return -1;
-    *j = json_loadb(text, text_len, JSON_REJECT_DUPLICATES, NULL);
-    if (json_is_object(*j) && record_op(*j, op, seq) == 0) return 0;
+    *j = fl_crc_record_decode(line, len, err, err_bytes);
+    if (!*j) return -1;
+    if (record_op(*j, op, seq) == 0) return 0;
     snprintf(err, err_bytes, "not a record (seq, order, account, kind, amount, key)");
     json_decref(*j);
     return -1;

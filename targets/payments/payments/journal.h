@@ -2,7 +2,7 @@
  * the same record as the entry it was made under (a crash keeps both or neither, so a key
  * can never be found without its entry, nor an entry come back without its key):
  *     CRC SP {"seq":S,"order":O,"account":A,"kind":"charge"|"refund","amount":M,"key":K|null}
- * CRC is 8 hex digits of the CRC-32C of the JSON text (common/crcline.h). Replay rebuilds
+ * CRC is 8 hex digits of the CRC-32C of the JSON text (common/crc_record.h). Replay rebuilds
  * entries, balances and keys; a whole record that is not the next seq, or reuses a key,
  * refuses the start like a damaged one (never cut as a torn tail). Every new entry is made
  * durable (group commit, fdatasync) before its reply leaves. The file, its lock, the

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "capacity.h"
-#include "crcline.h"
+#include "crc_record.h"
 #include "journal.h"
 #include "ledger.h"
 #include "replies.h"
@@ -242,7 +242,7 @@ static void test_records(void **state) {
     fl_buf_init(&one, 1 << 16);
     json_t *dup = json_pack("{s:i, s:i, s:s, s:s, s:i, s:s}", "seq", 2, "order", 5, "account",
                             "acc", "kind", "refund", "amount", 1, "key", "key 1");
-    assert_int_equal(fl_crcline_append(&one, dup), 0);
+    assert_int_equal(fl_crc_record_encode(&one, dup), 0);
     assert_int_equal(pay_journal_apply_line(&again, fl_buf_bytes(&one), fl_buf_len(&one) - 1,
                                             err, sizeof err), -1);
     assert_non_null(strstr(err, "idempotency key"));
@@ -265,7 +265,7 @@ static void test_records(void **state) {
         json_t *j = json_loads(bad[i], 0, NULL);
         assert_non_null(j);
         fl_buf_clear(&one);
-        assert_int_equal(fl_crcline_append(&one, j), 0);
+        assert_int_equal(fl_crc_record_encode(&one, j), 0);
         json_decref(j);
         assert_int_equal(pay_journal_apply_line(&again, fl_buf_bytes(&one), fl_buf_len(&one) - 1,
                                                 err, sizeof err), -1);
@@ -347,7 +347,7 @@ static void test_replay(void **state) {
     for (int seq = 1; seq <= 3; seq += 2) {
         json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:i, s:n}", "seq", seq, "order", "o",
                               "account", "a", "kind", "charge", "amount", 1, "key");
-        assert_int_equal(fl_crcline_append(&b, j), 0);
+        assert_int_equal(fl_crc_record_encode(&b, j), 0);
         json_decref(j);
     }
     fd = open(path, O_WRONLY | O_TRUNC);
