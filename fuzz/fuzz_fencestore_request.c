@@ -13,23 +13,12 @@
 #include <string.h>
 
 #include "applog.h"
+#include "fuzz_reply.h"
 #include "fuzz_applog.h"
 #include "journal.h"
 #include "request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* b holds exactly one line: a JSON object answering the request id (null when none). */
-static void check_reply(fl_buf *b, const json_t *id) {
-    const char *p = fl_buf_bytes(b), *nl = memchr(p, '\n', fl_buf_len(b));
-    if (!nl || (size_t)(nl - p) + 1 != fl_buf_len(b)) abort();
-    json_t *reply = json_loadb(p, (size_t)(nl - p), 0, NULL);
-    int answers = json_is_object(reply) &&
-                  json_equal(json_object_get(reply, "id"), id ? id : json_null());
-    json_decref(reply);
-    if (!answers) abort();
-    fl_buf_clear(b);
-}
 
 /* The access twice on a resource fenced at 1 (after a first access with token 1). */
 static void check_decision(const fs_request *m, fs_mode mode, fl_buf *b) {
@@ -47,7 +36,7 @@ static void check_decision(const fs_request *m, fs_mode mode, fl_buf *b) {
     bool written = d.accepted && a.kind == FS_WRITE;
     if (written ? !json_equal(d.r->value, m->value) : d.r->value != NULL) abort();
     if (fs_reply_decision(b, m->id, &d) != 0) abort();
-    check_reply(b, m->id);
+    fuzz_check_reply(b, 1, m->id);
     fs_table_free(&t);
 }
 
@@ -56,7 +45,7 @@ static void check_line(const char *line, size_t len, fl_buf *b) {
     if (fs_request_parse(line, len, &m) != FS_PARSE_OK) {
         if (!m.err[0] || m.status == FS_PARSE_OK) abort(); /* an error always says why */
         if (fs_reply_refusal(b, &m) != 0) abort();
-        check_reply(b, m.id);
+        fuzz_check_reply(b, 1, m.id);
     } else if (m.f == FS_F_READ || m.f == FS_F_WRITE) {
         json_t *key = json_loads(m.ckey, JSON_DECODE_ANY, NULL);
         if (!json_equal(key, json_object_get(m.root, "key")) || m.token < 0) abort();

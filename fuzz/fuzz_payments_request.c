@@ -13,24 +13,13 @@
 #include <string.h>
 
 #include "applog.h"
+#include "fuzz_reply.h"
 #include "fuzz_applog.h"
 #include "journal.h"
 #include "reqlog.h"
 #include "request.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* b holds exactly one line of a JSON object; when id_check, it answers id (null: none). */
-static void check_one_line(fl_buf *b, int id_check, const json_t *id) {
-    const char *p = fl_buf_bytes(b), *nl = memchr(p, '\n', fl_buf_len(b));
-    if (!nl || (size_t)(nl - p) + 1 != fl_buf_len(b)) abort();
-    json_t *line = json_loadb(p, (size_t)(nl - p), 0, NULL);
-    int good = json_is_object(line) &&
-               (!id_check || json_equal(json_object_get(line, "id"), id ? id : json_null()));
-    json_decref(line);
-    if (!good) abort();
-    fl_buf_clear(b);
-}
 
 /* The op twice on a fresh ledger. */
 static void check_decision(const pay_request *m, fl_buf *b) {
@@ -41,15 +30,15 @@ static void check_decision(const pay_request *m, fl_buf *b) {
     int64_t moved = m->op.kind == PAY_CHARGE ? -m->op.amount : m->op.amount;
     if (e->balance != 1000 + moved || e->amount != m->op.amount) abort();
     if (pay_reply_outcome(b, m->id, &l, PAY_APPLIED, e) != 0) abort();
-    check_one_line(b, 1, m->id);
+    fuzz_check_reply(b, 1, m->id);
     pay_outcome again = pay_ledger_apply(&l, &m->op, &e);
     if (m->op.key ? again != PAY_REPEAT || e->seq != 1 || l.count != 1
                   : again != PAY_APPLIED || e->seq != 2)
         abort();
     if (pay_reply_outcome(b, m->id, &l, again, e) != 0) abort();
-    check_one_line(b, 1, m->id);
+    fuzz_check_reply(b, 1, m->id);
     if (pay_reply_outcome(b, m->id, &l, PAY_MISMATCH, e) != 0) abort();
-    check_one_line(b, 1, m->id);
+    fuzz_check_reply(b, 1, m->id);
     fl_buf_clear(b);
     pay_ledger_free(&l);
 }
@@ -59,14 +48,14 @@ static void check_line(const char *line, size_t len, fl_buf *b) {
     if (pay_request_parse(line, len, &m) != PAY_PARSE_OK) {
         if (!m.err[0] || m.status == PAY_PARSE_OK) abort(); /* an error always says why */
         if (pay_reply_refusal(b, &m) != 0) abort();
-        check_one_line(b, 1, m.id);
+        fuzz_check_reply(b, 1, m.id);
     } else if (m.money) {
         if (!m.call || m.attempt < 1 || m.op.amount < 1 || m.op.amount > PAY_AMOUNT_MAX) abort();
         check_decision(&m, b);
     }
     if (m.money) {
         if (pay_reqlog_encode(b, &m, 1, 2, "ok") != 0) abort();
-        check_one_line(b, 0, NULL);
+        fuzz_check_reply(b, 0, NULL);
     }
     pay_request_release(&m);
 }
