@@ -31,26 +31,19 @@ static void on_conn_freeing(void *owner, fl_srv_conn *base) {
     fl_buf_free(&((fs_conn *)base)->held);
 }
 
-/* After the commit: every held reply to its connection's output. */
-static void release_held(fs_server *s) {
-    for (size_t i = 0; i < s->waiting_count; i++) {
-        fs_conn *c = (fs_conn *)fl_srv_lookup(&s->srv, s->waiting[i]);
-        if (!c || c->base.doomed) continue; /* the client left: nobody to tell */
-        if (fl_buf_append(&c->base.io.out, fl_buf_bytes(&c->held), fl_buf_len(&c->held)) != 0)
-            fl_srv_doom(&s->srv, &c->base, "send queue full: the client stopped reading");
-        else fl_srv_touch(&s->srv, &c->base);
-        fl_buf_clear(&c->held);
-    }
-    s->waiting_count = 0;
-    s->turn++;
+/* After the commit: c's held replies to its output. */
+static void release_held(void *arg, fl_srv_conn *base) {
+    fs_server *s = arg;
+    fs_conn *c = (fs_conn *)base;
+    if (fl_buf_append(&c->base.io.out, fl_buf_bytes(&c->held), fl_buf_len(&c->held)) != 0)
+        fl_srv_doom(&s->srv, &c->base, "send queue full: the client stopped reading");
+    else fl_srv_touch(&s->srv, &c->base);
+    fl_buf_clear(&c->held);
 }
 
 /* The group commit, then the replies that waited for it. */
 static void commit(fs_server *s) {
-    char err[512];
-    if (fl_applog_pending(&s->journal) && fl_applog_commit(&s->journal, err, sizeof err) != 0)
-        die_undurable(err);
-    release_held(s);
+    fl_commit_turn_commit(&s->commits, &s->journal, &s->srv, release_held, s);
 }
 
 static bool before_sleep(fl_loop *l, void *arg) {
@@ -61,14 +54,10 @@ static bool before_sleep(fl_loop *l, void *arg) {
     return false;
 }
 
-/* Where c's reply goes this turn: its held buffer, c listed for the release. A turn whose
- * list is full (connections closed and their fds reused within it) commits early. */
+/* Where c's reply goes this turn: its held buffer, c listed for the release. */
 static fl_buf *hold(fs_server *s, fs_conn *c) {
-    if (c->held_turn == s->turn) return &c->held;
-    if (s->waiting_count == s->waiting_max) commit(s);
-    assert(s->waiting_count < s->waiting_max);
-    s->waiting[s->waiting_count++] = fl_srv_ref_of(&c->base);
-    c->held_turn = s->turn;
+    fl_commit_turn_list(&s->commits, &c->base, &c->held_turn, &s->journal, &s->srv,
+                        release_held, s);
     return &c->held;
 }
 
@@ -152,12 +141,10 @@ static const fl_srv_ops srv_ops = {
 };
 
 int fs_server_open(fs_server *s, const fs_options *o, char *err, size_t err_bytes) {
-    *s = (fs_server){.opt = o, .turn = 1};
+    *s = (fs_server){.opt = o};
     fs_table_init(&s->table);
     fl_srv_init(&s->srv, &srv_ops, s, o->peers, o->peer_count, o->self);
-    s->waiting_max = s->srv.conns_max;
-    s->waiting = calloc(s->waiting_max, sizeof *s->waiting);
-    if (!s->waiting) abort();
+    fl_commit_turn_init(&s->commits, s->srv.conns_max);
     if (fl_srv_loop_open(&s->srv, 8, err, err_bytes) != 0) return -1;
     s->journal_open = true; /* fs_journal_open sets every field before anything can fail */
     if (fs_journal_open(&s->journal, o->data_dir, &s->table, err, err_bytes) != 0) return -1;
@@ -176,6 +163,6 @@ void fs_server_close(fs_server *s) {
     fl_srv_close_all(&s->srv);
     if (s->journal_open) fl_applog_close(&s->journal);
     fs_table_free(&s->table);
-    free(s->waiting);
+    fl_commit_turn_free(&s->commits);
     fl_srv_free(&s->srv);
 }

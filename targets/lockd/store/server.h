@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "applog.h"
+#include "commit_turn.h"
 #include "buf.h"
 #include "options.h"
 #include "srv.h"
@@ -31,7 +32,7 @@ _Static_assert(FS_PEERS_MAX <= FL_SRV_PEERS_MAX, "the peers fit in fl_srv");
 typedef struct fs_conn {
     fl_srv_conn base;   /* first */
     fl_buf held;
-    uint64_t held_turn; /* the turn it was listed in s->waiting (0: never) */
+    uint64_t held_turn; /* the turn it was listed in (commit_turn.h; 0: never) */
 } fs_conn;
 
 typedef struct fs_counts {
@@ -44,9 +45,7 @@ typedef struct fs_server {
     fs_table table;
     fl_applog journal;
     bool journal_open;
-    fl_srv_ref *waiting;    /* connections with held replies this turn, each once */
-    size_t waiting_count, waiting_max; /* count <= max (srv.conns_max) */
-    uint64_t turn;          /* >= 1 */
+    fl_commit_turn commits; /* the connections holding replies this turn */
     fs_counts counts;
 } fs_server;
 

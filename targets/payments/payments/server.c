@@ -29,25 +29,18 @@ static void on_conn_freeing(void *owner, fl_srv_conn *base) {
     pay_replies_free(&((pay_conn *)base)->replies);
 }
 
-/* After the commit: each listed connection's answered replies at the front to its output. */
-static void release_listed(pay_server *s) {
-    for (size_t i = 0; i < s->listed_count; i++) {
-        pay_conn *c = (pay_conn *)fl_srv_lookup(&s->srv, s->listed[i]);
-        if (!c || c->base.doomed) continue; /* the client left: nobody to tell */
-        if (pay_replies_release(&c->replies, &c->base.io.out) != 0)
-            fl_srv_doom(&s->srv, &c->base, "send queue full: the client stopped reading");
-        else fl_srv_touch(&s->srv, &c->base);
-    }
-    s->listed_count = 0;
-    s->turn++;
+/* After the commit: c's answered replies at the front to its output. */
+static void release_listed(void *arg, fl_srv_conn *base) {
+    pay_server *s = arg;
+    pay_conn *c = (pay_conn *)base;
+    if (pay_replies_release(&c->replies, &c->base.io.out) != 0)
+        fl_srv_doom(&s->srv, &c->base, "send queue full: the client stopped reading");
+    else fl_srv_touch(&s->srv, &c->base);
 }
 
 /* The group commit, then the replies that waited for it. */
 static void commit(pay_server *s) {
-    char err[512];
-    if (fl_applog_pending(&s->journal) && fl_applog_commit(&s->journal, err, sizeof err) != 0)
-        die_undurable(err);
-    release_listed(s);
+    fl_commit_turn_commit(&s->commits, &s->journal, &s->srv, release_listed, s);
 }
 
 static bool before_sleep(fl_loop *l, void *arg) {
@@ -59,18 +52,14 @@ static bool before_sleep(fl_loop *l, void *arg) {
     return false;
 }
 
-/* The line in s->answer fills c's reply slot; c is listed for the release. A turn whose
- * list is full (connections closed and their fds reused within it) commits early. */
+/* The line in s->answer fills c's reply slot; c is listed for the release. */
 static void answer_slot(pay_server *s, pay_conn *c, uint64_t slot) {
     pay_replies_answer(&c->replies, slot, fl_buf_bytes(&s->answer), fl_buf_len(&s->answer));
     fl_buf_clear(&s->answer);
     if (c->replies.bytes > PAY_OUT_BYTES_MAX)
         fl_srv_doom(&s->srv, &c->base, "too many replies waiting: the client stopped reading");
-    if (c->listed_turn == s->turn) return;
-    if (s->listed_count == s->listed_max) commit(s);
-    assert(s->listed_count < s->listed_max);
-    s->listed[s->listed_count++] = fl_srv_ref_of(&c->base);
-    c->listed_turn = s->turn;
+    fl_commit_turn_list(&s->commits, &c->base, &c->listed_turn, &s->journal, &s->srv,
+                        release_listed, s);
 }
 
 /* rc: whether the reply was made into s->answer. The slot is answered, or c doomed. */
@@ -211,15 +200,13 @@ static const fl_srv_ops srv_ops = {
 };
 
 int pay_server_open(pay_server *s, const pay_options *o, char *err, size_t err_bytes) {
-    *s = (pay_server){.opt = o, .turn = 1};
+    *s = (pay_server){.opt = o};
     pay_ledger_init(&s->ledger, o->initial_balance);
     pay_capacity_init(&s->cap, o->capacity, o->queue, o->service_ms);
     fl_buf_init(&s->answer, PAY_OUT_BYTES_MAX);
     fl_timer_init(&s->service_end, on_service_end, s);
     fl_srv_init(&s->srv, &srv_ops, s, o->peers, o->peer_count, o->self);
-    s->listed_max = s->srv.conns_max;
-    s->listed = calloc(s->listed_max, sizeof *s->listed);
-    if (!s->listed) abort();
+    fl_commit_turn_init(&s->commits, s->srv.conns_max);
     if (fl_srv_loop_open(&s->srv, 8, err, err_bytes) != 0) return -1;
     s->journal_open = true; /* pay_journal_open sets every field before anything can fail */
     if (pay_journal_open(&s->journal, o->data_dir, &s->ledger, err, err_bytes) != 0) return -1;
@@ -248,6 +235,6 @@ void pay_server_close(pay_server *s) {
     pay_ledger_free(&s->ledger);
     pay_capacity_free(&s->cap);
     fl_buf_free(&s->answer);
-    free(s->listed);
+    fl_commit_turn_free(&s->commits);
     fl_srv_free(&s->srv);
 }

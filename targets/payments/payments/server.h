@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "applog.h"
+#include "commit_turn.h"
 #include "buf.h"
 #include "capacity.h"
 #include "ledger.h"
@@ -38,7 +39,7 @@ _Static_assert(PAY_PEERS_MAX <= FL_SRV_PEERS_MAX, "the peers fit in fl_srv");
 typedef struct pay_conn {
     fl_srv_conn base;     /* first */
     pay_replies replies;
-    uint64_t listed_turn; /* the turn it was listed in s->listed (0: never) */
+    uint64_t listed_turn; /* the turn it was listed in (commit_turn.h; 0: never) */
 } pay_conn;
 
 /* A charge or refund between its line and its outcome (in the capacity queue). */
@@ -63,9 +64,7 @@ typedef struct pay_server {
     fl_timer service_end;   /* armed for the first deadline in service */
     pay_reqlog reqlog;
     bool reqlog_open;
-    fl_srv_ref *listed;     /* connections answered to this turn, each once */
-    size_t listed_count, listed_max; /* count <= max (srv.conns_max) */
-    uint64_t turn;          /* >= 1 */
+    fl_commit_turn commits; /* the connections answered to this turn */
     fl_buf answer;          /* one reply line being made */
     pay_counts counts;
 } pay_server;
