@@ -1,7 +1,9 @@
 /* A client for the in-tree servers' protocol (DESIGN.md "Targets"): JSON lines over
  * TCP, request {"id":1,"f":"read","key":"x"}, reply {"id":1,"type":"ok","value":3}.
  * One request at a time per connection; a timeout or a broken connection is an `info`
- * reply and leaves the connection closed (the caller opens a new one). */
+ * reply and leaves the connection closed (the caller opens a new one). The client itself
+ * is targets/common/line_client.h (fl-orders calls fl-payments with it too); this is its
+ * face in the target interface's types. */
 #ifndef FL_JSONL_CLIENT_H
 #define FL_JSONL_CLIENT_H
 

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "jsonl_client.h"
+#include "line_client.h"
 #include "log.h"
 #include "wire.h"
 
@@ -32,36 +32,42 @@ void or_caller_init(or_caller *c, const or_options *o) {
 void or_pay_conn_init(or_pay_conn *p, uint64_t seed) { *p = (or_pay_conn){.rng = seed}; }
 
 void or_pay_conn_close(or_pay_conn *p) {
-    if (p->client) fl_jsonl_client_close(p->client);
+    if (p->client) fl_line_client_close(p->client);
     p->client = NULL;
 }
 
 typedef enum { ATTEMPT_OK, ATTEMPT_SHED, ATTEMPT_REFUSED, ATTEMPT_DOUBT } attempt_result;
 
 /* One attempt: its request, its reply within the timeout. */
-static attempt_result attempt(or_caller *c, or_pay_conn *p, const fl_request *req,
+/* The request of an attempt: kind (charge or refund), the order, its arguments. */
+typedef struct pay_request {
+    const char *kind;
+    const json_t *order, *args;
+} pay_request;
+
+static attempt_result attempt(or_caller *c, or_pay_conn *p, const pay_request *req,
                               json_t **value, char *err, size_t err_bytes) {
     int timeout = (int)c->o->call_timeout_ms;
-    if (p->client && !fl_jsonl_client_alive(p->client)) or_pay_conn_close(p);
+    if (p->client && !fl_line_client_alive(p->client)) or_pay_conn_close(p);
     if (!p->client) {
         char why[256];
-        p->client = fl_jsonl_client_open(c->o->payments_host, c->o->payments_port, timeout, why,
-                                         sizeof why);
+        p->client = fl_line_client_open(c->o->payments_host, c->o->payments_port, timeout, why,
+                                        sizeof why);
         if (!p->client) { /* nothing was sent: not done, worth another try */
             snprintf(err, err_bytes, "connecting to payments: %s", why);
             return ATTEMPT_SHED;
         }
     }
-    fl_reply r;
-    fl_jsonl_client_invoke(p->client, req, timeout, &r);
+    fl_line_reply r;
+    fl_line_client_call(p->client, req->kind, req->order, req->args, timeout, &r);
     atomic_fetch_add(&c->attempts, 1);
-    if (r.type == FL_REPLY_OK) {
+    if (r.type == FL_LINE_OK) {
         *value = r.value;
         return ATTEMPT_OK;
     }
     json_decref(r.value);
     snprintf(err, err_bytes, "%s", r.error);
-    if (r.type == FL_REPLY_INFO) { /* the request may have been served, its reply lost */
+    if (r.type == FL_LINE_INFO) { /* the request may have been served, its reply lost */
         atomic_fetch_add(&c->timeouts, 1);
         or_pay_conn_close(p);
         return ATTEMPT_DOUBT;
@@ -90,7 +96,7 @@ or_pay_outcome or_pay(or_caller *c, or_pay_conn *p, const char *kind, const char
                              (json_int_t)amount, "idem",
                              c->o->bug == OR_NO_IDEMPOTENCY_KEY ? json_null() : json_string(idem),
                              "call", call, "attempt", 1);
-    fl_request req = {.f = kind, .key = key, .value = args};
+    pay_request req = {kind, key, args};
     int64_t started = now_ms();
     pthread_mutex_lock(&c->mu);
     pay_budget_first(&c->budget, started);

@@ -30,7 +30,7 @@ typedef struct or_caller {
 
 /* A thread's connection to payments, reused while it stays usable. */
 typedef struct or_pay_conn {
-    struct fl_jsonl_client *client;
+    struct fl_line_client *client;
     uint64_t rng;             /* the thread's jitter */
 } or_pay_conn;
 
