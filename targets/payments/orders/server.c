@@ -110,7 +110,7 @@ static void *conn_main(void *arg) {
     fl_buf_init(&in, LINE_BYTES_MAX + 4096);
     fl_buf_init(&out, 64u << 20);
     for (;;) {
-        char *nl = memchr(fl_buf_bytes(&in), '\n', fl_buf_len(&in));
+        char *nl = fl_buf_len(&in) ? memchr(fl_buf_bytes(&in), '\n', fl_buf_len(&in)) : NULL;
         if (nl) {
             size_t len = (size_t)(nl - fl_buf_bytes(&in));
             handle(c.s, &p, fl_buf_bytes(&in), len, &out);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # payments under `faultline test` on a real local cluster at the target's defaults (10 s of
-# calm, then payments paused, its replies cut one way, orders killed), short versions of
+# calm, then payments paused, its replies cut one way, orders killed; the bug's run starts
+# its faults after 1 s to be short), short versions of
 # tests/scenarios/scenario_payments.sh: the correct mode's ledger is valid and retry-storm
 # measured every fault window from fl-payments' request log; no-idempotency-key is caught
 # by ledger, each anomaly naming its order, the client's ops and the ledger entries.
@@ -13,11 +14,11 @@ scratch_cluster
 run() { # name, extra flags…
     local name=$1; shift
     "$FL" test --target payments --nodes-file "$NODES" --store "$STORE" --name "$name" \
-        --time-limit 25 --recovery-time 2 "$@" >"$DIR/$name.out" 2>"$DIR/$name.err"
+        --recovery-time 2 "$@" >"$DIR/$name.out" 2>"$DIR/$name.err"
 }
 result() { jq -r "$2" "$STORE/$1/latest/results.json"; }
 
-run correct --seed 3
+run correct --seed 3 --time-limit 16
 rc=$?
 [ "$rc" = 0 ] && ok "payments correct at its defaults: valid" \
     || bad "payments correct: exit $rc: $(tail -n 3 "$DIR/correct.err") $(result correct '.checkers | tojson' | cut -c1-600)"
@@ -33,7 +34,7 @@ windows=$(result correct '.checkers["retry-storm"].windows | length')
 grep -q "retry-storm-section" "$STORE/correct/latest/report.html" && grep -q "\"max_wave_ratio\"" "$STORE/correct/latest/report.html" \
     && ok "the report has its retry-storm section" || bad "no retry-storm section in report.html"
 
-run dup --bug no-idempotency-key --seed 3
+run dup --bug no-idempotency-key --seed 3 --time-limit 12 --nemesis-delay 1
 rc=$?
 [ "$rc" = 1 ] && [ "$(result dup '.checkers.ledger.valid')" = false ] \
     && ok "no-idempotency-key: ledger invalid ($(result dup '.checkers.ledger["anomaly-types"] | join(",")'))" \
