@@ -315,6 +315,7 @@ static void connect_peer(fl_srv *srv, size_t i) {
     }
     p->conn = c;
     p->state = FL_PEER_CONNECTING;
+    assert(srv->ops->hello); /* only a server that dials its peers gets here */
     if (srv->ops->hello(srv->owner, &c->io.out) != 0) fl_srv_doom(srv, c, "cannot queue hello");
     fl_timer_arm(srv->loop, &p->timer, fl_mono_ms() + CONNECT_TIMEOUT_MS);
 }

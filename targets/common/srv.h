@@ -70,7 +70,8 @@ typedef struct fl_srv_ops {
     bool refuse_self_hello;
     /* A line on c, which is not doomed. */
     void (*line)(void *owner, fl_srv_conn *c, char *line, size_t len);
-    /* Queues this node's hello on a new outgoing connection: 0, or -1 (c is doomed). */
+    /* Queues this node's hello on a new outgoing connection: 0, or -1 (c is doomed).
+     * NULL for a server that dials no peer (fl-fencestore, fl-payments). */
     int (*hello)(void *owner, fl_buf *out);
     /* Optional: c was allocated (zeroed) / is about to be freed. */
     void (*conn_opened)(void *owner, fl_srv_conn *c);

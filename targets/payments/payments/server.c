@@ -184,15 +184,9 @@ static void on_line(void *owner, fl_srv_conn *base, char *line, size_t len) {
     free_job(job);
 }
 
-static int on_hello(void *owner, fl_buf *out) { /* never called */
-    (void)owner;
-    (void)out;
-    return -1;
-}
-
 /* No peer is dialled and none says hello (a line that does is a malformed request). */
 static const fl_srv_ops srv_ops = {
-    .line = on_line, .hello = on_hello,
+    .line = on_line, .hello = NULL,
     .conn_opened = on_conn_opened, .conn_freeing = on_conn_freeing,
     .conn_bytes = sizeof(pay_conn), .line_bytes_max = PAY_LINE_BYTES_MAX,
     .out_bytes_max = PAY_OUT_BYTES_MAX, .fds_max = PAY_FDS_MAX,
