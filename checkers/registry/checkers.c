@@ -59,6 +59,12 @@ static json_t *run_retry_storm(const fl_history *h, const fl_checker_options *o,
     return fl_check_retry_storm_run_dir(h, o->run_dir, err);
 }
 
+static json_t *run_txn(const fl_history *h, const fl_checker_options *o, fl_error *err) {
+    fl_txn_options txn = o->txn;
+    txn.certify |= o->lin.certify; /* one --certify for every checker that certifies */
+    return fl_check_txn(h, &txn, err);
+}
+
 static json_t *run_perf(const fl_history *h, const fl_checker_options *o, fl_error *err) {
     return fl_check_perf(h, &o->perf, err);
 }
@@ -94,6 +100,9 @@ static const fl_checker_def ledger = {
 static const fl_checker_def retry_storm = {
     "retry-storm", "saga workload: did a fault become a retry storm at fl-payments "
     "(amplification, retry waves, recovery; needs the run directory)", false, run_retry_storm};
+static const fl_checker_def txn = {
+    "txn", "transactions (list-append, rw-register): Elle's dependency cycles G0…G2-item and "
+    "G1a/G1b, internal, lost-update… against --consistency-model", false, run_txn};
 static const fl_checker_def perf = {
     "perf", "counts, throughput, latency quantiles, availability in and out of faults", false,
     run_perf};
@@ -103,7 +112,7 @@ static const fl_checker_def log_pattern = {
 
 const fl_checker_def *const fl_checker_defs[] = {&linearizable, &session, &set, &set_full,
                                                  &counter, &fencing, &ledger, &retry_storm,
-                                                 &perf,
+                                                 &txn, &perf,
                                                  &log_pattern, NULL};
 
 const fl_checker_def *fl_checker_find(const char *name) {

@@ -14,6 +14,7 @@
 #include "log_pattern.h"
 #include "perf.h"
 #include "set_full.h"
+#include "txn.h"
 
 typedef struct fl_checker_options {
     fl_lin_options lin;           /* linearizable; model NULL: inferred from the ops */
@@ -21,6 +22,7 @@ typedef struct fl_checker_options {
     fl_set_full_options set_full; /* set-full: linearizable claimed → stale is an anomaly */
     fl_perf_options perf;
     fl_log_pattern_options logs;
+    fl_txn_options txn;           /* txn: workload kind, consistency model, inference */
     const char *run_dir;          /* log-pattern, retry-storm: the run directory (nodes/) */
 } fl_checker_options;
 

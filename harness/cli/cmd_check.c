@@ -24,10 +24,11 @@ static const char usage_text[] =
     "  Checks each history (JSON Lines or Jepsen history.edn; for a run directory, its\n"
     "  history.jsonl and its nodes' logs) with the checkers named (default: linearizable).\n"
     "  --checker C[,C…]        linearizable, session, set, set-full, counter, perf, log-pattern,\n"
-    "                          fencing, ledger, retry-storm (repeatable; `--checker list`\n"
-    "                          describes them)\n"
+    "                          fencing, ledger, retry-storm, txn (repeatable; `--checker\n"
+    "                          list` describes them)\n"
     "  --workload W            the checks `faultline test` runs for workload W (register,\n"
-    "                          set, list-append, lock), plus any --checker\n"
+    "                          set, list-append, lock, txn-list-append, txn-rw-register),\n"
+    "                          plus any --checker\n"
     "  --model M               linearizable: register, cas-register, kv, list-append, set,\n"
     "                          counter, fifo-queue, mutex, fenced-register (default:\n"
     "                          inferred from the ops)\n"
@@ -35,7 +36,16 @@ static const char usage_text[] =
     "  --linearizable          set-full: the store claims linearizability (stale = anomaly)\n"
     "  --log-pattern NAME=RE   log-pattern: one more pcre2 pattern (repeatable)\n"
     "  --only-log-patterns     log-pattern: only the patterns given, not the defaults\n"
-    "  --certify               re-check every linearizability certificate with the verifier\n"
+    "  --consistency-model M   txn: the model whose anomalies make a history invalid\n"
+    "                          (strict-serializable by default; serializable,\n"
+    "                          snapshot-isolation, repeatable-read, read-committed,\n"
+    "                          read-uncommitted, strong-session-*, strong-* …)\n"
+    "  --sequential-keys       txn rw-register: each process sees each key's versions in order\n"
+    "  --linearizable-keys     txn rw-register: real time orders each key's versions\n"
+    "  --no-wfr-keys           txn rw-register: do not order a txn's read before its write\n"
+    "  --txn-budget N          txn: edge visits the cycle search may spend (then unknown)\n"
+    "  --certify               re-check every linearizability certificate with the verifier,\n"
+    "                          and every txn anomaly against the history\n"
     "  --check-time-limit S    give up (verdict unknown) after S seconds\n"
     "  --check-memory-limit MB give up (verdict unknown) past MB MiB of search state\n"
     "                          (default: half of physical memory)\n"
@@ -119,6 +129,11 @@ static int parse_args(int argc, char **argv, check_args *a) {
         {"linearizable", no_argument, NULL, 'L'},
         {"log-pattern", required_argument, NULL, 'p'},
         {"only-log-patterns", no_argument, NULL, 'P'},
+        {"consistency-model", required_argument, NULL, 'X'},
+        {"sequential-keys", no_argument, NULL, 'S'},
+        {"linearizable-keys", no_argument, NULL, 'K'},
+        {"no-wfr-keys", no_argument, NULL, 'W'},
+        {"txn-budget", required_argument, NULL, 'B'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int c;
@@ -128,7 +143,23 @@ static int parse_args(int argc, char **argv, check_args *a) {
     while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
         switch (c) {
         case 'm': a->model = optarg; break;
-        case 'c': lin->certify = true; break;
+        case 'c': lin->certify = a->opt.txn.certify = true; break;
+        case 'X':
+            if (!fl_txn_model_known(optarg)) {
+                fprintf(stderr, "faultline check: unknown consistency model '%s'; models:", optarg);
+                for (size_t i = 0; fl_txn_model_names[i]; i++) fprintf(stderr, " %s", fl_txn_model_names[i]);
+                fputc('\n', stderr);
+                return -1;
+            }
+            a->opt.txn.model = optarg;
+            break;
+        case 'S': a->opt.txn.sequential_keys = true; break;
+        case 'K': a->opt.txn.linearizable_keys = true; break;
+        case 'W': a->opt.txn.no_wfr_keys = true; break;
+        case 'B':
+            if (parse_number(optarg, &number) || number < 1) goto bad;
+            a->opt.txn.budget_steps = (uint64_t)number;
+            break;
         case 't':
             if (parse_number(optarg, &lin->time_limit_s)) goto bad;
             break;
@@ -156,6 +187,12 @@ static int parse_args(int argc, char **argv, check_args *a) {
             if (add_checkers(a, optarg) != 0) return -1;
             break;
         case 'w':
+            /* The transactional workloads' check is the txn checker, told which kind. */
+            if (!strcmp(optarg, "txn-list-append") || !strcmp(optarg, "txn-rw-register")) {
+                a->opt.txn.workload = optarg[4] == 'l' ? FL_TXN_LIST_APPEND : FL_TXN_RW_REGISTER;
+                if (add_checkers(a, "txn") != 0) return -1;
+                break;
+            }
             if (!fl_workload_find(optarg)) {
                 fprintf(stderr, "faultline check: unknown workload '%s'; workloads:", optarg);
                 for (size_t i = 0; fl_workloads[i]; i++) fprintf(stderr, " %s", fl_workloads[i]->name);
@@ -202,7 +239,8 @@ static int parse_args(int argc, char **argv, check_args *a) {
 bad:
     fprintf(stderr, "faultline check: bad value '%s' for --%s\n", optarg,
             c == 't' ? "check-time-limit" : c == 'M' ? "check-memory-limit"
-            : c == 'j' ? "threads" : c == 'p' ? "log-pattern (too many)" : "independent");
+            : c == 'j' ? "threads" : c == 'p' ? "log-pattern (too many)"
+            : c == 'B' ? "txn-budget" : "independent");
     return -1;
 }
 
@@ -386,7 +424,10 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
     if (!a->json) print_summary(arg, results);
     int status = verdict_exit(json_object_get(results, "valid"));
     json_t *lin = json_object_get(json_object_get(results, "checkers"), "linearizable");
-    if (json_is_false(json_object_get(lin, "certified"))) status = FL_EXIT_HARNESS;
+    json_t *txn = json_object_get(json_object_get(results, "checkers"), "txn");
+    if (json_is_false(json_object_get(lin, "certified")) ||
+        json_is_false(json_object_get(txn, "certified")))
+        status = FL_EXIT_HARNESS;
     *out = results;
     return status;
 }
