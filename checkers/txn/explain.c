@@ -105,12 +105,16 @@ static const char *rel_name(uint8_t rel) {
     }
 }
 
-static const txn_mop *last_read_of(const txn_set *s, uint32_t t, int32_t key) {
+/* A read of key in t whose last element is prev (the empty list when init). */
+static const txn_mop *read_ending(const txn_set *s, uint32_t t, int32_t key, bool init, int64_t prev) {
     const txn *x = &s->txns[t];
-    const txn_mop *m = txn_mops(s, x), *found = NULL;
-    for (uint32_t i = 0; i < x->mop_count; i++)
-        if (m[i].f == MOP_READ && m[i].key == key && m[i].known) found = &m[i];
-    return found;
+    const txn_mop *m = txn_mops(s, x);
+    for (uint32_t i = 0; i < x->mop_count; i++) {
+        if (m[i].f != MOP_READ || m[i].key != key || !m[i].known) continue;
+        if (init ? m[i].nil : !m[i].nil && s->ints[m[i].list_off + m[i].list_len - 1] == prev)
+            return &m[i];
+    }
+    return NULL;
 }
 
 /* list-append: the micro-ops behind a -rel-> b. */
@@ -153,9 +157,8 @@ static char *explain_list(const txn_set *s, const txn_versions *v, uint32_t a, u
                                        "shows, so it came later: %s precedes %s (ww)", an, prev,
                                        k, k, bn, m->value, an, bn);
         } else if (rel == REL_RW) {
-            const txn_mop *r = last_read_of(s, a, m->key);
-            bool matches = r && (init ? r->nil : !r->nil && s->ints[r->list_off + r->list_len - 1] == prev);
-            if (matches) {
+            const txn_mop *r = read_ending(s, a, m->key, init, prev);
+            if (r) {
                 char *seen = txn_list_text(&s->ints[r->list_off], r->list_len);
                 why = txn_fmt("%s read %s = %s, without %" PRId64 ", which %s appended %s, so "
                               "%s precedes %s (rw)", an, k, seen, m->value, bn,
