@@ -160,6 +160,8 @@ static bool implies_model(const model_def *strong, const model_def *weak, int de
     return false;
 }
 
+bool fl_txn_anomaly_implies(const char *a, const char *b) { return implies_anomaly(a, b, 0); }
+
 bool txn_model_prohibits(const char *model, const char *anomaly) {
     const model_def *m = find_model(model ? model : "strict-serializable");
     return m && forbids(m, anomaly, 0);

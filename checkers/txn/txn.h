@@ -43,5 +43,8 @@ json_t *fl_check_txn(const fl_history *h, const fl_txn_options *o, fl_error *err
 /* The consistency models --consistency-model accepts, NULL-terminated. */
 extern const char *const fl_txn_model_names[];
 bool fl_txn_model_known(const char *name);
+/* Whether a history with anomaly a has anomaly b too (G0 implies G1c, X implies
+ * X-process implies X-realtime, …; a implies a). */
+bool fl_txn_anomaly_implies(const char *a, const char *b);
 
 #endif
