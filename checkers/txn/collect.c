@@ -147,6 +147,22 @@ static int add_mop(collector *c, const json_t *mop, uint8_t type, const fl_op *o
 
 static const char *f_name(const fl_op *op) { return op->f[0] == ':' ? op->f + 1 : op->f; }
 
+/* A completion reports the same micro-ops as its invocation, reads filled in: the same
+ * count, names and keys, and the same values written. */
+static int same_plan(collector *c, const fl_op *in, const json_t *asked, const json_t *told) {
+    if (json_array_size(asked) != json_array_size(told))
+        return bad(c, in, "its completion lists a different number of micro-ops", told);
+    for (size_t i = 0; i < json_array_size(asked); i++) {
+        const json_t *a = json_array_get(asked, i), *t = json_array_get(told, i);
+        int ka = mop_kind(json_array_get(a, 0)), kt = mop_kind(json_array_get(t, 0));
+        if (ka != kt || !json_equal(json_array_get(a, 1), json_array_get(t, 1)) ||
+            (ka != MOP_READ && !json_equal(json_array_get(a, 2), json_array_get(t, 2))))
+            return bad(c, in, "its completion's micro-ops differ from the invocation's (only "
+                       "read values may be filled in)", t);
+    }
+    return 0;
+}
+
 static int add_txn(collector *c, int64_t inv) {
     txn_set *s = c->s;
     const fl_history *h = s->h;
@@ -156,6 +172,7 @@ static int add_txn(collector *c, int64_t inv) {
     /* Reads come back in the completion; an indeterminate op keeps what it asked. */
     const json_t *value = done && json_is_array(done->value) ? done->value : in->value;
     if (!json_is_array(value)) return bad(c, in, "a txn's value must be a list of micro-ops", value);
+    if (value != in->value && json_is_array(in->value) && same_plan(c, in, in->value, value)) return -1;
     if (s->n == UINT32_MAX - 1) return bad(c, in, "too many transactions", NULL);
     if (grow(&s->txns, &c->txn_cap, s->n + 1, sizeof *s->txns)) return oom(c);
     txn *t = &s->txns[s->n];
@@ -206,6 +223,24 @@ txn_set *txn_collect(const fl_history *h, fl_txn_workload workload, fl_error *er
     s->key_ids = fl_strmap_new();
     collector c = {.s = s, .err = err};
     if (!s->key_ids) goto fail_oom;
+    /* Transactions are named by their op's index, in explanations and in certification. */
+    kv_index *seen = kv_index_new();
+    if (!seen) goto fail_oom;
+    for (size_t i = 0; i < h->count; i++) {
+        bool fresh;
+        if (kv_index_put(seen, 0, h->ops[i].index, &fresh) < 0) {
+            kv_index_free(seen);
+            goto fail_oom;
+        }
+        if (!fresh) {
+            kv_index_free(seen);
+            fl_error_set(err, h->source ? h->source : "", h->ops[i].line, 0, "op index %" PRId64
+                         " appears twice; the txn checker names transactions by their index",
+                         h->ops[i].index);
+            goto fail;
+        }
+    }
+    kv_index_free(seen);
     for (size_t i = 0; i < h->count; i++) {
         const fl_op *op = &h->ops[i];
         if (op->process == FL_PROCESS_NEMESIS || op->type != FL_INVOKE) continue;

@@ -129,7 +129,7 @@ static char *explain_list(const txn_set *s, const txn_versions *v, uint32_t a, u
             int64_t last = s->ints[m->list_off + m->list_len - 1];
             int64_t id = kv_index_find(v->idx, m->key, last);
             if (id < 0 || v->writer[id] != a) continue;
-            char *k = txn_key_text(s, m->key), *seen = txn_list_text(&s->ints[m->list_off], m->list_len);
+            char *k = txn_key_text(s, m->key), *seen = txn_list_text(txn_read_elems(s, m), m->list_len);
             char *why = txn_fmt("%s appended %" PRId64 " to %s, which %s read (%s = %s), so %s "
                                 "precedes %s (wr)", an, last, k, bn, k, seen, an, bn);
             *key = m->key;
@@ -159,7 +159,7 @@ static char *explain_list(const txn_set *s, const txn_versions *v, uint32_t a, u
         } else if (rel == REL_RW) {
             const txn_mop *r = read_ending(s, a, m->key, init, prev);
             if (r) {
-                char *seen = txn_list_text(&s->ints[r->list_off], r->list_len);
+                char *seen = txn_list_text(txn_read_elems(s, r), r->list_len);
                 why = txn_fmt("%s read %s = %s, without %" PRId64 ", which %s appended %s, so "
                               "%s precedes %s (rw)", an, k, seen, m->value, bn,
                               init ? "as the first element" : "next", an, bn);

@@ -26,7 +26,7 @@ typedef struct list_ctx {
 
 #define NONE UINT32_MAX
 
-static const int64_t *read_elems(const txn_set *s, const txn_mop *m) { return &s->ints[m->list_off]; }
+#define read_elems txn_read_elems
 
 static void note(list_ctx *c, const char *type, json_t *instance) { txn_found_add(c->f, type, instance); }
 
@@ -86,7 +86,7 @@ static int index_appends(list_ctx *c, bool *duplicate, json_t **dup_info) {
 }
 
 static bool is_prefix(const int64_t *a, uint32_t na, const int64_t *b, uint32_t nb) {
-    return na <= nb && !memcmp(a, b, (size_t)na * sizeof *a);
+    return na <= nb && (na == 0 || !memcmp(a, b, (size_t)na * sizeof *a));
 }
 
 /* Each key's order: its longest read (from committed or indeterminate txns), elements
@@ -337,11 +337,11 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
                 break;
             }
             if (ks) {
-                const int64_t *want = *scratch + ks->from;
+                const int64_t *want = ks->len ? *scratch + ks->from : NULL;
                 bool ok = ks->prefix_known
-                              ? m[i].list_len == ks->len && !memcmp(e, want, ks->len * sizeof *e)
+                              ? m[i].list_len == ks->len && (!ks->len || !memcmp(e, want, ks->len * sizeof *e))
                               : m[i].list_len >= ks->len &&
-                                    !memcmp(e + m[i].list_len - ks->len, want, ks->len * sizeof *e);
+                                    (!ks->len || !memcmp(e + m[i].list_len - ks->len, want, ks->len * sizeof *e));
                 if (!ok) {
                     char *k = txn_key_text(s, m[i].key), *name = txn_name(s, t);
                     char *seen = txn_list_text(e, m[i].list_len);
@@ -361,7 +361,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
             if (!ks) continue;
             if (fl_grow((void **)scratch, scap, used + m[i].list_len + x->mop_count, sizeof **scratch))
                 return;
-            memcpy(*scratch + used, e, m[i].list_len * sizeof *e);
+            if (m[i].list_len) memcpy(*scratch + used, e, m[i].list_len * sizeof *e);
             *ks = (key_state){m[i].key, true, (uint32_t)used, m[i].list_len};
             used += m[i].list_len;
         } else if (m[i].f == MOP_APPEND) {
@@ -372,7 +372,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
             if (!ks) continue;
             /* Move this key's elements to the end of scratch, then add the element. */
             if (fl_grow((void **)scratch, scap, used + ks->len + 1, sizeof **scratch)) return;
-            memmove(*scratch + used, *scratch + ks->from, ks->len * sizeof **scratch);
+            if (ks->len) memmove(*scratch + used, *scratch + ks->from, ks->len * sizeof **scratch);
             ks->from = (uint32_t)used;
             (*scratch)[used + ks->len] = m[i].value;
             ks->len++;
@@ -453,7 +453,7 @@ static int check_lost_updates(list_ctx *c) {
                                          t, x->mop_off + i};
         }
     }
-    qsort(rs, n, sizeof *rs, by_read);
+    if (n) qsort(rs, n, sizeof *rs, by_read);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && rs[j].key == rs[i].key && rs[j].len == rs[i].len && rs[j].last == rs[i].last) j++;

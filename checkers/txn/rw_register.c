@@ -375,7 +375,7 @@ static int by_key_edge(const void *x, const void *y) {
 static int keep_versions(rw_ctx *c, vgraph *acc) {
     txn_versions *v = c->v;
     uint32_t nv = kv_index_count(v->idx);
-    qsort(acc->e, acc->n, sizeof *acc->e, by_key_edge);
+    if (acc->n) qsort(acc->e, acc->n, sizeof *acc->e, by_key_edge);
     v->vedges = malloc((acc->n ? acc->n : 1) * sizeof *v->vedges);
     v->vedge_off = calloc((size_t)c->s->n_keys + 1, sizeof *v->vedge_off);
     if (!v->vedges || !v->vedge_off) return -1;
@@ -504,7 +504,7 @@ static int check_lost_updates(rw_ctx *c) {
         if (s->txns[e->txn].type == FL_OK && e->has_read && e->has_write)
             rs[n++] = (read_write){e->key, e->read_nil, e->read_nil ? 0 : e->read, e->txn};
     }
-    qsort(rs, n, sizeof *rs, by_read);
+    if (n) qsort(rs, n, sizeof *rs, by_read);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && rs[j].key == rs[i].key && rs[j].nil == rs[i].nil && rs[j].value == rs[i].value) j++;

@@ -53,6 +53,10 @@ typedef struct txn_set {
 } txn_set;
 
 static inline bool txn_possible(const txn *t) { return t->type != FL_FAIL; }
+/* A list read's elements (NULL in a history without any: no arithmetic on NULL). */
+static inline const int64_t *txn_read_elems(const txn_set *s, const txn_mop *m) {
+    return s->ints ? s->ints + m->list_off : NULL;
+}
 static inline const txn_mop *txn_mops(const txn_set *s, const txn *t) {
     return &s->mops[t->mop_off];
 }
