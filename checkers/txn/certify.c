@@ -22,6 +22,7 @@ typedef struct cert {
     json_t *unchecked;
     json_t *by_index;   /* invocation index (text) -> position in h->ops */
     json_t *longest;    /* key text -> its longest read (list-append) */
+    json_t *owned;      /* values made here, kept while the views use them */
 } cert;
 
 /* Micro-op fields, keywords (":r") and plain names alike. */
@@ -49,6 +50,20 @@ typedef struct op_view {
     const json_t *mops;
 } op_view;
 
+/* What a txn's micro-ops say: its completion's, or its invocation's with every read
+ * value unknown (null) — an invocation does not know what it will read. */
+static const json_t *told_value(cert *c, const fl_op *in, const fl_op *done) {
+    if (done && json_is_array(done->value)) return done->value;
+    if (!json_is_array(in->value)) return in->value;
+    json_t *copy = json_deep_copy(in->value);
+    size_t i;
+    json_t *m;
+    json_array_foreach(copy, i, m)
+        if (!strcmp(mop_f(m), "r")) json_array_set_new(m, 2, json_null());
+    json_array_append_new(c->owned, copy);
+    return copy;
+}
+
 static bool view_of(cert *c, const json_t *op, op_view *v) {
     char key[32];
     snprintf(key, sizeof key, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(op, "index")));
@@ -57,7 +72,7 @@ static bool view_of(cert *c, const json_t *op, op_view *v) {
     const fl_op *in = &c->h->ops[json_integer_value(at)];
     const fl_op *done = in->pair != FL_NO_PAIR ? &c->h->ops[in->pair] : NULL;
     *v = (op_view){json_integer_value(at), done ? in->pair : -1, done ? done->type : FL_INFO,
-                   in->process, done && json_is_array(done->value) ? done->value : in->value};
+                   in->process, told_value(c, in, done)};
     return json_is_array(v->mops);
 }
 
@@ -180,7 +195,7 @@ static bool version_before(cert *c, const char *k, bool nil, int64_t x, int64_t 
         op_view t;
         const fl_op *done = op->pair != FL_NO_PAIR ? &c->h->ops[op->pair] : NULL;
         t = (op_view){(int64_t)p, done ? op->pair : -1, done ? done->type : FL_INFO, op->process,
-                      done && json_is_array(done->value) ? done->value : op->value};
+                      told_value(c, op, done)};
         if (t.type == FL_FAIL || !json_is_array(t.mops)) continue;
         bool n1, n2;
         int64_t x1, y1;
@@ -508,7 +523,7 @@ static void certify_other(cert *c, const char *type, const json_t *inst) {
 
 void txn_certify(const fl_history *h, fl_txn_workload w, const fl_txn_options *o, json_t *result) {
     cert c = {.h = h, .w = w, .o = o, .errors = json_array(), .unchecked = json_array(),
-              .by_index = json_object(), .longest = json_object()};
+              .by_index = json_object(), .longest = json_object(), .owned = json_array()};
     for (size_t p = 0; p < h->count; p++) {
         if (h->ops[p].type != FL_INVOKE || h->ops[p].process == FL_PROCESS_NEMESIS) continue;
         char key[32];
@@ -532,4 +547,5 @@ void txn_certify(const fl_history *h, fl_txn_workload w, const fl_txn_options *o
     if (json_array_size(c.errors)) json_object_set(result, "certify-errors", c.errors);
     if (json_array_size(c.unchecked)) json_object_set(result, "not-certifiable", c.unchecked);
     json_decref(c.errors), json_decref(c.unchecked), json_decref(c.by_index), json_decref(c.longest);
+    json_decref(c.owned);
 }

@@ -104,7 +104,7 @@ static int add_list_read(collector *c, txn_mop *m, const json_t *v, const fl_op 
 }
 
 /* One micro-op [f, k, v] of a transaction of type `type`. */
-static int add_mop(collector *c, const json_t *mop, uint8_t type, const fl_op *op) {
+static int add_mop(collector *c, const json_t *mop, uint8_t type, bool told, const fl_op *op) {
     if (!json_is_array(mop) || json_array_size(mop) != 3)
         return bad(c, op, "a micro-op is not [f, key, value]", mop);
     int kind = mop_kind(json_array_get(mop, 0));
@@ -129,13 +129,13 @@ static int add_mop(collector *c, const json_t *mop, uint8_t type, const fl_op *o
         m->nil = true;
         /* A nil read tells something only when the txn committed (Elle: an indeterminate
          * op's nil is the invocation's placeholder). */
-        m->known = type == FL_OK;
+        m->known = told && type == FL_OK;
     } else if (json_is_array(v)) {
         if (add_list_read(c, m, v, op, mop)) return -1;
-        m->known = type == FL_OK || (type == FL_INFO && !m->nil);
+        m->known = told && (type == FL_OK || (type == FL_INFO && !m->nil));
     } else if (json_is_integer(v)) {
         m->value = json_integer_value(v);
-        m->known = type != FL_FAIL;
+        m->known = told && type != FL_FAIL;
         c->saw_int_read = true;
     } else {
         return bad(c, op, "a read's value must be null, an integer or a list of integers", mop);
@@ -178,9 +178,11 @@ static int add_txn(collector *c, int64_t inv) {
     txn *t = &s->txns[s->n];
     *t = (txn){.inv = inv, .done = done ? in->pair : FL_NO_PAIR, .process = in->process,
                .mop_off = (uint32_t)s->n_mops, .type = type};
+    /* Only a completion tells what was read; an invocation's read values are requests. */
+    bool told = done && value == done->value;
     size_t n = json_array_size(value);
     for (size_t i = 0; i < n; i++)
-        if (add_mop(c, json_array_get(value, i), type, done && value == done->value ? done : in))
+        if (add_mop(c, json_array_get(value, i), type, told, told ? done : in))
             return -1;
     t->mop_count = (uint32_t)(s->n_mops - t->mop_off);
     s->n++;
