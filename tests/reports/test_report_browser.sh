@@ -5,7 +5,8 @@
 # exactly the ops of the linearizable checker's failing window, the failing op marked,
 # the anomaly named and each op's verdict shown as results.json gives them, the verdict
 # shown, the faultline that ran and checked it named, no script errors; the retry-storm
-# section only with a retry-storm result, then its lines, window rows and flags.
+# section only with a retry-storm result, then its lines, window rows and flags; a txn
+# checker's cycles drawn as graphs of transactions with labelled edges.
 # Screenshots go into the run directory.
 #
 # usage: test_report_browser.sh FAULTLINE [RUN_DIR]
@@ -147,6 +148,33 @@ if $fixture; then
     check "the flag is explained" grep -qF 'partition window 1: amplification 4.0 above 2' "$scratch/rs_dom.html"
     shades=$(grep -oE '<div id="retry-storm-plot".*</div>' "$scratch/rs_dom.html" | grep -oE 'class="fault-shade' | wc -l)
     check "the retry-storm plot shades the fault windows ($fault_windows; found $shades)" [ "$shades" = "$fault_windows" ]
+fi
+
+# The txn checker's cycles: a run made from the Elle corpus's paper example (a
+# G-single-item of three transactions), one drawn graph per cycle with an arrow and a
+# label per step, the steps in words and the explanation beside it.
+if $fixture; then
+    txn_run=$scratch/txn_run
+    mkdir -p "$txn_run"
+    check "faultline convert the paper example" \
+        "$FAULTLINE" convert "$here/../corpus/elle/la-c-paper-example.edn" "$txn_run/history.jsonl"
+    "$FAULTLINE" check --checker txn --certify --out "$txn_run/results.json" "$txn_run/history.jsonl" >/dev/null
+    check "faultline report on the txn run" "$FAULTLINE" report "$txn_run"
+    dump_dom "$txn_run/report.html" "$scratch/txn_dom.html" "$scratch/txn_console.log"
+    check_page_health "$scratch/txn_dom.html" "$scratch/txn_console.log"
+    cycles=$(jq '[.checkers.txn.anomalies[][] | select(.steps and (.steps | length) <= 16)] | length' "$txn_run/results.json")
+    steps=$(jq '[.checkers.txn.anomalies[][] | select(.steps and (.steps | length) <= 16) | .steps[]] | length' "$txn_run/results.json")
+    graphs=$(grep -oE '<svg [^>]*class="txn-cycle"' "$scratch/txn_dom.html" | wc -l)
+    edges=$(grep -oE 'class="cycle-edge"' "$scratch/txn_dom.html" | wc -l)
+    check "the paper example has a cycle to draw" [ "$cycles" -gt 0 ]
+    check "one graph per cycle ($cycles; found $graphs)" [ "$graphs" = "$cycles" ]
+    check "one arrow per step ($steps; found $edges)" [ "$edges" = "$steps" ]
+    while IFS=$'\t' read -r rel key; do
+        check "a step labelled $rel $key" grep -qF ">$rel $key</text>" "$scratch/txn_dom.html"
+    done < <(jq -r '.checkers.txn.anomalies[][] | select(.steps) | .steps[] | [.rel, .key] | @tsv' "$txn_run/results.json")
+    check "the cycle is named in words" grep -qF \
+        'A cycle of 3 transactions with exactly one anti-dependency (rw): G-single, a read skew' "$scratch/txn_dom.html"
+    screenshot "$txn_run/report.html" "$run/report-txn.png" 1400,2400
 fi
 
 screenshot "$page" "$run/report.png" 1400,2400

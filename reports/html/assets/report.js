@@ -1183,9 +1183,90 @@
     return dl;
   }
 
+  /* ---------- the txn checker's cycles ---------- */
+
+  const REL_COLOURS = {ww: '#1f77b4', wr: '#2ca02c', rw: '#d62728', process: '#9467bd', realtime: '#7f7f7f'};
+  const CYCLE_DRAWN_MAX = 16;
+  let cycleCount = 0;
+
+  /* The transactions of a cycle on a circle, each step an arrow from one to the next
+     labelled with its relation and key (rw red: the anti-dependencies that make it). */
+  function cycleGraph(steps) {
+    const n = steps.length, size = 300, radius = 110, node = 20, c = size / 2;
+    const id = 'cyc' + (cycleCount++);
+    const root = svg('svg', {width: size, height: size, viewBox: '0 0 ' + size + ' ' + size,
+                             'class': 'txn-cycle', role: 'img'});
+    const defs = svg('defs');
+    Object.keys(REL_COLOURS).forEach(function (rel) {
+      defs.appendChild(svg('marker', {id: id + '-' + rel, viewBox: '0 0 10 10', refX: 10, refY: 5,
+                                      markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse'},
+                           [svg('path', {d: 'M0,0 L10,5 L0,10 z', fill: REL_COLOURS[rel]})]));
+    });
+    root.appendChild(defs);
+    const at = steps.map(function (s, i) {
+      const a = -Math.PI / 2 + 2 * Math.PI * i / n;
+      return {x: c + radius * Math.cos(a), y: c + radius * Math.sin(a)};
+    });
+    steps.forEach(function (s, i) {
+      const p = at[i], q = at[(i + 1) % n];
+      const dx = q.x - p.x, dy = q.y - p.y, len = Math.sqrt(dx * dx + dy * dy) || 1;
+      const ux = dx / len, uy = dy / len;
+      const rel = typeof s.rel === 'string' && REL_COLOURS[s.rel] ? s.rel : 'realtime';
+      root.appendChild(svg('line', {x1: p.x + ux * node, y1: p.y + uy * node, x2: q.x - ux * node, y2: q.y - uy * node,
+                                    stroke: REL_COLOURS[rel], 'stroke-width': 2,
+                                    'marker-end': 'url(#' + id + '-' + rel + ')', 'class': 'cycle-edge'}));
+      /* the label beside the edge's middle, pushed away from the circle's centre */
+      const mx = (p.x + q.x) / 2, my = (p.y + q.y) / 2;
+      const ox = mx - c, oy = my - c, ol = Math.sqrt(ox * ox + oy * oy) || 1;
+      const label = rel + (typeof s.key === 'string' ? ' ' + s.key : '');
+      root.appendChild(svg('text', {x: mx + ox / ol * 14, y: my + oy / ol * 14 + 4, 'text-anchor': 'middle',
+                                    fill: REL_COLOURS[rel], 'class': 'cycle-label'}, label));
+    });
+    steps.forEach(function (s, i) {
+      const p = at[i];
+      root.appendChild(svg('circle', {cx: p.x, cy: p.y, r: node, 'class': 'cycle-node'}));
+      root.appendChild(svg('text', {x: p.x, y: p.y + 4, 'text-anchor': 'middle', 'class': 'cycle-name'},
+                           typeof s.name === 'string' ? s.name : '?'));
+    });
+    return root;
+  }
+
+  function renderTxnCycle(box, n, path) {
+    const type = typeof n.type === 'string' ? n.type : 'cycle';
+    box.appendChild(h('h4', null, type + ' \u2014 ' + path));
+    const steps = n.steps;
+    const row = h('div', {className: 'cycle-row'});
+    if (steps.length <= CYCLE_DRAWN_MAX) row.appendChild(cycleGraph(steps));
+    const words = h('div', {className: 'cycle-words'});
+    if (steps.length > CYCLE_DRAWN_MAX)
+      words.appendChild(h('p', {className: 'note'}, 'A cycle of ' + fmtCount(steps.length) +
+                          ' transactions: too long to draw; its steps are listed.'));
+    const list = h('ol', {className: 'cycle-steps'});
+    steps.slice(0, 200).forEach(function (s) {
+      list.appendChild(h('li', null, [h('span', {className: 'rel-' + s.rel}, String(s.rel)), ' ',
+                                      typeof s.why === 'string' ? s.why : '']));
+    });
+    words.appendChild(list);
+    if (steps.length > 200) words.appendChild(h('p', {className: 'note'}, (steps.length - 200) + ' more steps.'));
+    if (typeof n.explanation === 'string') {
+      const tail = n.explanation.lastIndexOf(': a cycle of');
+      words.appendChild(h('p', {className: 'explanation'}, tail >= 0 ? 'A' + n.explanation.slice(tail + 3) : n.explanation));
+    }
+    if (n.shortest === false) words.appendChild(h('p', {className: 'note'}, 'A shorter cycle of this type may exist: the search budget ended before every candidate was tried.'));
+    row.appendChild(words);
+    box.appendChild(row);
+    const ops = steps.map(function (s) { return s.op; }).filter(isOpRef);
+    if (ops.length) opTable(box, ops.slice(0, 200).map(namedOp), null);
+  }
+
   function renderViolation(parent, v) {
     const n = v.node;
     const box = h('div', {className: 'anomaly'});
+    if (Array.isArray(n.steps) && n.steps.length && n.steps.every(isObject)) {
+      renderTxnCycle(box, n, v.path);
+      parent.appendChild(box);
+      return;
+    }
     const rule = ['rule', 'anomaly', 'kind', 'type', 'name'].map(function (k) { return n[k]; })
       .filter(function (x) { return typeof x === 'string'; })[0];
     box.appendChild(h('h4', null, (rule ? rule + ' \u2014 ' : '') + v.path));
