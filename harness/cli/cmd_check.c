@@ -22,7 +22,8 @@
 static const char usage_text[] =
     "usage: faultline check [OPTIONS] HISTORY|RUN_DIR...\n"
     "  Checks each history (JSON Lines or Jepsen history.edn; for a run directory, its\n"
-    "  history.jsonl and its nodes' logs) with the checkers named (default: linearizable).\n"
+    "  history.jsonl and its nodes' logs) with the checkers named (default: linearizable;\n"
+    "  txn for a history whose client ops are all transactions, f \"txn\").\n"
     "  --checker C[,C…]        linearizable, session, set, set-full, counter, perf, log-pattern,\n"
     "                          fencing, ledger, retry-storm, txn (repeatable; `--checker\n"
     "                          list` describes them)\n"
@@ -72,6 +73,7 @@ typedef struct check_args {
     const char *log_patterns[LOG_PATTERNS_MAX];
     fl_checker_options opt;
     fl_read_options read;
+    bool default_checker; /* no --checker or --workload: chosen by the history's ops */
 } check_args;
 
 static int parse_independent(const char *s, int *out) {
@@ -234,7 +236,11 @@ static int parse_args(int argc, char **argv, check_args *a) {
         fprintf(stderr, "faultline check: %s\n", err);
         return -1;
     }
-    if (a->checker_count == 0 && !a->workload) add_checkers(a, "linearizable");
+    /* No checker named: linearizable, or txn for a history of transactions (check_one). */
+    if (a->checker_count == 0 && !a->workload) {
+        add_checkers(a, "linearizable");
+        a->default_checker = true;
+    }
     return 0;
 bad:
     fprintf(stderr, "faultline check: bad value '%s' for --%s\n", optarg,
@@ -375,6 +381,18 @@ static int check_workload(const check_args *a, const fl_history *h, json_t *resu
     return refused ? -1 : 0;
 }
 
+/* Whether every client op is a transaction (f "txn", or the EDN keyword :txn). */
+static bool all_txn(const fl_history *h) {
+    bool any = false;
+    for (size_t i = 0; i < h->count; i++) {
+        const fl_op *op = &h->ops[i];
+        if (op->process == FL_PROCESS_NEMESIS) continue;
+        if (strcmp(op->f, "txn") && strcmp(op->f, ":txn")) return false;
+        any = true;
+    }
+    return any;
+}
+
 /* Check one history or run directory: its exit code, and its results object in *out. */
 static int check_one(const char *arg, check_args *a, json_t **out) {
     *out = NULL;
@@ -396,6 +414,7 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
             return rc == FL_READ_MALFORMED ? FL_EXIT_DATAERR : FL_EXIT_HARNESS;
         }
     }
+    if (h && a->default_checker && all_txn(h)) a->checkers[0] = fl_checker_find("txn");
     json_t *results = json_pack("{s:b,s:{}}", "valid", 1, "checkers");
     if (h && !fl_history_has_client_ops(h)) /* every checker says so too */
         json_object_set_new(results, "note", json_string(FL_NOTE_NO_CLIENT_OPS));

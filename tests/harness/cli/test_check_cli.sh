@@ -540,5 +540,26 @@ else
     fail "report --model: the page's data names the faultline that checked and drew it"
 fi
 
+# The txn checker: chosen by itself for a history of transactions; the model decides the
+# verdict; --certify; bad models and malformed transactions refused with clear errors.
+ELLE=$CORPUS/../elle
+expect_rc "check a G0 history (no --checker: txn, by its ops) exits 1" 1 "$FL" check "$ELLE/la-e-g0.edn"
+expect_out "  names the txn checker and G0 in words" out "txn: INVALID: .*a cycle of 2 transactions with only write dependencies \\(ww\\): G0"
+expect_rc "the paper example is invalid at strict-serializable" 1 "$FL" check --certify "$ELLE/la-c-paper-example.edn"
+expect_rc "and valid at read-committed (G-single is allowed there)" 0 \
+    "$FL" check --checker txn --consistency-model read-committed "$ELLE/la-c-paper-example.edn"
+expect_rc "--workload txn-list-append on a valid history exits 0" 0 \
+    "$FL" check --workload txn-list-append "$ELLE/la-t-valid-multiple-appends.edn"
+expect_rc "--workload txn-rw-register on a list-append history is refused (65)" 65 \
+    "$FL" check --workload txn-rw-register "$ELLE/la-e-g0.edn"
+expect_out "  saying which micro-ops do not fit" err "holds append micro-ops or list reads"
+expect_rc "an unknown consistency model is a usage error (64)" 64 \
+    "$FL" check --checker txn --consistency-model serialisable "$ELLE/la-e-g0.edn"
+expect_out "  listing the models" err "unknown consistency model 'serialisable'; models:.* snapshot-isolation"
+printf '%s\n' '{"index":0,"process":0,"type":"invoke","f":"txn","value":[["append","x","one"]]}' \
+    '{"index":1,"process":0,"type":"ok","f":"txn","value":[["append","x","one"]]}' >"$TMP/txn-bad.jsonl"
+expect_rc "a non-integer appended value is refused (65)" 65 "$FL" check --checker txn "$TMP/txn-bad.jsonl"
+expect_out "  naming the line and the micro-op" err "txn-bad.jsonl:2: op 1: appended and written values must be integers: \\[\"append\",\"x\",\"one\"\\]"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
