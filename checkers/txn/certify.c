@@ -96,7 +96,8 @@ static bool appends(const op_view *t, const char *k, int64_t x) {
     return false;
 }
 
-/* The longest read of k anywhere in the history (committed or indeterminate), or NULL. */
+/* k's order: the longest read of k anywhere in the history (committed or indeterminate),
+ * each element once; NULL when nothing read k. */
 static const json_t *longest_read(cert *c, const char *k) {
     const json_t *cached = json_object_get(c->longest, k);
     if (cached) return json_is_array(cached) ? cached : NULL;
@@ -115,8 +116,24 @@ static const json_t *longest_read(cert *c, const char *k) {
                 best = v;
         }
     }
-    json_object_set(c->longest, k, best ? (json_t *)best : json_null());
-    return best;
+    if (!best) {
+        json_object_set_new(c->longest, k, json_null());
+        return NULL;
+    }
+    /* The order: the longest read with any repeated element kept at its first place. */
+    json_t *order = json_array(), *seen = json_object();
+    size_t i;
+    const json_t *e;
+    json_array_foreach(best, i, e) {
+        char text[32];
+        snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(e));
+        if (json_object_get(seen, text)) continue;
+        json_object_set_new(seen, text, json_true());
+        json_array_append(order, (json_t *)e);
+    }
+    json_decref(seen);
+    json_object_set_new(c->longest, k, order);
+    return order;
 }
 
 static bool read_contains(const json_t *list, int64_t x) {
