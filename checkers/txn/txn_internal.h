@@ -58,7 +58,7 @@ static inline const int64_t *txn_read_elems(const txn_set *s, const txn_mop *m) 
     return s->ints ? s->ints + m->list_off : NULL;
 }
 static inline const txn_mop *txn_mops(const txn_set *s, const txn *t) {
-    return &s->mops[t->mop_off];
+    return s->mops ? s->mops + t->mop_off : NULL; /* NULL: no micro-op in the history */
 }
 
 /* collect.c: read the history's txn ops (NULL with err on malformed input). */
