@@ -4,6 +4,7 @@
  * linearizability. A cycle must close, each step must hold by its relation (a process
  * order, a real-time order, or the micro-ops that make a ww, wr or rw dependency), and its
  * relations must make the type claimed; a non-cycle anomaly's witness ops must show it. */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -539,6 +540,7 @@ static void certify_other(cert *c, const char *type, const json_t *inst) {
 }
 
 void txn_certify(const fl_history *h, fl_txn_workload w, const fl_txn_options *o, json_t *result) {
+    assert(h && o && json_is_object(result));
     cert c = {.h = h, .w = w, .o = o, .errors = json_array(), .unchecked = json_array(),
               .by_index = json_object(), .longest = json_object(), .owned = json_array()};
     for (size_t p = 0; p < h->count; p++) {

@@ -71,6 +71,7 @@ static void spend(search *q, uint64_t steps) { q->budget = q->budget > steps ? q
  * number of edges), 0 when dst is unreachable. The caller's buffers hold n entries. */
 static uint32_t bfs(local *l, search *q, uint32_t src, uint32_t dst, uint8_t mask,
                     uint32_t *path, uint8_t *rel) {
+    assert(src < l->n && dst < l->n);
     if (++l->bfs_round == 0) { /* wrapped: clear the stamps */
         memset(l->stamp, 0, l->n * sizeof *l->stamp);
         l->bfs_round = 1;
@@ -116,6 +117,7 @@ static uint32_t bfs(local *l, search *q, uint32_t src, uint32_t dst, uint8_t mas
 /* Record a witness: classify it, mark its class found in this tier, report it. */
 static void record(search *q, const local *l, const uint32_t *cyc, const uint8_t *rel,
                    uint32_t len, bool shortest) {
+    assert(len >= 2); /* no self-edges, so no shorter cycle */
     txn_cycle c = {malloc(len * sizeof *c.v), malloc(len), len};
     if (!c.v || !c.rel) {
         free(c.v), free(c.rel);
@@ -442,6 +444,7 @@ done:
 /* One strongly connected component of the whole graph, members[0 … n). */
 static int search_component(search *q, const txn_graph *g, const uint32_t *members, uint32_t n,
                             uint32_t *loc) {
+    assert(n >= 2); /* a component with a cycle */
     local l = {0};
     buffers b = {0};
     int rc = -1;

@@ -193,6 +193,38 @@ static const txn_mop *external_read(const txn_set *s, uint32_t t, int32_t key) {
     return NULL;
 }
 
+/* rw-register: a ww or rw step a -> b justified by an edge of key k's version graph into
+ * a version b wrote. */
+static char *explain_version_edge(const txn_set *s, const txn_versions *v, uint32_t a,
+                                  uint32_t b, uint8_t rel, int32_t k, const char *an,
+                                  const char *bn) {
+    for (size_t i = v->vedge_off[k]; i < v->vedge_off[k + 1]; i++) {
+        const version_edge *e = &v->vedges[i];
+        if (v->writer[e->to] != b) continue;
+        int64_t to_value = kv_index_value(v->idx, e->to);
+        char *src = sources_text(e->sources), *kt = txn_key_text(s, k), *why = NULL;
+        if (rel == REL_WW && e->from != INIT_VERSION && v->writer[e->from] == a) {
+            why = txn_fmt("%s wrote %s = %" PRId64 " and %s wrote %s = %" PRId64 ", a later version "
+                          "(by %s), so %s precedes %s (ww)", an, kt, kv_index_value(v->idx, e->from),
+                          bn, kt, to_value, src, an, bn);
+        } else if (rel == REL_RW) {
+            const txn_mop *r = external_read(s, a, k);
+            bool matches = r && (e->from == INIT_VERSION ? r->nil
+                                 : !r->nil && r->value == kv_index_value(v->idx, e->from));
+            if (matches) {
+                char *seen = r->nil ? strdup("nil") : txn_fmt("%" PRId64, r->value);
+                why = txn_fmt("%s read %s = %s, and %s wrote the next version, %s = %" PRId64
+                              " (by %s), so %s precedes %s (rw)", an, kt, seen, bn, kt, to_value,
+                              src, an, bn);
+                free(seen);
+            }
+        }
+        free(src), free(kt);
+        if (why) return why;
+    }
+    return NULL;
+}
+
 /* rw-register: the version edge or read behind a -rel-> b. */
 static char *explain_rw(const txn_set *s, const txn_versions *v, uint32_t a, uint32_t b,
                         uint8_t rel, int32_t *key, const char *an, const char *bn) {
@@ -215,33 +247,11 @@ static char *explain_rw(const txn_set *s, const txn_versions *v, uint32_t a, uin
     }
     const txn *tb = &s->txns[b];
     const txn_mop *mb = txn_mops(s, tb);
-    for (uint32_t j = 0; j < tb->mop_count; j++)
-    for (size_t i = mb[j].f == MOP_WRITE ? v->vedge_off[mb[j].key] : 0;
-         mb[j].f == MOP_WRITE && i < v->vedge_off[mb[j].key + 1]; i++) {
-        const version_edge *e = &v->vedges[i];
-        if (v->writer[e->to] != b) continue;
-        int32_t k = kv_index_key(v->idx, e->to);
-        int64_t to_value = kv_index_value(v->idx, e->to);
-        char *src = sources_text(e->sources), *kt = txn_key_text(s, k), *why = NULL;
-        if (rel == REL_WW && e->from != INIT_VERSION && v->writer[e->from] == a) {
-            why = txn_fmt("%s wrote %s = %" PRId64 " and %s wrote %s = %" PRId64 ", a later version "
-                          "(by %s), so %s precedes %s (ww)", an, kt, kv_index_value(v->idx, e->from),
-                          bn, kt, to_value, src, an, bn);
-        } else if (rel == REL_RW) {
-            const txn_mop *r = external_read(s, a, k);
-            bool matches = r && (e->from == INIT_VERSION ? r->nil
-                                 : !r->nil && r->value == kv_index_value(v->idx, e->from));
-            if (matches) {
-                char *seen = r->nil ? strdup("nil") : txn_fmt("%" PRId64, r->value);
-                why = txn_fmt("%s read %s = %s, and %s wrote the next version, %s = %" PRId64
-                              " (by %s), so %s precedes %s (rw)", an, kt, seen, bn, kt, to_value,
-                              src, an, bn);
-                free(seen);
-            }
-        }
-        free(src), free(kt);
+    for (uint32_t j = 0; j < tb->mop_count; j++) {
+        if (mb[j].f != MOP_WRITE) continue;
+        char *why = explain_version_edge(s, v, a, b, rel, mb[j].key, an, bn);
         if (why) {
-            *key = k;
+            *key = mb[j].key;
             return why;
         }
     }

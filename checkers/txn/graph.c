@@ -31,6 +31,7 @@ void edge_buf_free(edge_buf *b) {
 }
 
 int txn_graph_build(txn_graph *g, uint32_t n, edge_buf *b) {
+    assert(g && b);
     *g = (txn_graph){.n = n};
     if (b->oom) return -1;
     g->off = calloc((size_t)n + 1, sizeof *g->off);

@@ -1,5 +1,6 @@
 /* A (key, value) -> dense id map (txn_internal.h): every appended or written version of
  * a key gets an id, and the analyses keep per-version facts in arrays indexed by it. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "txn_internal.h"
@@ -63,6 +64,7 @@ static int rehash(kv_index *m) {
 }
 
 int64_t kv_index_put(kv_index *m, int32_t k, int64_t v, bool *fresh) {
+    assert(m && fresh);
     int64_t id = kv_index_find(m, k, v);
     *fresh = id < 0;
     if (id >= 0) return id;

@@ -176,6 +176,7 @@ oom:
 }
 
 int64_t txn_list_prev(const txn_versions *v, int32_t k, int64_t value, bool *is_init) {
+    assert(v && v->workload == FL_TXN_LIST_APPEND && k >= 0);
     int64_t id = kv_index_find(v->idx, k, value);
     int32_t p = id >= 0 ? v->pos[id] : -1;
     const int64_t *order = &v->order[v->order_off[k]];
@@ -478,6 +479,7 @@ static int check_lost_updates(list_ctx *c) {
 }
 
 int txn_list_analyse(const txn_set *s, txn_found *f, edge_buf *b, txn_versions **out) {
+    assert(s && f && b && out);
     txn_versions *v = calloc(1, sizeof *v);
     list_ctx c = {.s = s, .f = f, .b = b, .v = v};
     int rc = -1;

@@ -5,6 +5,7 @@
  * source that would make a key's versions cyclic is reported (cyclic-versions) and left
  * out for that key. From the graph come the data edges, and beside it the anomalies no
  * cycle shows. Values are unique per key (a second write of one value is refused). */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -528,6 +529,7 @@ static int check_lost_updates(rw_ctx *c) {
 
 int txn_rw_analyse(const txn_set *s, const fl_txn_options *o, txn_found *f, edge_buf *b,
                    txn_versions **out) {
+    assert(s && o && f && b && out);
     txn_versions *v = calloc(1, sizeof *v);
     rw_ctx c = {.s = s, .o = o, .f = f, .b = b, .v = v};
     vgraph acc = {0};

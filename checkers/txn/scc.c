@@ -1,5 +1,6 @@
 /* Strongly connected components (txn_internal.h): Tarjan's algorithm with an explicit
  * stack, since a history's dependency chains are far deeper than a thread's stack. */
+#include <assert.h>
 #include <stdlib.h>
 
 #include "txn_internal.h"
@@ -8,6 +9,7 @@
 
 int64_t txn_scc(uint32_t n, const uint64_t *off, const uint32_t *adj, const uint8_t *lab,
                 uint8_t mask, uint32_t *comp) {
+    assert(n == 0 || (off && comp));
     uint32_t *index = malloc((n ? n : 1) * sizeof *index);
     uint32_t *low = malloc((n ? n : 1) * sizeof *low);
     uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);   /* Tarjan's vertex stack */
