@@ -68,6 +68,20 @@ void txn_found_add(txn_found *f, const char *type, json_t *instance) {
     }
 }
 
+void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const char *seen,
+                          const uint32_t *txns, size_t shown, size_t count, const char *wrote) {
+    assert(shown >= 2 && count >= shown);
+    char *k = txn_key_text(s, key), *a = txn_name(s, txns[0]), *b = txn_name(s, txns[1]);
+    json_t *ops = json_array();
+    for (size_t i = 0; i < shown; i++) json_array_append_new(ops, txn_op_json(s, txns[i]));
+    char *why = txn_fmt("%zu committed transactions (%s, %s%s) read %s = %s and then %s %s: "
+                        "each wrote without seeing the other's write, so one update was lost",
+                        count, a, b, count > 2 ? ", …" : "", k, seen, wrote, k);
+    txn_found_add(f, "lost-update", json_pack("{s:s?,s:s?,s:o,s:s?}", "key", k, "value", seen,
+                  "ops", ops, "explanation", why));
+    free(k), free(a), free(b), free(why);
+}
+
 const char *txn_cycle_type(int cls, int tier) {
     static const char *const names[CYC_CLASSES][TIERS] = {
         {"G0", "G0-process", "G0-realtime"},

@@ -37,54 +37,6 @@ static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
     return ops;
 }
 
-/* Index every append: its writer, and whether it is its txn's last to that key. Two
- * appends of one value to one key make every inference ambiguous: refused. */
-static int index_appends(list_ctx *c, bool *duplicate, json_t **dup_info) {
-    const txn_set *s = c->s;
-    txn_versions *v = c->v;
-    size_t cap = 0;
-    for (uint32_t t = 0; t < s->n; t++) {
-        const txn *x = &s->txns[t];
-        const txn_mop *m = txn_mops(s, x);
-        for (uint32_t i = 0; i < x->mop_count; i++) {
-            if (m[i].f != MOP_APPEND) continue;
-            bool fresh;
-            int64_t id = kv_index_put(v->idx, m[i].key, m[i].value, &fresh);
-            if (id < 0) return -1;
-            if (!fresh) {
-                if (!*duplicate) {
-                    char *k = txn_key_text(s, m[i].key);
-                    *dup_info = json_pack("{s:s?,s:I,s:[o,o]}", "key", k, "value",
-                                          (json_int_t)m[i].value, "ops",
-                                          txn_op_json(s, v->writer[id]), txn_op_json(s, t));
-                    free(k);
-                }
-                *duplicate = true;
-                continue;
-            }
-            if ((size_t)id >= cap) {
-                size_t ncap = cap ? 2 * cap : 1024;
-                uint32_t *w = realloc(v->writer, ncap * sizeof *w);
-                if (!w) return -1;
-                v->writer = w;
-                uint32_t *wm = realloc(v->writer_mop, ncap * sizeof *wm);
-                if (!wm) return -1;
-                v->writer_mop = wm;
-                bool *fin = realloc(c->final, ncap * sizeof *fin);
-                if (!fin) return -1;
-                c->final = fin;
-                cap = ncap;
-            }
-            v->writer[id] = t;
-            v->writer_mop[id] = x->mop_off + i;
-            c->final[id] = true;
-            for (uint32_t j = i + 1; j < x->mop_count; j++)
-                if (m[j].f == MOP_APPEND && m[j].key == m[i].key) c->final[id] = false;
-        }
-    }
-    return 0;
-}
-
 static bool is_prefix(const int64_t *a, uint32_t na, const int64_t *b, uint32_t nb) {
     return na <= nb && (na == 0 || !memcmp(a, b, (size_t)na * sizeof *a));
 }
@@ -460,17 +412,12 @@ static int check_lost_updates(list_ctx *c) {
         while (j < n && rs[j].key == rs[i].key && rs[j].len == rs[i].len && rs[j].last == rs[i].last) j++;
         if (j - i >= 2) {
             const txn_mop *m = &s->mops[rs[i].mop];
-            char *k = txn_key_text(s, rs[i].key);
             char *seen = txn_list_text(read_elems(s, m), m->list_len);
-            char *a = txn_name(s, rs[i].txn), *b = txn_name(s, rs[i + 1].txn);
-            json_t *ops = json_array();
-            for (size_t q = i; q < j && q < i + 8; q++) json_array_append_new(ops, txn_op_json(s, rs[q].txn));
-            char *why = txn_fmt("%zu committed transactions (%s, %s%s) read %s = %s and then "
-                                "appended to %s: each wrote without the other's append, so one "
-                                "update was lost", j - i, a, b, j - i > 2 ? ", …" : "", k, seen, k);
-            note(c, "lost-update", json_pack("{s:s?,s:s?,s:o,s:s?}", "key", k, "value", seen,
-                 "ops", ops, "explanation", why));
-            free(k), free(seen), free(a), free(b), free(why);
+            uint32_t who[8];
+            size_t shown = 0;
+            for (size_t q = i; q < j && shown < 8; q++) who[shown++] = rs[q].txn;
+            txn_note_lost_update(c->f, s, rs[i].key, seen, who, shown, j - i, "appended to");
+            free(seen);
         }
         i = j;
     }
@@ -494,7 +441,7 @@ int txn_list_analyse(const txn_set *s, txn_found *f, edge_buf *b, txn_versions *
         for (uint32_t i = 0; i < s->txns[t].mop_count; i++) c.mop_txn[s->txns[t].mop_off + i] = t;
     bool duplicate = false;
     json_t *dup = NULL;
-    if (index_appends(&c, &duplicate, &dup)) goto done;
+    if (txn_index_writes(s, v, MOP_APPEND, &c.final, &duplicate, &dup)) goto done;
     if (duplicate) {
         /* Every inference rests on each element naming one append (Elle: unknown). */
         json_object_set_new(f->by_type, "duplicate-appends", json_pack("[o]", dup));
@@ -529,18 +476,4 @@ done:
     }
     *out = v;
     return rc;
-}
-
-void txn_versions_free(txn_versions *v) {
-    if (!v) return;
-    kv_index_free(v->idx);
-    free(v->writer);
-    free(v->writer_mop);
-    free(v->order);
-    free(v->order_off);
-    free(v->order_len);
-    free(v->pos);
-    free(v->vedges);
-    free(v->vedge_off);
-    free(v);
 }

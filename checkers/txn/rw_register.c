@@ -49,52 +49,6 @@ static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
 
 static char *value_text(bool nil, int64_t v) { return nil ? strdup("nil") : txn_fmt("%" PRId64, v); }
 
-static int index_writes(rw_ctx *c, bool *duplicate, json_t **dup_info) {
-    const txn_set *s = c->s;
-    txn_versions *v = c->v;
-    size_t cap = 0;
-    for (uint32_t t = 0; t < s->n; t++) {
-        const txn *x = &s->txns[t];
-        const txn_mop *m = txn_mops(s, x);
-        for (uint32_t i = 0; i < x->mop_count; i++) {
-            if (m[i].f != MOP_WRITE) continue;
-            bool fresh;
-            int64_t id = kv_index_put(v->idx, m[i].key, m[i].value, &fresh);
-            if (id < 0) return -1;
-            if (!fresh) {
-                if (!*duplicate) {
-                    char *k = txn_key_text(s, m[i].key);
-                    *dup_info = json_pack("{s:s?,s:I,s:[o,o]}", "key", k, "value",
-                                          (json_int_t)m[i].value, "ops",
-                                          txn_op_json(s, v->writer[id]), txn_op_json(s, t));
-                    free(k);
-                }
-                *duplicate = true;
-                continue;
-            }
-            if ((size_t)id >= cap) {
-                size_t ncap = cap ? 2 * cap : 1024;
-                uint32_t *w = realloc(v->writer, ncap * sizeof *w);
-                if (!w) return -1;
-                v->writer = w;
-                uint32_t *wm = realloc(v->writer_mop, ncap * sizeof *wm);
-                if (!wm) return -1;
-                v->writer_mop = wm;
-                bool *fin = realloc(c->final, ncap * sizeof *fin);
-                if (!fin) return -1;
-                c->final = fin;
-                cap = ncap;
-            }
-            v->writer[id] = t;
-            v->writer_mop[id] = x->mop_off + i;
-            c->final[id] = true;
-            for (uint32_t j = i + 1; j < x->mop_count; j++)
-                if (m[j].f == MOP_WRITE && m[j].key == m[i].key) c->final[id] = false;
-        }
-    }
-    return 0;
-}
-
 /* Each possible txn's external read and write per key; and, on the way, reads that
  * disagree with the txn's own earlier read or write (internal). */
 static int collect_externals(rw_ctx *c) {
@@ -510,16 +464,12 @@ static int check_lost_updates(rw_ctx *c) {
         size_t j = i + 1;
         while (j < n && rs[j].key == rs[i].key && rs[j].nil == rs[i].nil && rs[j].value == rs[i].value) j++;
         if (j - i >= 2) {
-            char *k = txn_key_text(s, rs[i].key), *val = value_text(rs[i].nil, rs[i].value);
-            char *a = txn_name(s, rs[i].txn), *b = txn_name(s, rs[i + 1].txn);
-            json_t *ops = json_array();
-            for (size_t q = i; q < j && q < i + 8; q++) json_array_append_new(ops, txn_op_json(s, rs[q].txn));
-            char *why = txn_fmt("%zu committed transactions (%s, %s%s) read %s = %s and then "
-                                "wrote %s: each overwrote without seeing the other's write, so "
-                                "one update was lost", j - i, a, b, j - i > 2 ? ", …" : "", k, val, k);
-            note(c, "lost-update", json_pack("{s:s?,s:s?,s:o,s:s?}", "key", k, "value", val,
-                 "ops", ops, "explanation", why));
-            free(k), free(val), free(a), free(b), free(why);
+            char *val = value_text(rs[i].nil, rs[i].value);
+            uint32_t who[8];
+            size_t shown = 0;
+            for (size_t q = i; q < j && shown < 8; q++) who[shown++] = rs[q].txn;
+            txn_note_lost_update(c->f, s, rs[i].key, val, who, shown, j - i, "wrote");
+            free(val);
         }
         i = j;
     }
@@ -540,7 +490,7 @@ int txn_rw_analyse(const txn_set *s, const fl_txn_options *o, txn_found *f, edge
     if (!v->idx) goto done;
     bool duplicate = false;
     json_t *dup = NULL;
-    if (index_writes(&c, &duplicate, &dup)) goto done;
+    if (txn_index_writes(s, v, MOP_WRITE, &c.final, &duplicate, &dup)) goto done;
     if (duplicate) {
         json_object_set_new(f->by_type, "duplicate-writes", json_pack("[o]", dup));
         rc = 1;

@@ -116,6 +116,10 @@ typedef struct txn_found {
 } txn_found;
 
 void txn_found_add(txn_found *f, const char *type, json_t *instance); /* steals instance */
+/* A lost update: count committed txns (the first `shown` in txns) read key = seen, then
+ * wrote it (`wrote`: "appended to", "wrote"). */
+void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const char *seen,
+                          const uint32_t *txns, size_t shown, size_t count, const char *wrote);
 
 /* What the analyses learn about versions, kept for explaining edges. */
 #define NO_TXN UINT32_MAX
@@ -152,6 +156,12 @@ int txn_list_analyse(const txn_set *s, txn_found *f, edge_buf *b, txn_versions *
 int txn_rw_analyse(const txn_set *s, const fl_txn_options *o, txn_found *f, edge_buf *b,
                    txn_versions **out);
 void txn_versions_free(txn_versions *v);
+/* versions.c: index every micro-op of kind (MOP_APPEND, MOP_WRITE) as a version of its key
+ * with its writer; (*final)[id] says it is its txn's last of that key. A second write of
+ * one value to one key sets *duplicate (the first such pair in *dup_info): every
+ * inference rests on a value naming one write. 0, or -1 out of memory. */
+int txn_index_writes(const txn_set *s, txn_versions *v, uint8_t kind, bool **final,
+                     bool *duplicate, json_t **dup_info);
 /* list-append: the element before v in k's order (INIT_VERSION's value: *is_init). An
  * element never read comes after every one read. */
 int64_t txn_list_prev(const txn_versions *v, int32_t k, int64_t value, bool *is_init);
