@@ -11,14 +11,17 @@ extern const fl_workload_def fl_workload_set;
 extern const fl_workload_def fl_workload_list_append;
 extern const fl_workload_def fl_workload_lock;
 extern const fl_workload_def fl_workload_saga;
+extern const fl_workload_def fl_workload_txn_list_append;
+extern const fl_workload_def fl_workload_txn_rw_register;
 
 const fl_workload_def *const fl_workloads[] = {&fl_workload_register, &fl_workload_set,
                                                &fl_workload_list_append, &fl_workload_lock,
-                                               &fl_workload_saga, NULL};
+                                               &fl_workload_saga, &fl_workload_txn_list_append,
+                                               &fl_workload_txn_rw_register, NULL};
 
 const char *const fl_workload_all_ops[] = {"read",    "write", "cas",   "append", "acquire",
                                            "renew",   "release", "peek",  "order", "cancel", "read-order",
-                                           "ledger",  NULL};
+                                           "ledger",  "txn",   NULL};
 
 const fl_workload_def *fl_workload_find(const char *name) {
     for (size_t i = 0; fl_workloads[i]; i++)

@@ -11,7 +11,10 @@
 
 #define RAFTKV_PORT 7002
 
-static const char *const rkv_ops[] = {"read", "write", "cas", "append", NULL};
+static const char *const rkv_ops[] = {"read", "write", "cas", "append", "txn", NULL};
+
+/* What the txn bugs need that the target's default register workload does not send. */
+#define RKV_TXN_NEEDS "a txn workload (--workload txn-list-append or txn-rw-register)"
 
 static const fl_target_bug rkv_bugs[] = {
     {"stale-read", "the leader answers reads from its own state without confirming it "
@@ -22,6 +25,11 @@ static const fl_target_bug rkv_bugs[] = {
                       "killed and restarted can vote twice in one term", NULL},
     {"old-term-commit", "entries of earlier terms are committed by counting replicas "
                         "(Raft's Figure 8)", NULL},
+    {"dirty-read", "a read-only txn is answered at once by the leader from its log, "
+                   "uncommitted entries included: a deposed leader's reads see writes that "
+                   "never commit", RKV_TXN_NEEDS},
+    {"split-txn", "a txn's micro-ops are proposed one log entry each, the next once the "
+                  "previous applied: other txns interleave between them", RKV_TXN_NEEDS},
     {NULL, NULL, NULL},
 };
 
@@ -79,7 +87,8 @@ static const fl_target_defaults rkv_defaults = {
 
 const fl_target fl_target_raftkv = {
     .name = "raftkv",
-    .summary = "Raft-replicated key-value store (ReadIndex reads, snapshots); linearizable",
+    .summary = "Raft-replicated key-value store (ReadIndex reads, snapshots, one-entry "
+               "transactions); linearizable",
     .ops = rkv_ops,
     .bugs = rkv_bugs,
     .options = rkv_options,

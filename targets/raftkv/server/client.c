@@ -61,8 +61,7 @@ void rkv_reply_error(rkv_server *s, rkv_conn_ref to, const json_t *id, const cha
     reply_error_leader(s, to, id, type, error, detail, NULL);
 }
 
-/* A definite refusal: this node does not lead (the hint names whom it follows, if anyone). */
-static void reply_not_leader(rkv_server *s, rkv_conn_ref to, const json_t *id) {
+void rkv_reply_not_leader(rkv_server *s, rkv_conn_ref to, const json_t *id) {
     reply_error_leader(s, to, id, "fail", "not-leader", NULL, rkv_leader_name(s));
 }
 
@@ -102,19 +101,16 @@ static void writes_insert(rkv_server *s, const rkv_write *w) {
     s->n_writes++;
 }
 
-void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, size_t len) {
-    rkv_conn_ref to = fl_srv_ref_of(c);
-    if (s->n_writes - s->writes_head >= RKV_WRITES_MAX) {
-        rkv_reply_error(s, to, id, "fail", "overloaded", "too many writes waiting to apply");
-        return;
-    }
+int rkv_propose_raw(rkv_server *s, const char *cmd, size_t len, raft_ticket *t) {
+    return !cmd ? RAFT_EINVAL : len > RAFT_ENTRY_BYTES_MAX ? RAFT_EINVAL
+                                                          : raft_propose(s->raft, cmd, len, t);
+}
+
+void rkv_reply_propose_error(rkv_server *s, rkv_conn_ref to, const json_t *id, int rc, size_t len) {
     char detail[96];
-    raft_ticket t;
-    int rc = !cmd ? RAFT_EINVAL : len > RAFT_ENTRY_BYTES_MAX ? RAFT_EINVAL
-                                                             : raft_propose(s->raft, cmd, len, &t);
     switch (rc) {
-    case RAFT_OK: break;
-    case RAFT_ENOTLEADER: reply_not_leader(s, to, id); return;
+    case RAFT_OK: return;
+    case RAFT_ENOTLEADER: rkv_reply_not_leader(s, to, id); return;
     case RAFT_EBUSY:
         rkv_reply_error(s, to, id, "fail", "overloaded", "too many uncommitted entries");
         return;
@@ -122,6 +118,20 @@ void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, 
         snprintf(detail, sizeof detail, "the command is %zu bytes as JSON; at most %u",
                  len, RAFT_ENTRY_BYTES_MAX);
         rkv_reply_error(s, to, id, "fail", "malformed", detail);
+        return;
+    }
+}
+
+void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, size_t len) {
+    rkv_conn_ref to = fl_srv_ref_of(c);
+    if (s->n_writes - s->writes_head >= RKV_WRITES_MAX) {
+        rkv_reply_error(s, to, id, "fail", "overloaded", "too many writes waiting to apply");
+        return;
+    }
+    raft_ticket t;
+    int rc = rkv_propose_raw(s, cmd, len, &t);
+    if (rc != RAFT_OK) {
+        rkv_reply_propose_error(s, to, id, rc, len);
         return;
     }
     rkv_write w = {t.index, t.term, to, id ? json_incref((json_t *)id) : NULL};
@@ -165,7 +175,7 @@ void rkv_read_start(rkv_server *s, rkv_conn *c, const json_t *id, const char *ck
     rkv_read *slot = &s->reads[rid % RKV_READ_SLOTS];
     int rc = slot->rid ? RAFT_EBUSY : raft_read_index(s->raft, rid);
     if (rc == RAFT_ENOTLEADER) {
-        reply_not_leader(s, to, id);
+        rkv_reply_not_leader(s, to, id);
         return;
     }
     if (rc != RAFT_OK) {
@@ -183,7 +193,7 @@ void rkv_read_done(rkv_server *s, uint64_t rid, bool ok) {
         const json_t *v = s->app->get(s->sm, slot->ckey);
         rkv_reply_ok(s, slot->client, slot->id, v ? v : json_null());
     } else {
-        reply_not_leader(s, slot->client, slot->id);
+        rkv_reply_not_leader(s, slot->client, slot->id);
     }
     json_decref(slot->id);
     free(slot->ckey);

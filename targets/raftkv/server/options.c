@@ -12,7 +12,8 @@ const char rkv_usage[] =
     "                 [--pidfile FILE] [--tick-ms 10] [--election-ticks 30]\n"
     "                 [--heartbeat-ticks 5] [--snapshot-entries 10000] [--lease-ms 1000]\n"
     "                 [--ttl-ms 1000]\n"
-    "                 [--bug stale-read|lease-read|volatile-vote|old-term-commit]...\n"
+    "                 [--bug stale-read|lease-read|volatile-vote|old-term-commit|\n"
+    "                        dirty-read|split-txn]...\n"
     "A Raft-replicated key-value store (linearizable in correct mode) over the N nodes of\n"
     "--peers, which includes this one (N <= 15). Followers time out after\n"
     "[T, 2T) ticks (T = --election-ticks); a leader heartbeats every --heartbeat-ticks.\n";

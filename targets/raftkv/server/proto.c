@@ -13,6 +13,7 @@ static const rkv_f_spec kv_specs[] = {
     [RKV_F_WRITE] = {"write", true, true, 0},
     [RKV_F_CAS] = {"cas", true, true, 2},
     [RKV_F_APPEND] = {"append", true, true, 0},
+    [RKV_F_TXN] = {"txn", false, true, 0}, /* its micro-ops are checked by the app (fsm.h) */
 };
 const rkv_f_table rkv_kv_ops = {kv_specs, sizeof kv_specs / sizeof kv_specs[0]};
 

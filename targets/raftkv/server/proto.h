@@ -7,6 +7,9 @@
  *   {"id":2,"f":"write","key":K,"value":V}      -> {"id":2,"type":"ok"}
  *   {"id":3,"f":"cas","key":K,"value":[OLD,NEW]} -> ok, or fail "cas-mismatch"
  *   {"id":4,"f":"append","key":K,"value":E}     -> ok, or fail "not-a-list"
+ *   {"id":7,"f":"txn","value":[["append",K,E],["r",K,null],["w",K,V]…]}
+ *                                                -> {"id":7,"type":"ok","value":[…]}: the
+ *                                                   micro-ops, every read's value filled in
  *   {"id":5,"f":"ping"}                          -> {"id":5,"type":"ok","node":"n2"}
  *   {"id":6,"f":"status"}                        -> {"id":6,"type":"ok","value":{…}}
  *   errors: {"id":…,"type":"fail"|"info","error":CODE[,"detail":…][,"leader":"n3"]}
@@ -30,7 +33,9 @@
 
 typedef enum { RKV_LINE_REQUEST, RKV_LINE_HELLO, RKV_LINE_RAFT } rkv_line_kind;
 /* fl-raftkv's ops are indices into rkv_kv_ops; PING and STATUS are the host's (l->host). */
-typedef enum { RKV_F_READ, RKV_F_WRITE, RKV_F_CAS, RKV_F_APPEND, RKV_F_PING, RKV_F_STATUS } rkv_f;
+typedef enum {
+    RKV_F_READ, RKV_F_WRITE, RKV_F_CAS, RKV_F_APPEND, RKV_F_TXN, RKV_F_PING, RKV_F_STATUS
+} rkv_f;
 
 /* One client op of an app: its name and the fields a request must carry. */
 typedef struct rkv_f_spec {
@@ -43,7 +48,7 @@ typedef struct rkv_f_table {
     const rkv_f_spec *fs;
     size_t n;
 } rkv_f_table;
-extern const rkv_f_table rkv_kv_ops; /* read, write, cas, append (as rkv_f) */
+extern const rkv_f_table rkv_kv_ops; /* read, write, cas, append, txn (as rkv_f) */
 
 typedef enum {
     RKV_PARSE_OK = 0,

@@ -165,6 +165,15 @@ void rkv_client_request(rkv_server *s, rkv_conn *c, const rkv_line *l);
 /* Propose cmd (len bytes, copied) for the client: answered when the entry at its index
  * applies (the app's result), fails at once when this node does not lead. */
 void rkv_propose(rkv_server *s, rkv_conn *c, const json_t *id, const char *cmd, size_t len);
+/* The proposal alone, for an app that settles the client's reply itself (fl-raftkv's
+ * split-txn bug): RAFT_OK with the ticket, or the core's refusal (RAFT_EINVAL for a
+ * command NULL or over RAFT_ENTRY_BYTES_MAX), nothing replied. */
+int rkv_propose_raw(rkv_server *s, const char *cmd, size_t len, raft_ticket *t);
+/* The definite failure rkv_propose replies for a refusal rc of rkv_propose_raw (len: the
+ * command's size, for the message); nothing for RAFT_OK. */
+void rkv_reply_propose_error(rkv_server *s, rkv_conn_ref to, const json_t *id, int rc, size_t len);
+/* fail not-leader, with the leader this node follows as a hint when it knows one. */
+void rkv_reply_not_leader(rkv_server *s, rkv_conn_ref to, const json_t *id);
 /* A linearizable read of ckey (ReadIndex): answered with app->get once confirmed. */
 void rkv_read_start(rkv_server *s, rkv_conn *c, const json_t *id, const char *ckey);
 void rkv_reply_ok(rkv_server *s, rkv_conn_ref to, const json_t *id, const json_t *value);

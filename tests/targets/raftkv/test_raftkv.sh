@@ -4,7 +4,8 @@
 # the client protocol (read, write, cas, append, ping, status, errors, pipelining),
 # redirects from followers, failover after SIGKILL of the leader, catching up after a
 # restart, durability across SIGKILL of all three, catching up through a snapshot, a torn
-# log tail and a corrupt log, bad flags, clean SIGTERM, and every seeded-bug mode. Every
+# log tail and a corrupt log, bad flags, clean SIGTERM, transactions (txn: all or
+# nothing, reads filled in and seeing the txn's own writes), and every seeded-bug mode. Every
 # daemon is stopped by its pid and the folder removed, whatever happens.
 set -euo pipefail
 
@@ -91,6 +92,22 @@ expect $L '{"id":14,"f":"append","key":"l","value":{"b":2}}' '{"id":14,"type":"o
 expect $L '{"id":15,"f":"read","key":"l"}' '{"id":15,"type":"ok","value":[1,{"b":2}]}'
 expect_has $L '{"id":16,"f":"append","key":"x","value":3}' '"id":16,"type":"fail","error":"not-a-list"'
 expect $L '{"id":17,"f":"read","key":"x"}' '{"id":17,"type":"ok","value":6}'
+
+echo "== txn: micro-ops applied at once, reads filled in, seeing the txn's own writes"
+expect $L '{"id":30,"f":"txn","value":[["r","t1",null],["append","t1",1],["r","t1",null],["w","t2",7],["r","t2",null]]}' \
+    '{"id":30,"type":"ok","value":[["r","t1",null],["append","t1",1],["r","t1",[1]],["w","t2",7],["r","t2",7]]}'
+expect $L '{"id":31,"f":"txn","value":[["append","t1",2],["r","t1",null],["append","t1",3]]}' \
+    '{"id":31,"type":"ok","value":[["append","t1",2],["r","t1",[1,2]],["append","t1",3]]}'
+expect $L '{"id":32,"f":"txn","value":[["r","t1",null],["r",5,null],["r","t2",null]]}' \
+    '{"id":32,"type":"ok","value":[["r","t1",[1,2,3]],["r",5,null],["r","t2",7]]}'
+expect $L '{"id":33,"f":"read","key":"t1"}' '{"id":33,"type":"ok","value":[1,2,3]}'
+# all or nothing: an append to a register fails the whole txn, its write included
+expect_has $L '{"id":34,"f":"txn","value":[["w","t3",1],["append","t2",4]]}' '"id":34,"type":"fail","error":"not-a-list"'
+expect $L '{"id":35,"f":"txn","value":[["r","t3",null]]}' '{"id":35,"type":"ok","value":[["r","t3",null]]}'
+for bad in '[]' '5' '[["x","k",1]]' '[["r","k"]]' '[["r",1.5,null]]'; do
+    expect_has $L "{\"id\":36,\"f\":\"txn\",\"value\":$bad}" '"id":36,"type":"fail","error":"malformed"'
+done
+expect_has ${FOLLOWERS[0]} '{"id":37,"f":"txn","value":[["r","t1",null]]}' "\"error\":\"not-leader\",\"leader\":\"$L\""
 
 echo "== followers refuse with the leader's name"
 for n in "${FOLLOWERS[@]}"; do
@@ -229,13 +246,21 @@ recovered_term --bug volatile-vote
 [ "$TERM_BACK" = 1 ] || fail "volatile-vote: the term 2 campaign's hard state reached the disk at once"
 
 echo "== seeded bugs start and serve"
-for bug in stale-read lease-read volatile-vote old-term-commit; do
+for bug in stale-read lease-read volatile-vote old-term-commit dirty-read split-txn; do
     DATA=$TMP/bug-$bug
     for n in n1 n2 n3; do start "$n" --bug "$bug"; done
     leader 5000
     until_ok $LEADER '{"id":1,"f":"write","key":"b","value":1}'
     expect $LEADER '{"id":2,"f":"cas","key":"b","value":[1,2]}' '{"id":2,"type":"ok"}'
     expect $LEADER '{"id":3,"f":"read","key":"b"}' '{"id":3,"type":"ok","value":2}'
+    # alone, a txn looks the same in every mode, but split-txn makes it three entries
+    before=$(field $LEADER applied)
+    expect $LEADER '{"id":4,"f":"txn","value":[["append","c",1],["r","c",null],["w","d",3]]}' \
+        '{"id":4,"type":"ok","value":[["append","c",1],["r","c",[1]],["w","d",3]]}'
+    entries=$(($(field $LEADER applied) - before))
+    [ "$entries" = "$([ $bug = split-txn ] && echo 3 || echo 1)" ] || fail "$bug: a txn of 3 micro-ops took $entries entries"
+    expect $LEADER '{"id":5,"f":"txn","value":[["r","c",null],["r","d",null],["r","b",null]]}' \
+        '{"id":5,"type":"ok","value":[["r","c",[1]],["r","d",3],["r","b",2]]}'
     grep -q "bugs: $bug" "$DATA/n1/log" || fail "n1 does not say it runs with $bug"
     for n in n1 n2 n3; do stop "$n"; done
 done

@@ -161,6 +161,179 @@ static void test_fsm_snapshot(void **state) {
     rkv_fsm_free(&g);
 }
 
+/* ---- transactions ---- */
+
+/* Applies a command as the next entry; its result, and its reply value as compact JSON in
+ * got ("" when none). */
+static rkv_result apply_txn(rkv_fsm *f, const char *json, char *got, size_t bytes) {
+    raft_entry e = cmd_entry(f->applied + 1, 1, json);
+    json_t *value = NULL;
+    rkv_result r = rkv_fsm_apply_value(f, &e, &value);
+    char *text = value ? json_dumps(value, JSON_COMPACT) : NULL;
+    snprintf(got, bytes, "%s", text ? text : "");
+    free(text);
+    json_decref(value);
+    return r;
+}
+
+#define TXN(ops) "{\"f\":\"txn\",\"value\":" ops "}"
+
+/* One entry, all micro-ops at once; a micro-op that fails undoes the whole txn. */
+static void test_fsm_txn_atomic(void **state) {
+    (void)state;
+    rkv_fsm f;
+    rkv_fsm_init(&f);
+    char got[512];
+    assert_int_equal(apply_txn(&f, TXN("[[\"append\",\"x\",1],[\"w\",7,5],[\"append\",\"x\",2]]"),
+                               got, sizeof got), RKV_APPLIED);
+    assert_string_equal(got, "[[\"append\",\"x\",1],[\"w\",7,5],[\"append\",\"x\",2]]");
+    assert_int_equal(f.applied, 1);
+    assert_value(&f, "\"x\"", "[1,2]");
+    assert_value(&f, "7", "5");
+    /* the third micro-op appends to a register: nothing of the txn takes effect */
+    assert_int_equal(apply_txn(&f, TXN("[[\"append\",\"x\",3],[\"w\",\"y\",1],[\"append\",7,4]]"),
+                               got, sizeof got), RKV_NOT_A_LIST);
+    assert_string_equal(got, "");
+    assert_int_equal(f.applied, 2); /* the entry applied, as a no-op */
+    assert_value(&f, "\"x\"", "[1,2]");
+    assert_value(&f, "\"y\"", NULL);
+    assert_int_equal(rkv_fsm_keys(&f), 2);
+    /* not a txn's micro-ops: a bad command, no effect */
+    assert_int_equal(apply_txn(&f, TXN("[[\"w\",\"y\",1],[\"incr\",\"y\",1]]"), got, sizeof got),
+                     RKV_BAD_COMMAND);
+    assert_int_equal(apply_txn(&f, TXN("[]"), got, sizeof got), RKV_BAD_COMMAND);
+    assert_value(&f, "\"y\"", NULL);
+    /* the snapshot holds the txns' values like any others */
+    size_t len = 0;
+    char *snap = rkv_fsm_snapshot(&f, &len);
+    assert_string_equal(snap, "[[\"x\",[1,2]],[7,5]]");
+    free(snap);
+    rkv_fsm_free(&f);
+}
+
+/* A read sees the txn's own earlier writes, and only those before it. */
+static void test_fsm_txn_own_writes(void **state) {
+    (void)state;
+    rkv_fsm f;
+    rkv_fsm_init(&f);
+    char got[512];
+    assert_int_equal(apply_txn(&f, TXN("[[\"r\",1,null],[\"append\",1,1],[\"r\",1,null],"
+                                       "[\"append\",1,2],[\"r\",1,null],[\"r\",2,null],"
+                                       "[\"w\",2,9],[\"r\",2,null],[\"w\",2,10],[\"r\",2,null]]"),
+                               got, sizeof got), RKV_APPLIED);
+    assert_string_equal(got, "[[\"r\",1,null],[\"append\",1,1],[\"r\",1,[1]],[\"append\",1,2],"
+                             "[\"r\",1,[1,2]],[\"r\",2,null],[\"w\",2,9],[\"r\",2,9],"
+                             "[\"w\",2,10],[\"r\",2,10]]");
+    /* a read's value is a copy: the append after it in the same txn does not show in it */
+    assert_int_equal(apply_txn(&f, TXN("[[\"r\",1,\"ignored\"],[\"append\",1,3],[\"r\",1,null]]"),
+                               got, sizeof got), RKV_APPLIED);
+    assert_string_equal(got, "[[\"r\",1,[1,2]],[\"append\",1,3],[\"r\",1,[1,2,3]]]");
+    /* keys "1" and 1 differ inside a txn too */
+    assert_int_equal(apply_txn(&f, TXN("[[\"r\",\"1\",null],[\"w\",\"1\",4],[\"r\",1,null]]"),
+                               got, sizeof got), RKV_APPLIED);
+    assert_string_equal(got, "[[\"r\",\"1\",null],[\"w\",\"1\",4],[\"r\",1,[1,2,3]]]");
+    assert_value(&f, "1", "[1,2,3]");
+    assert_value(&f, "\"1\"", "4");
+    rkv_fsm_free(&f);
+}
+
+static void test_txn_check_and_encode(void **state) {
+    (void)state;
+    char err[RKV_ERR_BYTES];
+    static const char *const bad[] = {"5", "[]", "[5]", "[[\"r\",1]]", "[[\"x\",1,1]]",
+                                      "[[\"r\",1.5,null]]", "[[\"w\",[1],1]]", "[[1,1,1]]"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *ops = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+        assert_non_null(ops);
+        assert_non_null(rkv_txn_check(ops, err, sizeof err));
+        json_decref(ops);
+    }
+    json_t *ops = json_loads("[[\"r\",1,null],[\"r\",\"k\",null]]", 0, NULL);
+    assert_null(rkv_txn_check(ops, err, sizeof err));
+    assert_true(rkv_txn_read_only(ops));
+    size_t len = 0;
+    char *cmd = rkv_command_encode(RKV_CMD_TXN, NULL, ops, &len);
+    assert_string_equal(cmd, "{\"f\":\"txn\",\"value\":[[\"r\",1,null],[\"r\",\"k\",null]]}");
+    free(cmd);
+    json_array_append_new(ops, json_pack("[s,i,i]", "append", 1, 1));
+    assert_false(rkv_txn_read_only(ops));
+    json_decref(ops);
+}
+
+/* dirty-read's mechanism: a layer over the map holding an entry not yet committed shows
+ * its write to a read-only txn, while the map (what commits) does not have it. */
+static void test_fsm_layer_dirty_read(void **state) {
+    (void)state;
+    rkv_fsm f, spec;
+    rkv_fsm_init(&f);
+    char got[512];
+    apply_txn(&f, TXN("[[\"append\",\"x\",1],[\"w\",\"y\",1]]"), got, sizeof got);
+    rkv_fsm_init_layer(&spec, &f);
+    assert_int_equal(spec.applied, f.applied);
+    raft_entry e = cmd_entry(spec.applied + 1, 2, TXN("[[\"append\",\"x\",2],[\"w\",\"y\",2]]"));
+    assert_int_equal(rkv_fsm_apply(&spec, &e), RKV_APPLIED); /* uncommitted: on the layer */
+    json_t *ro = json_loads("[[\"r\",\"x\",null],[\"r\",\"y\",null]]", 0, NULL), *value = NULL;
+    assert_int_equal(rkv_fsm_txn(&spec, ro, &value), RKV_APPLIED);
+    char *text = json_dumps(value, JSON_COMPACT);
+    assert_string_equal(text, "[[\"r\",\"x\",[1,2]],[\"r\",\"y\",2]]"); /* the dirty read */
+    free(text);
+    json_decref(value);
+    assert_value(&spec, "\"x\"", "[1,2]");
+    rkv_fsm_free(&spec);
+    /* the map, as committed, never had the entry's writes: the layer copied the list */
+    assert_value(&f, "\"x\"", "[1]");
+    assert_value(&f, "\"y\"", "1");
+    assert_int_equal(rkv_fsm_txn(&f, ro, &value), RKV_APPLIED);
+    text = json_dumps(value, JSON_COMPACT);
+    assert_string_equal(text, "[[\"r\",\"x\",[1]],[\"r\",\"y\",1]]");
+    free(text);
+    json_decref(value);
+    json_decref(ro);
+    rkv_fsm_free(&f);
+}
+
+/* split-txn's mechanism: each micro-op its own entry, so two txns' entries interleave —
+ * both read x empty and both append: a lost update, which one entry per txn never gives. */
+static void test_split_txn_entries(void **state) {
+    (void)state;
+    json_t *t1 = json_loads("[[\"r\",\"x\",null],[\"append\",\"x\",1]]", 0, NULL);
+    json_t *t2 = json_loads("[[\"r\",\"x\",null],[\"append\",\"x\",2]]", 0, NULL);
+    size_t len = 0;
+    char *p[2][2];
+    for (size_t i = 0; i < 2; i++) {
+        p[0][i] = rkv_txn_part_encode(t1, i, &len);
+        p[1][i] = rkv_txn_part_encode(t2, i, &len);
+    }
+    assert_string_equal(p[0][0], TXN("[[\"r\",\"x\",null]]"));
+    assert_string_equal(p[1][1], TXN("[[\"append\",\"x\",2]]"));
+    assert_null(rkv_txn_part_encode(t1, 2, &len));
+    rkv_fsm f;
+    rkv_fsm_init(&f);
+    char got[4][128];
+    apply_txn(&f, p[0][0], got[0], sizeof got[0]); /* T1's read */
+    apply_txn(&f, p[1][0], got[1], sizeof got[1]); /* T2's read, between T1's parts */
+    apply_txn(&f, p[0][1], got[2], sizeof got[2]);
+    apply_txn(&f, p[1][1], got[3], sizeof got[3]);
+    assert_int_equal(f.applied, 4);
+    assert_string_equal(got[0], "[[\"r\",\"x\",null]]");
+    assert_string_equal(got[1], "[[\"r\",\"x\",null]]");
+    assert_value(&f, "\"x\"", "[1,2]");
+    /* the same two txns as one entry each: T2 reads T1's append */
+    rkv_fsm g;
+    rkv_fsm_init(&g);
+    char *c1 = rkv_command_encode(RKV_CMD_TXN, NULL, t1, &len), *c2 = rkv_command_encode(RKV_CMD_TXN, NULL, t2, &len);
+    apply_txn(&g, c1, got[0], sizeof got[0]);
+    apply_txn(&g, c2, got[1], sizeof got[1]);
+    assert_string_equal(got[1], "[[\"r\",\"x\",[1]],[\"append\",\"x\",2]]");
+    free(c1);
+    free(c2);
+    for (size_t i = 0; i < 2; i++) free(p[0][i]), free(p[1][i]);
+    json_decref(t1);
+    json_decref(t2);
+    rkv_fsm_free(&f);
+    rkv_fsm_free(&g);
+}
+
 /* ---- wire ---- */
 
 #define PARSE(text, l, err) rkv_parse_line((text), strlen(text), 3, (l), (err), sizeof(err))
@@ -186,6 +359,13 @@ static void test_parse_requests(void **state) {
     assert_int_equal(PARSE("{\"id\":2,\"f\":\"status\"}", &l, err), RKV_PARSE_OK);
     assert_int_equal(l.f, RKV_F_STATUS);
     rkv_line_release(&l);
+    /* txn: no key; its value is checked by the app (rkv_txn_check) */
+    assert_int_equal(PARSE("{\"id\":3,\"f\":\"txn\",\"value\":[[\"r\",\"x\",null]]}", &l, err), RKV_PARSE_OK);
+    assert_int_equal(l.f, RKV_F_TXN);
+    assert_false(l.host);
+    assert_null(l.key);
+    assert_int_equal(json_array_size(l.value), 1);
+    rkv_line_release(&l);
     static const struct { const char *line, *says; rkv_parse_status st; int id; } bad[] = {
         {"", "not JSON", RKV_PARSE_MALFORMED, 0},
         {"[1]", "object", RKV_PARSE_MALFORMED, 0},
@@ -193,6 +373,7 @@ static void test_parse_requests(void **state) {
         {"{\"id\":1,\"f\":\"read\"}", "missing key", RKV_PARSE_MALFORMED, 1},
         {"{\"id\":1,\"f\":\"read\",\"key\":true}", "string or an integer", RKV_PARSE_MALFORMED, 1},
         {"{\"id\":1,\"f\":\"write\",\"key\":\"x\"}", "missing value", RKV_PARSE_MALFORMED, 1},
+        {"{\"id\":1,\"f\":\"txn\"}", "missing value", RKV_PARSE_MALFORMED, 1},
         {"{\"id\":1,\"f\":\"cas\",\"key\":\"x\",\"value\":[1]}", "[old, new]", RKV_PARSE_MALFORMED, 1},
         {"{\"id\":1,\"f\":\"cas\",\"key\":\"x\",\"value\":5}", "[old, new]", RKV_PARSE_MALFORMED, 1},
         {"{\"id\":1,\"f\":\"read\",\"key\":\"x\",\"key\":\"y\"}", "duplicate", RKV_PARSE_MALFORMED, 0},
@@ -595,7 +776,10 @@ static void test_options(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fsm_commands),         cmocka_unit_test(test_fsm_command_encode),
-        cmocka_unit_test(test_fsm_snapshot),         cmocka_unit_test(test_parse_requests),
+        cmocka_unit_test(test_fsm_snapshot),         cmocka_unit_test(test_fsm_txn_atomic),
+        cmocka_unit_test(test_fsm_txn_own_writes),   cmocka_unit_test(test_txn_check_and_encode),
+        cmocka_unit_test(test_fsm_layer_dirty_read), cmocka_unit_test(test_split_txn_entries),
+        cmocka_unit_test(test_parse_requests),
         cmocka_unit_test(test_parse_peer_lines),     cmocka_unit_test(test_replies),
         cmocka_unit_test(test_storage_basics),       cmocka_unit_test(test_storage_hs_slots),
         cmocka_unit_test(test_storage_torn_and_corrupt),
