@@ -33,6 +33,16 @@ scratch_cluster() {
     "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
 }
 
+# fl_test TARGET NAME FLAG…: `faultline test` of TARGET on the scratch cluster into STORE
+# as NAME (output in DIR/NAME.out and DIR/NAME.err); its exit code. run_result NAME JQ:
+# JQ of that test's latest results.json.
+fl_test() {
+    local target=$1 name=$2; shift 2
+    "$FL" test --target "$target" --nodes-file "$NODES" --store "$STORE" --name "$name" \
+        "$@" >"$DIR/$name.out" 2>"$DIR/$name.err"
+}
+run_result() { jq -r "$2" "$STORE/$1/latest/results.json"; }
+
 # The acceptance scripts (tests/scenarios): FL and SECS from the arguments, HERE (the
 # script's folder), a scratch cluster, and STORE (FL_ACCEPTANCE_STORE keeps the runs
 # elsewhere: they stay when DIR goes).

@@ -11,12 +11,8 @@ set -u
 FL=$1
 source "$(dirname "$0")/../../support/cluster_lib.sh"
 scratch_cluster
-run() { # name, extra flags…
-    local name=$1; shift
-    "$FL" test --target raftkv --nodes-file "$NODES" --store "$STORE" --name "$name" \
-        --recovery-time 2 "$@" >"$DIR/$name.out" 2>"$DIR/$name.err"
-}
-txn_verdict() { jq -r '.checkers.txn.valid' "$STORE/$1/latest/results.json"; }
+run() { fl_test raftkv "$1" --recovery-time 2 "${@:2}"; } # name, extra flags…
+txn_verdict() { run_result "$1" .checkers.txn.valid; }
 
 run correct --workload txn-list-append --time-limit 15 --seed 1
 rc=$?
@@ -39,13 +35,13 @@ inv=$(jq -c 'select(.type == "invoke" and .f == "txn") | .value[] | select(.[0] 
 run split --bug split-txn --workload txn-rw-register --nemesis none --time-limit 8 --seed 1
 rc=$?
 [ "$rc" = 1 ] && [ "$(txn_verdict split)" = false ] \
-    && ok "split-txn: anomalies without faults ($(jq -c '.checkers.txn["anomaly-types"]' "$STORE/split/latest/results.json"))" \
+    && ok "split-txn: anomalies without faults ($(run_result split '.checkers.txn["anomaly-types"] | join(",")'))" \
     || bad "split-txn: exit $rc, txn $(txn_verdict split) $(tail -n 3 "$DIR/split.err")"
 
 run dirty --bug dirty-read --workload txn-list-append --time-limit 20 --seed 1
 rc=$?
 [ "$rc" = 1 ] && [ "$(txn_verdict dirty)" = false ] \
-    && ok "dirty-read: anomalies under the default faults ($(jq -c '.checkers.txn["anomaly-types"]' "$STORE/dirty/latest/results.json"))" \
+    && ok "dirty-read: anomalies under the default faults ($(run_result dirty '.checkers.txn["anomaly-types"] | join(",")'))" \
     || bad "dirty-read: exit $rc, txn $(txn_verdict dirty) $(tail -n 3 "$DIR/dirty.err")"
 echo "# $pass passed, $fail failed"
 [ "$fail" = 0 ]
