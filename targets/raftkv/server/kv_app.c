@@ -124,22 +124,32 @@ static void split_start(rkv_server *s, kv_sm *sm, rkv_conn_ref to, const rkv_lin
     sm->s = s;
 }
 
+/* x's txn ended part way: micro-ops before the next took effect, so never fail. */
+static void split_partial(rkv_server *s, const kv_split *x, const char *why) {
+    char detail[160];
+    snprintf(detail, sizeof detail, "micro-ops 0-%zu took effect as entries of their own; "
+             "then %s", x->next - 2, why);
+    rkv_reply_error(s, x->client, x->id, "info", "partial", detail);
+}
+
 /* Settles x after the entry at its part's index applied (r, value): false while more
  * parts remain (the next one proposed). Once a part took effect the txn is partly done,
- * so any later failure is info, never fail. */
+ * so any later failure is info (partial), never fail. */
 static bool split_step(kv_sm *sm, kv_split *x, const raft_entry *e, rkv_result r,
                        const json_t *value) {
     rkv_server *s = sm->s;
-    const char *partial = "earlier micro-ops took effect as entries of their own";
+    bool first = x->next == 1;
     if (x->index < e->index) { /* a snapshot covered it */
         rkv_reply_error(s, x->client, x->id, "info", "unknown",
                         "a snapshot from the leader covered its index: its fate is unknown here");
     } else if (x->term != e->term) {
-        rkv_reply_error(s, x->client, x->id, x->next == 1 ? "fail" : "info", "lost-leadership",
-                        x->next == 1 ? "another leader's entry took its place in the log" : partial);
+        if (first)
+            rkv_reply_error(s, x->client, x->id, "fail", "lost-leadership",
+                            "another leader's entry took its place in the log");
+        else split_partial(s, x, "another leader's entry took the next one's place");
     } else if (r != RKV_APPLIED) {
-        rkv_reply_error(s, x->client, x->id, x->next == 1 ? "fail" : "info", rkv_result_error(r),
-                        x->next == 1 ? NULL : partial);
+        if (first) rkv_reply_error(s, x->client, x->id, "fail", rkv_result_error(r), NULL);
+        else split_partial(s, x, rkv_result_error(r));
     } else {
         if (json_array_append(x->done, json_array_get(value, 0)) != 0) abort();
         if (x->next == json_array_size(x->ops)) {
@@ -155,8 +165,8 @@ static bool split_step(kv_sm *sm, kv_split *x, const raft_entry *e, rkv_result r
             x->next++;
             return false;
         }
-        rkv_reply_error(s, x->client, x->id, "info", rc == RAFT_ENOTLEADER ? "not-leader" : "overloaded",
-                        partial);
+        x->next++; /* this part took effect too */
+        split_partial(s, x, rc == RAFT_ENOTLEADER ? "this node no longer leads" : "the log is full");
     }
     return true;
 }
