@@ -6,7 +6,9 @@
  * keys of its own, one G-single-item whose dependency path is L transactions long (the
  * shape of Elle's `unfindable-g-single`). JSON Lines on stdout.
  *   txn_gen [--txns N] [--keys K] [--concurrency C] [--max-writes W] [--seed S]
- *           [--mode serial|si] [--hide-g-single L] */
+ *           [--mode serial|si] [--hide-g-single L] [--stale S]
+ * --stale S: serial, but every read sees the store as it was S steps earlier (a replica
+ * that lags): realtime cycles everywhere, one component spanning most of the history. */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -138,7 +140,7 @@ static void chain_txn(proc *p, long step, long len) {
 }
 
 int main(int argc, char **argv) {
-    long txns = 100000, concurrency = 10, hide = 0;
+    long txns = 100000, concurrency = 10, hide = 0, stale = 0;
     int nkeys = 10;
     uint64_t seed = 1;
     bool si = false;
@@ -151,6 +153,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--mode")) si = !strcmp(argv[i + 1], "si");
         else if (!strcmp(argv[i], "--hide-g-single")) hide = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--stale")) stale = atol(argv[i + 1]);
         else { fprintf(stderr, "txn_gen: unknown option %s\n", argv[i]); return 64; }
     }
     rng_state = seed * 0x9E3779B97F4A7C15ull + 1;
@@ -211,7 +214,7 @@ int main(int argc, char **argv) {
             emit(p, "invoke", false);
             p->state = 1;
         } else if (p->state == 1) {
-            execute(p, si ? p->snapshot : now, si);
+            execute(p, si ? p->snapshot : now - stale, si);
             p->state = 2;
         } else {
             emit(p, p->failed ? "fail" : "ok", !p->failed);
