@@ -14,7 +14,7 @@ scratch_cluster
 run() { fl_test raftkv "$1" --recovery-time 2 "${@:2}"; } # name, extra flags…
 txn_verdict() { run_result "$1" .checkers.txn.valid; }
 
-run correct --workload txn-list-append --time-limit 15 --seed 1
+run correct --workload txn-list-append --time-limit 10 --seed 1
 rc=$?
 R=$STORE/correct/latest
 [ "$rc" = 0 ] && ok "raftkv correct, txn-list-append under the default faults: valid" \
@@ -32,13 +32,13 @@ bad_shape=$(jq -c 'select(.f == "txn") | .value[] | select((. | length) != 3 or 
 inv=$(jq -c 'select(.type == "invoke" and .f == "txn") | .value[] | select(.[0] == "r" and .[2] != null)' "$R/history.jsonl" | wc -l)
 [ "$inv" = 0 ] && ok "invocations carry reads as null" || bad "$inv invoked reads not null"
 
-run split --bug split-txn --workload txn-rw-register --nemesis none --time-limit 8 --seed 1
+run split --bug split-txn --workload txn-rw-register --nemesis none --time-limit 6 --seed 1
 rc=$?
 [ "$rc" = 1 ] && [ "$(txn_verdict split)" = false ] \
     && ok "split-txn: anomalies without faults ($(run_result split '.checkers.txn["anomaly-types"] | join(",")'))" \
     || bad "split-txn: exit $rc, txn $(txn_verdict split) $(tail -n 3 "$DIR/split.err")"
 
-run dirty --bug dirty-read --workload txn-list-append --time-limit 20 --seed 1
+run dirty --bug dirty-read --workload txn-list-append --time-limit 14 --seed 1
 rc=$?
 [ "$rc" = 1 ] && [ "$(txn_verdict dirty)" = false ] \
     && ok "dirty-read: anomalies under the default faults ($(run_result dirty '.checkers.txn["anomaly-types"] | join(",")'))" \
