@@ -1,7 +1,9 @@
-/* The linearizability checker (see check.h): partition per key, search each key in a
- * pool of threads (largest keys first), explain and certify each verdict. */
+/* The linearizability checker (see check.h): partition per key, search the keys in a
+ * pool of threads taking turns (slices of steps that double), explain and certify
+ * each verdict. */
 #include "check.h"
 
+#include <assert.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -13,15 +15,27 @@
 #include "verify.h"
 
 #define VERIFY_TIME_MIN_S 60
+#define MEMORY_LIMIT_MAX_BYTES ((size_t)2 << 30)
+
+/* Keys take turns: a key's first turn is FIRST_SLICE_STEPS model steps and each
+ * later one twice its last, so a key decidable in s steps is decided before any other
+ * key has had more than about 2s + FIRST_SLICE_STEPS steps, however many threads there
+ * are and however long the others' searches are (DESIGN.md "Checkers"). */
+#define FIRST_SLICE_STEPS ((uint64_t)1 << 14)
 
 typedef struct pool {
     const fl_history *h;
     const fl_lin_options *o;
     fl_budget budget;
     key_job *jobs;
-    size_t *order;            /* job indices, largest key first */
     size_t count;
-    atomic_size_t next;
+    /* The run queue, under lock: a ring of count job indices (a job is queued at most
+     * once: it is either queued, running on one thread, or finished). */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;      /* a job was queued, or the last running one finished */
+    size_t *queue;
+    size_t head, queued;
+    size_t running;           /* jobs taken off the queue and not yet given back */
     atomic_bool anomaly;      /* some key is invalid: the others may stop */
 } pool;
 
@@ -72,27 +86,40 @@ static void certify(pool *p, key_job *job) {
         snprintf(job->certificate_problem, sizeof job->certificate_problem, "%s", why);
 }
 
-static void run_job(pool *p, key_job *job) {
-    int64_t start = fl_now_ns();
+/* A key's first turn: prepare it and start its search. False when it is finished
+ * without one (not checked, out of time, an op that does not fit the model). */
+static bool start_job(pool *p, key_job *job) {
     fl_partition *part = job->part;
     job->certified = -1;
     if (!p->o->all_keys && atomic_load(&p->anomaly)) {
         job->verdict = FL_VERDICT_UNKNOWN;
         job->reason = not_checked;
-        return;
+        return false;
     }
     /* The budget bounds the whole check, not each key: a key whose turn comes after
      * the deadline is not started (a small search would finish before it looked). */
-    if (p->budget.deadline_ns && start > p->budget.deadline_ns) {
+    if (p->budget.deadline_ns && fl_now_ns() > p->budget.deadline_ns) {
         job->verdict = FL_VERDICT_UNKNOWN;
         job->reason = out_of_time;
-        return;
+        return false;
     }
     if (fl_partition_prepare(p->h, p->o->model, part, &job->prepare_error,
                              &job->prepare_error_pos) != 0)
-        return;
-    fl_search(p->o->model, &part->in, part->calls, part->call_count, &p->budget, -1,
-              &job->search);
+        return false;
+    job->task = fl_search_begin(p->o->model, &part->in, part->calls, part->call_count,
+                                &p->budget, -1, &job->search);
+    if (!job->task) {
+        job->verdict = FL_VERDICT_UNKNOWN;
+        job->reason = "out of memory";
+        return false;
+    }
+    job->slice_steps = FIRST_SLICE_STEPS;
+    return true;
+}
+
+/* A decided key: its window when invalid, its certificate when asked. */
+static void finish_job(pool *p, key_job *job) {
+    fl_partition *part = job->part;
     job->verdict = job->search.verdict;
     job->reason = job->search.unknown_reason;
     if (job->verdict == FL_VERDICT_UNKNOWN && p->budget.cancel &&
@@ -113,16 +140,63 @@ static void run_job(pool *p, key_job *job) {
                                          &window_budget, &job->window) == 0;
     }
     if (p->o->certify && job->verdict != FL_VERDICT_UNKNOWN) certify(p, job);
-    job->seconds = (double)(fl_now_ns() - start) / 1e9;
+}
+
+/* One turn of a key: true when it must be queued again (its slice ran out). */
+static bool run_turn(pool *p, key_job *job) {
+    int64_t start = fl_now_ns();
+    bool again = false;
+    if (!job->task && !start_job(p, job)) {
+        /* finished without a search */
+    } else if (!p->o->all_keys && atomic_load(&p->anomaly)) {
+        fl_search_end(job->task, "cancelled");
+        job->task = NULL;
+        finish_job(p, job);
+    } else if (!fl_search_resume(job->task, job->slice_steps)) {
+        job->slice_steps *= 2;
+        again = true;
+    } else {
+        fl_search_end(job->task, NULL);
+        job->task = NULL;
+        finish_job(p, job);
+    }
+    job->seconds += (double)(fl_now_ns() - start) / 1e9;
+    return again;
+}
+
+/* The next job to run, or false when every job is finished. */
+static bool take(pool *p, size_t *job) {
+    pthread_mutex_lock(&p->lock);
+    while (!p->queued && p->running) pthread_cond_wait(&p->wake, &p->lock);
+    bool any = p->queued > 0;
+    if (any) {
+        *job = p->queue[p->head];
+        p->head = (p->head + 1) % p->count;
+        p->queued--;
+        p->running++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return any;
+}
+
+static void give_back(pool *p, size_t job, bool again) {
+    pthread_mutex_lock(&p->lock);
+    assert(p->running > 0);
+    p->running--;
+    if (again) {
+        assert(p->queued < p->count);
+        p->queue[(p->head + p->queued) % p->count] = job;
+        p->queued++;
+    }
+    if (again || !p->running) pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
 }
 
 static void *worker(void *arg) {
     pool *p = arg;
-    for (;;) {
-        size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->count) return NULL;
-        run_job(p, &p->jobs[p->order[i]]);
-    }
+    size_t job;
+    while (take(p, &job)) give_back(p, job, run_turn(p, &p->jobs[job]));
+    return NULL;
 }
 
 static int larger_first(const void *a, const void *b, void *jobs_) {
@@ -136,7 +210,9 @@ static int run_pool(pool *p) {
     int threads = p->o->threads > 0 ? p->o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (threads < 1) threads = 1;
     if ((size_t)threads > p->count) threads = (int)(p->count ? p->count : 1);
-    qsort_r(p->order, p->count, sizeof *p->order, larger_first, p->jobs);
+    /* The first round goes largest key first, so that the long searches start early. */
+    qsort_r(p->queue, p->count, sizeof *p->queue, larger_first, p->jobs);
+    p->queued = p->count;
     pthread_t *ids = calloc((size_t)threads, sizeof *ids);
     if (!ids) return -1;
     int started = 0;
@@ -146,6 +222,13 @@ static int run_pool(pool *p) {
     for (int i = 0; i < started; i++) pthread_join(ids[i], NULL);
     free(ids);
     return 0;
+}
+
+size_t fl_lin_memory_limit_default(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page_bytes = sysconf(_SC_PAGESIZE);
+    size_t quarter = pages > 0 && page_bytes > 0 ? (size_t)pages / 4 * (size_t)page_bytes
+                                                 : MEMORY_LIMIT_MAX_BYTES;
+    return quarter < MEMORY_LIMIT_MAX_BYTES ? quarter : MEMORY_LIMIT_MAX_BYTES;
 }
 
 json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_error *err) {
@@ -163,18 +246,21 @@ json_t *fl_check_linearizable(const fl_history *h, const fl_lin_options *o, fl_e
     atomic_size_t memory_used = 0;
     pool p = {.h = h, .o = o, .count = count,
               .jobs = calloc(count ? count : 1, sizeof(key_job)),
-              .order = malloc((count ? count : 1) * sizeof(size_t))};
-    p.budget.memory_limit_bytes = o->memory_limit_bytes;
+              .queue = malloc((count ? count : 1) * sizeof(size_t))};
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.wake, NULL);
+    p.budget.memory_limit_bytes =
+        o->memory_limit_bytes ? o->memory_limit_bytes : fl_lin_memory_limit_default();
     p.budget.memory_used = &memory_used;
     if (!o->all_keys) p.budget.cancel = &p.anomaly;
     int64_t start = fl_now_ns();
     if (o->time_limit_s > 0) p.budget.deadline_ns = start + (int64_t)(o->time_limit_s * 1e9);
     json_t *result = NULL;
-    for (size_t i = 0; p.jobs && p.order && i < count; i++) {
+    for (size_t i = 0; p.jobs && p.queue && i < count; i++) {
         p.jobs[i].part = &parts[i];
-        p.order[i] = i;
+        p.queue[i] = i;
     }
-    if (!p.jobs || !p.order || run_pool(&p) != 0) {
+    if (!p.jobs || !p.queue || run_pool(&p) != 0) {
         fl_error_set(err, h->source, 0, 0, "out of memory starting the checker");
         goto done;
     }
@@ -186,7 +272,9 @@ done:
         if (p.jobs[i].has_window) fl_window_free(&p.jobs[i].window);
     }
     free(p.jobs);
-    free(p.order);
+    free(p.queue);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.wake);
     fl_partitions_free(parts, count);
     return result;
 }

@@ -14,13 +14,15 @@ typedef struct key_job {
     fl_verdict verdict;
     const char *reason;           /* why UNKNOWN */
     fl_search_result search;      /* VALID: the linearization */
+    fl_search_task *task;         /* while its search is suspended between turns */
+    uint64_t slice_steps;         /* steps its next turn may take */
     fl_window window;             /* INVALID: the smallest failing window found */
     bool has_window;
     int certified;                /* -1 not asked, 0 refuted, 1 verified, 2 undecided */
     char certificate_problem[256];
     const char *prepare_error;    /* an op that does not fit the model */
     int64_t prepare_error_pos;
-    double seconds;
+    double seconds;               /* its turns, window and certificate together */
 } key_job;
 
 /* The checker's result object from every key's job; NULL (err set) when an op did

@@ -62,7 +62,19 @@ typedef struct search {
     size_t holes_used, holes_capacity;
     uint32_t *scratch;         /* candidate hole list */
     size_t accounted_bytes;    /* what this search added to budget->memory_used */
+    /* Where the loop stands, so that it can stop after a slice of steps and go on. */
+    fl_search_result *out;
+    int64_t watch;
+    fl_state state;            /* the model's state after the stack's calls */
+    uint64_t set_hash;         /* Zobrist hash of the stack's calls */
+    uint32_t top;              /* one past the highest call on the stack */
+    int32_t e;                 /* the entry the scan is at */
+    size_t remaining;          /* calls with a known outcome not on the stack */
+    uint64_t slice_end;        /* out->steps at which to suspend */
+    int verdict;               /* a fl_verdict once decided, SEARCHING, or -1: out of memory */
 } search;
+
+#define SEARCHING (-4)
 
 static uint64_t splitmix(uint64_t x) {
     x += 0x9E3779B97F4A7C15ULL;
@@ -275,16 +287,21 @@ static int32_t scan_start(search *s, fl_state state) {
     return s->next[head];
 }
 
-/* The search loop proper; returns the verdict, or -1 when memory ran out. */
-static int run(search *s, int64_t watch, fl_search_result *out) {
-    size_t remaining = 0;
-    for (size_t c = 0; c < s->n; c++) remaining += fl_call_known(&s->calls[c]);
-    fl_state state = s->model->init(s->in);
-    uint64_t set_hash = 0;
-    uint32_t top = 0;
-    int32_t e = scan_start(s, state);
-    if (e == SCAN_FAILED) return -1;
+/* The search loop proper, from where it stood: the verdict, SEARCHING when the slice
+ * is used up, or -1 when memory ran out. */
+static int run(search *s) {
+    fl_search_result *out = s->out;
+    fl_state state = s->state;
+    uint64_t set_hash = s->set_hash;
+    uint32_t top = s->top;
+    int32_t e = s->e;
+    size_t remaining = s->remaining;
+    int verdict = FL_VERDICT_VALID;
     while (remaining > 0) {
+        if (out->steps == s->slice_end) {
+            verdict = SEARCHING;
+            break;
+        }
         if ((++out->steps & 1023) == 0 && (out->unknown_reason = over_budget(s, out->steps)))
             return FL_VERDICT_UNKNOWN;
         if (e >= 0 && !(e & 1)) { /* a call: try to linearize it here */
@@ -325,7 +342,7 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
             if (out->blocked_call < 0 ||
                 s->calls[blocked].return_pos > s->calls[out->blocked_call].return_pos)
                 out->blocked_call = blocked;
-            if (watch >= 0 && blocked == (uint32_t)watch) note_watch(s, state, out);
+            if (s->watch >= 0 && blocked == (uint32_t)s->watch) note_watch(s, state, out);
         }
         if (s->depth == 0) return FL_VERDICT_INVALID;
         frame f = s->stack[--s->depth];
@@ -338,37 +355,93 @@ static int run(search *s, int64_t watch, fl_search_result *out) {
         remaining += fl_call_known(&s->calls[f.call]);
         e = f.forced ? EXHAUSTED : s->next[2 * f.call];
     }
+    s->state = state;
+    s->set_hash = set_hash;
+    s->top = top;
+    s->e = e;
+    s->remaining = remaining;
     /* Valid: every call with a known outcome is on the stack, in an order the model took. */
-    assert(s->depth <= s->n);
-    return FL_VERDICT_VALID;
+    assert(verdict == SEARCHING || s->depth <= s->n);
+    return verdict;
+}
+
+struct fl_search_task {
+    search s;
+};
+
+fl_search_task *fl_search_begin(const fl_model *m, fl_interner *in, const fl_call *calls,
+                                size_t n, const fl_budget *budget, int64_t watch,
+                                fl_search_result *out) {
+    static const fl_budget unlimited = {0};
+    memset(out, 0, sizeof *out);
+    out->blocked_call = -1;
+    if (n >= INT32_MAX / 2) return NULL;
+    fl_search_task *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    search *s = &t->s;
+    *s = (search){.model = m, .in = in, .calls = calls, .n = n,
+                  .budget = budget ? budget : &unlimited, .out = out, .watch = watch,
+                  .verdict = SEARCHING};
+    if (search_init(s) != 0) {
+        s->verdict = -1;
+        return t;
+    }
+    for (size_t c = 0; c < n; c++) s->remaining += fl_call_known(&calls[c]);
+    s->state = m->init(in);
+    s->e = scan_start(s, s->state);
+    if (s->e == SCAN_FAILED) s->verdict = -1;
+    return t;
+}
+
+bool fl_search_resume(fl_search_task *t, uint64_t steps) {
+    search *s = &t->s;
+    if (s->verdict != SEARCHING) return true;
+    s->slice_end = steps && steps < UINT64_MAX - s->out->steps ? s->out->steps + steps
+                                                                : UINT64_MAX;
+    s->verdict = run(s);
+    if (s->verdict != SEARCHING) return true;
+    account(s); /* a suspended search keeps its tables */
+    return false;
+}
+
+void fl_search_end(fl_search_task *t, const char *undecided_reason) {
+    if (!t) return;
+    search *s = &t->s;
+    fl_search_result *out = s->out;
+    int verdict = s->verdict;
+    out->cache_entries = s->entries;
+    out->peak_bytes = search_bytes(s);
+    if (verdict == FL_VERDICT_VALID) {
+        out->order = malloc((s->depth ? s->depth : 1) * sizeof *out->order);
+        if (!out->order) verdict = -1;
+        for (size_t i = 0; out->order && i < s->depth; i++) out->order[i] = s->stack[i].call;
+        out->order_len = s->depth;
+    }
+    search_free(s);
+    free(t);
+    if (verdict == SEARCHING) {
+        out->verdict = FL_VERDICT_UNKNOWN;
+        out->unknown_reason = undecided_reason;
+    } else if (verdict < 0) {
+        fl_search_result_free(out);
+        out->verdict = FL_VERDICT_UNKNOWN;
+        out->unknown_reason = "out of memory";
+    } else {
+        out->verdict = (fl_verdict)verdict;
+    }
 }
 
 int fl_search(const fl_model *m, fl_interner *in, const fl_call *calls, size_t n,
               const fl_budget *budget, int64_t watch, fl_search_result *out) {
-    static const fl_budget unlimited = {0};
-    memset(out, 0, sizeof *out);
-    out->blocked_call = -1;
-    if (n >= INT32_MAX / 2) return -1;
-    search s = {.model = m, .in = in, .calls = calls, .n = n,
-                .budget = budget ? budget : &unlimited};
-    int rc = search_init(&s);
-    int verdict = rc == 0 ? run(&s, watch, out) : -1;
-    out->cache_entries = s.entries;
-    out->peak_bytes = search_bytes(&s);
-    if (verdict == FL_VERDICT_VALID) {
-        out->order = malloc((s.depth ? s.depth : 1) * sizeof *out->order);
-        if (!out->order) verdict = -1;
-        for (size_t i = 0; out->order && i < s.depth; i++) out->order[i] = s.stack[i].call;
-        out->order_len = s.depth;
-    }
-    search_free(&s);
-    if (verdict < 0) {
-        fl_search_result_free(out);
+    fl_search_task *t = fl_search_begin(m, in, calls, n, budget, watch, out);
+    if (!t) {
+        if (n >= INT32_MAX / 2) return -1;
         out->verdict = FL_VERDICT_UNKNOWN;
         out->unknown_reason = "out of memory";
         return 0;
     }
-    out->verdict = (fl_verdict)verdict;
+    fl_search_resume(t, 0);
+    fl_search_end(t, NULL);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 #define FL_SEARCH_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,9 +43,28 @@ typedef struct fl_search_result {
 int64_t fl_now_ns(void);
 
 /* calls must be sorted by invoke_pos. watch: a call index whose completion to watch,
- * or -1. Returns 0, or -1 when memory for the search itself could not be had. */
+ * or -1. Returns 0, or -1 when there are too many calls to search. */
 int fl_search(const fl_model *m, fl_interner *in, const fl_call *calls, size_t n,
               const fl_budget *budget, int64_t watch, fl_search_result *out);
+
+/* The same search in slices, so that one scheduler can take turns between keys
+ * (check.c): begin, resume until it says decided, end. A suspended search keeps its
+ * tables (and they stay counted in budget->memory_used); resuming goes on exactly
+ * where it stopped, so slices cost no step twice. in, calls, budget and out must
+ * outlive the task; out is filled as the search goes and is final after end. */
+typedef struct fl_search_task fl_search_task;
+
+/* Nothing run yet. NULL when the task itself cannot be had (out of memory, or too
+ * many calls); out is then cleared. */
+fl_search_task *fl_search_begin(const fl_model *m, fl_interner *in, const fl_call *calls,
+                                size_t n, const fl_budget *budget, int64_t watch,
+                                fl_search_result *out);
+/* Run at most steps more model steps (0: no slice limit; the budget still applies).
+ * True when decided (valid, invalid, or unknown by the budget or out of memory). */
+bool fl_search_resume(fl_search_task *t, uint64_t steps);
+/* Free the task's tables and set out's verdict; an undecided search becomes UNKNOWN
+ * with undecided_reason (static text). */
+void fl_search_end(fl_search_task *t, const char *undecided_reason);
 void fl_search_result_free(fl_search_result *r);
 
 #endif
