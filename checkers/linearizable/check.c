@@ -106,6 +106,7 @@ static bool start_job(pool *p, key_job *job) {
     if (fl_partition_prepare(p->h, p->o->model, part, &job->prepare_error,
                              &job->prepare_error_pos) != 0)
         return false;
+    job->intern_mark = part->in.count;
     job->task = fl_search_begin(p->o->model, &part->in, part->calls, part->call_count,
                                 &p->budget, -1, &job->search);
     if (!job->task) {
@@ -117,9 +118,13 @@ static bool start_job(pool *p, key_job *job) {
     return true;
 }
 
-/* A decided key: its window when invalid, its certificate when asked. */
+/* A decided key (its search ended): its window when invalid, its certificate when
+ * asked. */
 static void finish_job(pool *p, key_job *job) {
     fl_partition *part = job->part;
+    /* Nothing after the search needs the states it interned (the window's searches
+     * intern their own): give their memory back, often most of what the search took. */
+    fl_interner_truncate(&part->in, job->intern_mark);
     job->verdict = job->search.verdict;
     job->reason = job->search.unknown_reason;
     if (job->verdict == FL_VERDICT_UNKNOWN && p->budget.cancel &&

@@ -16,6 +16,7 @@ typedef struct key_job {
     fl_search_result search;      /* VALID: the linearization */
     fl_search_task *task;         /* while its search is suspended between turns */
     uint64_t slice_steps;         /* steps its next turn may take */
+    size_t intern_mark;           /* the key's interner before its search: its values */
     fl_window window;             /* INVALID: the smallest failing window found */
     bool has_window;
     int certified;                /* -1 not asked, 0 refuted, 1 verified, 2 undecided */

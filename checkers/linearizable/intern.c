@@ -47,6 +47,40 @@ uint64_t fl_intern(fl_interner *in, const void *bytes, size_t len) {
     return (uint64_t)id;
 }
 
+int fl_interner_truncate(fl_interner *in, size_t mark) {
+    assert(mark <= in->count);
+    if (mark == in->count) return 0;
+    size_t capacity = mark + 2 > 256 ? mark + 2 : 256;
+    fl_strmap *map = fl_strmap_new();
+    const char **bytes = malloc(capacity * sizeof *bytes);
+    uint32_t *lengths = malloc(capacity * sizeof *lengths);
+    if (!map || !bytes || !lengths) goto oom;
+    for (size_t id = 1; id <= mark; id++) {
+        if (fl_strmap_put_copy(map, in->bytes[id], in->lengths[id], (int64_t)id, &bytes[id]) !=
+            (int64_t)id)
+            goto oom;
+        lengths[id] = in->lengths[id];
+    }
+    fl_strmap_free(in->map);
+    free(in->bytes);
+    free(in->lengths);
+    free(in->derived); /* the memo names states above mark too */
+    in->map = map;
+    in->bytes = bytes;
+    in->lengths = lengths;
+    in->count = mark;
+    in->capacity = capacity;
+    in->derived = NULL;
+    in->derived_mask = 0;
+    in->derived_count = 0;
+    return 0;
+oom:
+    fl_strmap_free(map);
+    free(bytes);
+    free(lengths);
+    return -1;
+}
+
 const void *fl_interned(const fl_interner *in, uint64_t id, size_t *len) {
     assert(id >= 1 && id <= in->count);
     *len = in->lengths[id];

@@ -29,6 +29,10 @@ int fl_interner_init(fl_interner *in);
 void fl_interner_free(fl_interner *in);
 /* The id of bytes, adding them if new; FL_INTERN_FAILED on OOM. */
 uint64_t fl_intern(fl_interner *in, const void *bytes, size_t len);
+/* Forget every id above mark (a count the interner had): what a finished search
+ * interned, so that its memory goes back. Ids up to mark keep their bytes. Returns 0,
+ * or -1 when out of memory (nothing changed). */
+int fl_interner_truncate(fl_interner *in, size_t mark);
 const void *fl_interned(const fl_interner *in, uint64_t id, size_t *len);
 /* The id of a JSON value's canonical text, tagged 'j'; nil (NULL or null) is 0. */
 uint64_t fl_intern_json(fl_interner *in, const json_t *v);

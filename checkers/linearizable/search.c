@@ -45,6 +45,7 @@ typedef struct frame {
 
 #define EXHAUSTED (-2)     /* scan position: the top configuration has nothing left */
 #define SCAN_FAILED (-3)   /* scan position: out of memory */
+#define NO_ROOM (-2)       /* a table may not grow: the memory budget is spent */
 
 typedef struct search {
     const fl_model *model;
@@ -157,8 +158,18 @@ static size_t search_bytes(const search *s) {
            fl_interner_bytes(s->in);
 }
 
+/* Whether extra_bytes more stay within the memory budget: asked before a table grows,
+ * so that the old and the new table, briefly both live, never overshoot it. */
+static bool room_for(const search *s, size_t extra_bytes) {
+    const fl_budget *b = s->budget;
+    if (!b->memory_limit_bytes) return true;
+    size_t used = b->memory_used ? atomic_load(b->memory_used) : s->accounted_bytes;
+    return used <= b->memory_limit_bytes && extra_bytes <= b->memory_limit_bytes - used;
+}
+
 static int cache_grow(search *s) {
     size_t capacity = (s->mask + 1) * 2;
+    if (!room_for(s, capacity * sizeof(cache_slot))) return NO_ROOM;
     cache_slot *slots = calloc(capacity, sizeof *slots);
     if (!slots) return -1;
     for (size_t i = 0; i <= s->mask; i++) {
@@ -177,6 +188,8 @@ static int holes_reserve(search *s, uint32_t count) {
     if (s->holes_used + count <= s->holes_capacity) return 0;
     size_t capacity = s->holes_capacity ? s->holes_capacity * 2 : 4096;
     while (capacity < s->holes_used + count) capacity *= 2;
+    if (s->holes_capacity && !room_for(s, (capacity - s->holes_capacity) * sizeof *s->holes))
+        return NO_ROOM;
     uint32_t *holes = realloc(s->holes, capacity * sizeof *holes);
     if (!holes) return -1;
     s->holes = holes;
@@ -184,7 +197,8 @@ static int holes_reserve(search *s, uint32_t count) {
     return 0;
 }
 
-/* Add the configuration unless present: 1 added, 0 seen before, -1 out of memory. */
+/* Add the configuration unless present: 1 added, 0 seen before, -1 out of memory,
+ * NO_ROOM past the memory budget. */
 static int cache_add(search *s, uint64_t hash, fl_state state, uint32_t top, uint32_t count) {
     assert(top <= s->n);
     assert(count <= top);
@@ -198,12 +212,13 @@ static int cache_add(search *s, uint64_t hash, fl_state state, uint32_t top, uin
              memcmp(s->holes + slot->holes_at, s->scratch, count * sizeof(uint32_t)) == 0))
             return 0;
     }
-    if (holes_reserve(s, count) != 0) return -1;
+    int rc = holes_reserve(s, count);
+    if (rc != 0) return rc;
     if (count) memcpy(s->holes + s->holes_used, s->scratch, count * sizeof(uint32_t));
     s->slots[i] = (cache_slot){hash, state, s->holes_used, top, count};
     s->holes_used += count;
     s->entries++;
-    if (s->entries * 2 > s->mask + 1 && cache_grow(s) != 0) return -1;
+    if (s->entries * 2 > s->mask + 1 && (rc = cache_grow(s)) != 0) return rc;
     return 1;
 }
 
@@ -218,6 +233,8 @@ static void account(search *s) {
     s->accounted_bytes = now;
 }
 
+static const char memory_limit_reached[] = "check memory limit reached";
+
 static const char *over_budget(search *s, uint64_t steps) {
     const fl_budget *b = s->budget;
     if (b->max_steps && steps > b->max_steps) return "step limit reached";
@@ -226,9 +243,9 @@ static const char *over_budget(search *s, uint64_t steps) {
     account(s);
     if (b->memory_limit_bytes && b->memory_used &&
         atomic_load(b->memory_used) > b->memory_limit_bytes)
-        return "check memory limit reached";
+        return memory_limit_reached;
     if (b->memory_limit_bytes && !b->memory_used && s->accounted_bytes > b->memory_limit_bytes)
-        return "check memory limit reached";
+        return memory_limit_reached;
     return NULL;
 }
 
@@ -319,6 +336,10 @@ static int run(search *s) {
                 uint64_t hash = (set_hash ^ s->zobrist[c]) ^
                                 fl_model_hash(s->model, next) * 0x9E3779B97F4A7C15ULL;
                 int added = cache_add(s, hash, next, new_top, count);
+                if (added == NO_ROOM) {
+                    out->unknown_reason = memory_limit_reached;
+                    return FL_VERDICT_UNKNOWN;
+                }
                 if (added < 0) return -1;
                 if (added) {
                     assert(s->depth < s->n); /* each call is on the stack at most once */

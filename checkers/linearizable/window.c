@@ -45,7 +45,10 @@ static int prefix_invalid(trial *t, int64_t cut_pos, const uint8_t *removed) {
     size_t count = make_prefix(t->calls, t->n, cut_pos, removed, t->buf, NULL);
     fl_search_result r;
     t->searches++;
-    if (fl_search(t->m, t->in, t->buf, count, t->budget, -1, &r) != 0) return 0;
+    size_t mark = t->in->count;
+    int rc = fl_search(t->m, t->in, t->buf, count, t->budget, -1, &r);
+    fl_interner_truncate(t->in, mark); /* one trial's states are no use to the next */
+    if (rc != 0) return 0;
     fl_search_result_free(&r);
     if (!t->baseline_steps) t->baseline_steps = r.steps;
     t->total_steps += r.steps;

@@ -49,7 +49,7 @@ static const char usage_text[] =
     "                          and every txn anomaly against the history\n"
     "  --check-time-limit S    give up (verdict unknown) after S seconds\n"
     "  --check-memory-limit MB give up (verdict unknown) past MB MiB of search state\n"
-    "                          (default: half of physical memory)\n"
+    "                          (default: 2048, or a quarter of physical memory if less)\n"
     "  --threads N             keys checked in parallel (default: one per core)\n"
     "  --all-keys              keep checking the other keys once one is invalid\n"
     "  --allow-truncated       skip a truncated last line (a crashed writer) and check the rest\n"
@@ -467,9 +467,7 @@ int fl_cmd_check(int argc, char **argv) {
                     .opt = {.lin = {.full_certificates = true}}};
     int parsed = parse_args(argc, argv, &a);
     if (parsed != 0) return parsed > 0 ? FL_EXIT_VALID : FL_EXIT_USAGE;
-    if (!a.opt.lin.memory_limit_bytes) /* an unbounded search must not take the machine down */
-        a.opt.lin.memory_limit_bytes =
-            (size_t)sysconf(_SC_PHYS_PAGES) / 2 * (size_t)sysconf(_SC_PAGESIZE);
+    /* no --check-memory-limit: the checker's default (fl_lin_memory_limit_default) */
     int status = FL_EXIT_VALID;
     bool malformed = false, usage = false;
     json_t *histories = json_object(), *valid = json_true(), *single = NULL;
