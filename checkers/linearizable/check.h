@@ -1,5 +1,6 @@
-/* The linearizability checker: a history split per key, each key searched on its own
- * thread-pool slot under a shared budget, every verdict with its certificate. */
+/* The linearizability checker: a history split per key, the keys searched in turns
+ * (slices of steps) over a pool of threads under a shared budget, every verdict with
+ * its certificate. */
 #ifndef FL_CHECK_H
 #define FL_CHECK_H
 

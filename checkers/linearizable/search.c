@@ -332,9 +332,12 @@ static int run(search *s) {
             bool forced = legal && s->calls[c].read_only && fl_model_equal(s->model, next, state);
             if (legal) {
                 uint32_t new_top = c + 1 > top ? c + 1 : top;
-                uint32_t count = collect_holes(s, c, new_top);
                 uint64_t hash = (set_hash ^ s->zobrist[c]) ^
                                 fl_model_hash(s->model, next) * 0x9E3779B97F4A7C15ULL;
+                /* The memo's slot is a cache miss once the table outgrows the cache:
+                 * fetch it while the holes are collected. */
+                __builtin_prefetch(&s->slots[(hash | 1) & s->mask]);
+                uint32_t count = collect_holes(s, c, new_top);
                 int added = cache_add(s, hash, next, new_top, count);
                 if (added == NO_ROOM) {
                     out->unknown_reason = memory_limit_reached;
