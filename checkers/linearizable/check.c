@@ -17,10 +17,11 @@
 #define VERIFY_TIME_MIN_S 60
 #define MEMORY_LIMIT_MAX_BYTES ((size_t)2 << 30)
 
-/* Keys take turns: a key's first turn is FIRST_SLICE_STEPS model steps and each
- * later one twice its last, so a key decidable in s steps is decided before any other
- * key has had more than about 2s + FIRST_SLICE_STEPS steps, however many threads there
- * are and however long the others' searches are (DESIGN.md "Checkers"). */
+/* Keys take turns from one queue: a key's first turn is FIRST_SLICE_STEPS model steps
+ * and each later one twice its last, so a key decidable in s steps starts its deciding
+ * turn before any other key has been given more than about 2s + FIRST_SLICE_STEPS
+ * steps, however many threads there are and however long the others' searches are
+ * (DESIGN.md "Checkers"). */
 #define FIRST_SLICE_STEPS ((uint64_t)1 << 14)
 
 typedef struct pool {
