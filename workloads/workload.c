@@ -77,7 +77,7 @@ fl_lin_options fl_workload_lin_options(const fl_workload_options *o, const fl_mo
     lin.model = model;
     lin.all_keys = o->all_keys;
     lin.time_limit_s = o->check_time_limit_s;
-    lin.memory_limit_bytes = (size_t)sysconf(_SC_PHYS_PAGES) / 2 * (size_t)sysconf(_SC_PAGESIZE);
+    lin.memory_limit_bytes = 0; /* the checker's own bound (2 GiB or a quarter of RAM) */
     return lin;
 }
 
