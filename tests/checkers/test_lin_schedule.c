@@ -95,7 +95,7 @@ static void assert_stopped_early(const checker_run *r, const char *k) {
  * memory budget first (on kv c50-bad with one thread: 109 s and 14 GiB). */
 static void quick_invalid_key_not_stuck(int threads, int exploding) {
     text_buf t = {0};
-    char name[8];
+    char name[16];
     for (int i = 0; i < exploding; i++) {
         snprintf(name, sizeof name, "e%d", i);
         exploding_key(&t, name, 20 * i, 11);
