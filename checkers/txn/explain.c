@@ -119,8 +119,11 @@ static const char *rel_name(uint8_t rel) {
     }
 }
 
-/* A read of key in t whose last element is prev (the empty list when init). */
-static const txn_mop *read_ending(const txn_set *s, uint32_t t, int32_t key, bool init, int64_t prev) {
+/* A read of key in t whose last element is prev (the empty list when init), as rw edges
+ * are made: prev must be an element some txn appended. */
+static const txn_mop *read_ending(const txn_set *s, const txn_versions *v, uint32_t t, int32_t key,
+                                  bool init, int64_t prev) {
+    if (!init && kv_index_find(v->idx, key, prev) < 0) return NULL;
     const txn *x = &s->txns[t];
     const txn_mop *m = txn_mops(s, x);
     for (uint32_t i = 0; i < x->mop_count; i++) {
@@ -171,7 +174,7 @@ static char *explain_list(const txn_set *s, const txn_versions *v, uint32_t a, u
                                        "shows, so it came later: %s precedes %s (ww)", an, prev,
                                        k, k, bn, m->value, an, bn);
         } else if (rel == REL_RW) {
-            const txn_mop *r = read_ending(s, a, m->key, init, prev);
+            const txn_mop *r = read_ending(s, v, a, m->key, init, prev);
             if (r) {
                 char *seen = txn_list_text(txn_read_elems(s, r), r->list_len);
                 why = txn_fmt("%s read %s = %s, without %" PRId64 ", which %s appended %s, so "

@@ -41,6 +41,13 @@ static bool is_prefix(const int64_t *a, uint32_t na, const int64_t *b, uint32_t 
     return na <= nb && (na == 0 || !memcmp(a, b, (size_t)na * sizeof *a));
 }
 
+/* Whether x is among xs[0 … n): for elements no append made, which have no position. */
+static bool seen_before(const int64_t *xs, uint32_t n, int64_t x) {
+    for (uint32_t i = 0; i < n; i++)
+        if (xs[i] == x) return true;
+    return false;
+}
+
 /* Each key's order: its longest read (from committed or indeterminate txns), elements
  * distinct; a read that is not a prefix of it is an incompatible-order, once per key. */
 static int build_orders(list_ctx *c) {
@@ -106,6 +113,7 @@ static int build_orders(list_ctx *c) {
             for (uint32_t i = 0; i < l->list_len; i++) {
                 int64_t id = kv_index_find(v->idx, (int32_t)k, e[i]);
                 if (id >= 0 && v->pos[id] >= 0) continue; /* a duplicate: first place holds */
+                if (id < 0 && seen_before(out, n, e[i])) continue; /* nobody's element, twice */
                 if (id >= 0) v->pos[id] = (int32_t)n;
                 out[n++] = e[i];
             }
