@@ -241,9 +241,16 @@ recovered_term() {
 DATA=$TMP/vote-correct
 recovered_term
 [ "$TERM_BACK" -ge 2 ] || fail "correct mode: a campaign in term 2 went out before its term was durable"
-DATA=$TMP/vote-volatile
-recovered_term --bug volatile-vote
-[ "$TERM_BACK" = 1 ] || fail "volatile-vote: the term 2 campaign's hard state reached the disk at once"
+# The kill must land within the second between the log line and the late write; a loaded
+# machine (CI's three parallel cluster tests) can miss that once, so up to three tries:
+# a daemon that writes at once fails all three.
+for try in 1 2 3; do
+    DATA=$TMP/vote-volatile-$try
+    recovered_term --bug volatile-vote
+    [ "$TERM_BACK" = 1 ] && break
+    echo "   try $try: recovered term ${TERM_BACK:-none} (the kill came late?)"
+done
+[ "$TERM_BACK" = 1 ] || fail "volatile-vote: the term 2 campaign's hard state reached the disk at once (3 tries)"
 
 echo "== seeded bugs start and serve"
 for bug in stale-read lease-read volatile-vote old-term-commit dirty-read split-txn; do
