@@ -32,17 +32,8 @@ static const char *mop_f(const json_t *m) {
     return f ? (f[0] == ':' ? f + 1 : f) : "";
 }
 
-/* A key's text as the checker writes it: keyword colon dropped, others as JSON. */
-static bool key_is(const json_t *k, const char *text) {
-    if (json_is_string(k)) {
-        const char *s = json_string_value(k);
-        return !strcmp(s[0] == ':' ? s + 1 : s, text);
-    }
-    char *d = json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT);
-    bool same = d && !strcmp(d, text);
-    free(d);
-    return same;
-}
+/* Keys are compared as the checker reports them: by JSON value (1, "x" and ":x" differ). */
+static bool key_is(const json_t *k, const json_t *want) { return k && want && json_equal(k, want); }
 
 typedef struct op_view {
     int64_t inv, done;  /* positions; done -1 when it never completed */
@@ -87,7 +78,7 @@ static void fail(cert *c, const char *type, const char *fmt, ...) {
     json_array_append_new(c->errors, json_pack("{s:s,s:s}", "type", type, "problem", msg));
 }
 
-static bool appends(const op_view *t, const char *k, int64_t x) {
+static bool appends(const op_view *t, const json_t *k, int64_t x) {
     size_t i;
     const json_t *m;
     json_array_foreach(t->mops, i, m)
@@ -99,9 +90,14 @@ static bool appends(const op_view *t, const char *k, int64_t x) {
 
 /* k's order: the longest read of k anywhere in the history (committed or indeterminate),
  * each element once; NULL when nothing read k. */
-static const json_t *longest_read(cert *c, const char *k) {
-    const json_t *cached = json_object_get(c->longest, k);
-    if (cached) return json_is_array(cached) ? cached : NULL;
+static const json_t *longest_read(cert *c, const json_t *k) {
+    char *text = json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (!text) return NULL;
+    const json_t *cached = json_object_get(c->longest, text);
+    if (cached) {
+        free(text);
+        return json_is_array(cached) ? cached : NULL;
+    }
     const json_t *best = NULL;
     for (size_t p = 0; p < c->h->count; p++) {
         const fl_op *op = &c->h->ops[p];
@@ -118,7 +114,8 @@ static const json_t *longest_read(cert *c, const char *k) {
         }
     }
     if (!best) {
-        json_object_set_new(c->longest, k, json_null());
+        json_object_set_new(c->longest, text, json_null());
+        free(text);
         return NULL;
     }
     /* The order: the longest read with any repeated element kept at its first place. */
@@ -133,7 +130,8 @@ static const json_t *longest_read(cert *c, const char *k) {
         json_array_append(order, (json_t *)e);
     }
     json_decref(seen);
-    json_object_set_new(c->longest, k, order);
+    json_object_set_new(c->longest, text, order);
+    free(text);
     return order;
 }
 
@@ -146,7 +144,7 @@ static bool read_contains(const json_t *list, int64_t x) {
 
 /* list-append: is x (present) the element right before y in k's order? present false: y
  * comes first. An element no read shows comes after all that reads show. */
-static bool list_follows(cert *c, const char *k, bool present, int64_t x, int64_t y) {
+static bool list_follows(cert *c, const json_t *k, bool present, int64_t x, int64_t y) {
     const json_t *l = longest_read(c, k);
     size_t n = l ? json_array_size(l) : 0;
     for (size_t i = 0; i < n; i++)
@@ -157,7 +155,7 @@ static bool list_follows(cert *c, const char *k, bool present, int64_t x, int64_
 }
 
 /* The last element of each read of k in t: calls back with (empty, last). */
-static bool reads_last(const op_view *t, const char *k, bool empty, int64_t x) {
+static bool reads_last(const op_view *t, const json_t *k, bool empty, int64_t x) {
     size_t i;
     const json_t *m;
     json_array_foreach(t->mops, i, m) {
@@ -177,7 +175,7 @@ static bool reads_last(const op_view *t, const char *k, bool empty, int64_t x) {
 
 /* rw-register: the value a txn finds k at (its first read before writing; else its
  * write) and leaves it at (its last write; else, committed, its read). */
-static bool ends_of(const op_view *t, const char *k, bool first, bool *nil, int64_t *x) {
+static bool ends_of(const op_view *t, const json_t *k, bool first, bool *nil, int64_t *x) {
     bool wrote = false, read = false;
     bool r_nil = false;
     int64_t r_val = 0, w_val = 0;
@@ -203,7 +201,7 @@ static bool ends_of(const op_view *t, const char *k, bool first, bool *nil, int6
 
 /* rw-register: does the history order version (nil | x) right before y on k, by a
  * source the checker was allowed to use? */
-static bool version_before(cert *c, const char *k, bool nil, int64_t x, int64_t y) {
+static bool version_before(cert *c, const json_t *k, bool nil, int64_t x, int64_t y) {
     if (nil) return true; /* the initial state precedes every version */
     size_t na = 0, nb = 0;
     int64_t a[64], b[64]; /* txns leaving k at x / finding it at y (positions) */
@@ -239,7 +237,7 @@ static bool version_before(cert *c, const char *k, bool nil, int64_t x, int64_t 
 static int64_t int_at(const json_t *m) { return json_integer_value(json_array_get(m, 2)); }
 
 /* Does a -rel-> b hold on key k? */
-static bool step_holds(cert *c, const op_view *a, const op_view *b, const char *rel, const char *k) {
+static bool step_holds(cert *c, const op_view *a, const op_view *b, const char *rel, const json_t *k) {
     if (!strcmp(rel, "process"))
         return a->process == b->process && a->type == FL_OK && a->inv < b->inv;
     if (!strcmp(rel, "realtime")) return a->type == FL_OK && a->done >= 0 && a->done < b->inv;
@@ -317,7 +315,8 @@ static void certify_cycle(cert *c, const char *type, const json_t *inst) {
         const json_t *s = json_array_get(steps, i), *t = json_array_get(steps, (i + 1) % n);
         op_view a, b;
         const char *rel = json_string_value(json_object_get(s, "rel"));
-        const char *k = json_string_value(json_object_get(s, "key"));
+        const json_t *k = json_object_get(s, "key");
+        if (json_is_null(k)) k = NULL; /* process and realtime steps name no key */
         if (!view_of(c, json_object_get(s, "op"), &a) || !view_of(c, json_object_get(t, "op"), &b)) {
             fail(c, type, "step %zu names an op that is not in the history", i);
             return;
@@ -327,8 +326,10 @@ static void certify_cycle(cert *c, const char *type, const json_t *inst) {
             return;
         }
         if (!step_holds(c, &a, &b, rel ? rel : "", k)) {
-            fail(c, type, "step %zu: %s does not hold%s%s", i, rel ? rel : "?", k ? " on key " : "",
-                 k ? k : "");
+            char *kt = k ? json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+            fail(c, type, "step %zu: %s does not hold%s%s", i, rel ? rel : "?", kt ? " on key " : "",
+                 kt ? kt : "");
+            free(kt);
             return;
         }
     }
@@ -336,7 +337,7 @@ static void certify_cycle(cert *c, const char *type, const json_t *inst) {
 
 /* Does t read k with a value holding x (list: an element; rw: the value)? last: only as
  * the list's last element. */
-static bool reads_value(const op_view *t, const char *k, int64_t x, bool last) {
+static bool reads_value(const op_view *t, const json_t *k, int64_t x, bool last) {
     size_t i;
     const json_t *m;
     json_array_foreach(t->mops, i, m) {
@@ -351,7 +352,7 @@ static bool reads_value(const op_view *t, const char *k, int64_t x, bool last) {
 }
 
 /* t wrote (k, x) and wrote k again later in the same txn. */
-static bool overwrote(const op_view *t, const char *k, int64_t x) {
+static bool overwrote(const op_view *t, const json_t *k, int64_t x) {
     bool after = false;
     size_t i;
     const json_t *m;
@@ -364,7 +365,7 @@ static bool overwrote(const op_view *t, const char *k, int64_t x) {
     return false;
 }
 
-static bool written_anywhere(cert *c, const char *k, int64_t x) {
+static bool written_anywhere(cert *c, const json_t *k, int64_t x) {
     for (size_t p = 0; p < c->h->count; p++) {
         const fl_op *op = &c->h->ops[p];
         if (op->process == FL_PROCESS_NEMESIS || op->type != FL_INVOKE) continue;
@@ -375,7 +376,7 @@ static bool written_anywhere(cert *c, const char *k, int64_t x) {
 }
 
 /* A read of k in t that disagrees with t's own earlier reads and writes of k. */
-static bool internally_inconsistent(const op_view *t, const char *k) {
+static bool internally_inconsistent(const op_view *t, const json_t *k) {
     json_t *known = NULL;   /* list: what the list must end with (or be, if whole) */
     bool whole = false;
     bool has_value = false, nil = false;
@@ -425,7 +426,7 @@ static bool prefix_either(const json_t *a, const json_t *b) {
     return true;
 }
 
-static bool incompatible_reads(const op_view *a, const op_view *b, const char *k) {
+static bool incompatible_reads(const op_view *a, const op_view *b, const json_t *k) {
     size_t i, j;
     const json_t *m, *n;
     json_array_foreach(a->mops, i, m) {
@@ -438,7 +439,7 @@ static bool incompatible_reads(const op_view *a, const op_view *b, const char *k
     return false;
 }
 
-static bool has_duplicate(const op_view *t, const char *k, int64_t x) {
+static bool has_duplicate(const op_view *t, const json_t *k, int64_t x) {
     size_t i;
     const json_t *m;
     json_array_foreach(t->mops, i, m) {
@@ -453,7 +454,7 @@ static bool has_duplicate(const op_view *t, const char *k, int64_t x) {
 }
 
 /* t reads x (an element it holds) before appending x itself. */
-static bool future_read(const op_view *t, const char *k, int64_t x) {
+static bool future_read(const op_view *t, const json_t *k, int64_t x) {
     bool seen = false;
     size_t i;
     const json_t *m;
@@ -467,7 +468,7 @@ static bool future_read(const op_view *t, const char *k, int64_t x) {
 }
 
 /* t's first micro-op on k is a read (its value into *v), and t writes k after it. */
-static bool read_then_write(const op_view *t, const char *k, const json_t **v) {
+static bool read_then_write(const op_view *t, const json_t *k, const json_t **v) {
     bool read = false;
     size_t i;
     const json_t *m;
@@ -482,7 +483,7 @@ static bool read_then_write(const op_view *t, const char *k, const json_t **v) {
 }
 
 static void certify_other(cert *c, const char *type, const json_t *inst) {
-    const char *k = json_string_value(json_object_get(inst, "key"));
+    const json_t *k = json_object_get(inst, "key");
     const json_t *ops = json_object_get(inst, "ops");
     op_view a = {0}, b = {0};
     bool have_a = view_of(c, json_array_get(ops, 0), &a);
@@ -545,7 +546,11 @@ static void certify_other(cert *c, const char *type, const json_t *inst) {
         fl_json_note_string(c->unchecked, type);
         return;
     }
-    if (!ok) fail(c, type, "its witness ops do not show it on key %s", k);
+    if (!ok) {
+        char *kt = json_dumps(k, JSON_ENCODE_ANY | JSON_COMPACT);
+        fail(c, type, "its witness ops do not show it on key %s", kt ? kt : "?");
+        free(kt);
+    }
 }
 
 void txn_certify(const fl_history *h, fl_txn_workload w, const fl_txn_options *o, json_t *result) {

@@ -133,7 +133,7 @@ static void record(search *q, const local *l, const uint32_t *cyc, const uint8_t
         q->found[cls][tier] = true;
         json_t *j = txn_cycle_json(q->s, q->v, &c, txn_cycle_type(cls, tier));
         if (j) json_object_set_new(j, "shortest", json_boolean(shortest));
-        txn_found_add(q->f, txn_cycle_type(cls, tier), j);
+        txn_found_add(q->f, txn_cycle_type(cls, tier), -1, j);
     }
     free(c.v), free(c.rel);
 }

@@ -50,8 +50,9 @@ json_t *txn_op_json(const txn_set *s, uint32_t t) {
     return j;
 }
 
-void txn_found_add(txn_found *f, const char *type, json_t *instance) {
+void txn_found_add(txn_found *f, const char *type, int32_t key, json_t *instance) {
     if (!instance) return;
+    if (key >= 0) json_object_set(instance, "key", f->s->keys[key]);
     json_t *count = json_object_get(f->counts, type);
     json_int_t n = count ? json_integer_value(count) : 0;
     json_object_set_new(f->counts, type, json_integer(n + 1));
@@ -77,7 +78,7 @@ void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const cha
     char *why = txn_fmt("%zu committed transactions (%s, %s%s) read %s = %s and then %s %s: "
                         "each wrote without seeing the other's write, so one update was lost",
                         count, a, b, count > 2 ? ", …" : "", k, seen, wrote, k);
-    txn_found_add(f, "lost-update", json_pack("{s:s?,s:s?,s:o,s:s?}", "key", k, "value", seen,
+    txn_found_add(f, "lost-update", key, json_pack("{s:s?,s:s?,s:o,s:s?}", "key", k, "value", seen,
                   "ops", ops, "explanation", why));
     free(k), free(a), free(b), free(why);
 }
@@ -320,10 +321,10 @@ json_t *txn_cycle_json(const txn_set *s, const txn_versions *v, const txn_cycle 
         uint32_t a = c->v[i], b = c->v[(i + 1) % c->len];
         int32_t key;
         char *why = txn_explain_edge(s, v, a, b, c->rel[i], &key);
-        char *kt = key >= 0 ? txn_key_text(s, key) : NULL;
         char *an = txn_name(s, a);
-        json_t *step = json_pack("{s:s?,s:o,s:s,s:s?,s:s?}", "name", an, "op", txn_op_json(s, a),
-                                 "rel", rel_name(c->rel[i]), "key", kt, "why", why);
+        json_t *step = json_pack("{s:s?,s:o,s:s,s:O,s:s?}", "name", an, "op", txn_op_json(s, a),
+                                 "rel", rel_name(c->rel[i]), "key",
+                                 key >= 0 ? s->keys[key] : json_null(), "why", why);
         json_array_append_new(steps, step);
         size_t add = (why ? strlen(why) : 8) + 4;
         if (len + add + 1 > cap) {
@@ -333,7 +334,7 @@ json_t *txn_cycle_json(const txn_set *s, const txn_versions *v, const txn_cycle 
             text = more;
         }
         len += (size_t)snprintf(text + len, cap - len, "%s%s", i ? "; " : "", why ? why : "?");
-        free(why), free(kt), free(an);
+        free(why), free(an);
     }
     int tier;
     int cls = txn_cycle_classify(c, &tier);

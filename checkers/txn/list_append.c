@@ -28,7 +28,9 @@ typedef struct list_ctx {
 
 #define read_elems txn_read_elems
 
-static void note(list_ctx *c, const char *type, json_t *instance) { txn_found_add(c->f, type, instance); }
+static void note(list_ctx *c, const char *type, int32_t key, json_t *instance) {
+    txn_found_add(c->f, type, key, instance);
+}
 
 static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
     json_t *ops = json_array();
@@ -85,7 +87,7 @@ static int build_orders(list_ctx *c) {
         char *why = txn_fmt("%s read %s = %s and %s read %s = %s: neither is a prefix of the "
                             "other, so no single order of appends to %s explains both",
                             na, k, a, nb, k, b, k);
-        note(c, "incompatible-order", json_pack("{s:s?,s:[s?,s?],s:o,s:s?}", "key", k,
+        note(c, "incompatible-order", m->key, json_pack("{s:s?,s:[s?,s?],s:o,s:s?}", "key", k,
              "values", a, b, "ops", ops2(s, c->mop_txn[i], c->mop_txn[longest[m->key]]),
              "explanation", why));
         free(k), free(a), free(b), free(na), free(nb), free(why);
@@ -217,7 +219,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
         if (!dup_done && id >= 0 && c->stamp[id] == c->read_number) {
             char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 " twice: an element "
                                 "is appended once, so it can appear once", name, k, seen, e[i]);
-            note(c, "duplicate-elements", json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
+            note(c, "duplicate-elements", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
                  "element", (json_int_t)e[i], "value", seen, "ops", ops2(s, t, NONE),
                  "explanation", why));
             free(why);
@@ -228,7 +230,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
             if (!garbage_done) {
                 char *why = txn_fmt("%s read %s = %s, but no transaction appended %" PRId64
                                     " to %s", name, k, seen, e[i], k);
-                note(c, "garbage-read", json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
+                note(c, "garbage-read", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
                      "element", (json_int_t)e[i], "value", seen, "ops", ops2(s, t, NONE),
                      "explanation", why));
                 free(why);
@@ -241,7 +243,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
             char *wn = txn_name(s, w);
             char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 ", appended by %s, "
                                 "which failed: an aborted read", name, k, seen, e[i], wn);
-            note(c, "G1a", json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
+            note(c, "G1a", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
                  (json_int_t)e[i], "value", seen, "ops", ops2(s, t, w), "explanation", why));
             free(wn), free(why);
             g1a_done = true;
@@ -252,7 +254,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
             char *why = txn_fmt("%s read %s = %s, ending in %" PRId64 ", which %s appended "
                                 "before appending more to %s in the same transaction: an "
                                 "intermediate read", name, k, seen, e[i], wn, k);
-            note(c, "G1b", json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
+            note(c, "G1b", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
                  (json_int_t)e[i], "value", seen, "ops", ops2(s, t, w), "explanation", why));
             free(wn), free(why);
         }
@@ -291,7 +293,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
                 char *seen = txn_list_text(e, m[i].list_len);
                 char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 ", an element %s "
                                     "itself appends only later", name, k, seen, m[j].value, name);
-                note(c, "future-read", json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
+                note(c, "future-read", m[i].key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
                      (json_int_t)m[j].value, "value", seen, "ops", ops2(s, t, NONE),
                      "explanation", why));
                 free(k), free(name), free(seen), free(why);
@@ -312,7 +314,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
                                   "%s = %s", name, k, seen, k, exp)
                         : txn_fmt("%s read %s = %s, but it had appended %s to %s, so the read "
                                   "must end with them", name, k, seen, exp, k);
-                    note(c, "internal", json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k,
+                    note(c, "internal", m[i].key, json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k,
                          "expected", exp, "value", seen, "ops", ops2(s, t, NONE),
                          "explanation", why));
                     free(k), free(name), free(seen), free(exp), free(why);
@@ -367,7 +369,7 @@ static void check_dirty_updates(list_ctx *c) {
                                 "followed by %" PRId64 " (appended by %s, which committed): %s; a "
                                 "committed write built on an aborted one", key, order[failed_at],
                                 fname, order[i], oname, seq);
-            note(c, "dirty-update", json_pack("{s:s?,s:s?,s:o,s:s?}", "key", key, "values", seq,
+            note(c, "dirty-update", (int32_t)k, json_pack("{s:s?,s:s?,s:o,s:s?}", "key", key, "values", seq,
                  "ops", ops2(s, v->writer[fid], v->writer[id]), "explanation", why));
             free(key), free(fname), free(oname), free(seq), free(why);
             failed_at = -1;

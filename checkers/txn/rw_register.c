@@ -38,7 +38,9 @@ typedef struct rw_ctx {
     uint32_t *read_next;
 } rw_ctx;
 
-static void note(rw_ctx *c, const char *type, json_t *instance) { txn_found_add(c->f, type, instance); }
+static void note(rw_ctx *c, const char *type, int32_t key, json_t *instance) {
+    txn_found_add(c->f, type, key, instance);
+}
 
 static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
     json_t *ops = json_array();
@@ -84,7 +86,7 @@ static int collect_externals(rw_ctx *c) {
                 char *why = txn_fmt("%s read %s = %s, but it had %s %s = %s earlier in the same "
                                     "transaction", name, k, got, e->has_write ? "written" : "read",
                                     k, want);
-                note(c, "internal", json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k, "expected",
+                note(c, "internal", m[i].key, json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k, "expected",
                      want, "value", got, "ops", ops2(s, t, NONE), "explanation", why));
                 free(k), free(name), free(want), free(got), free(why);
             }
@@ -305,7 +307,7 @@ static int accept_source(rw_ctx *c, vgraph *acc, vgraph *cand, uint8_t src) {
                             "%s is added to the order (%s): no order of writes explains what "
                             "was read", vals ? vals : "?", k, source_name(src), "left out for "
                             "this key");
-        note(c, "cyclic-versions", json_pack("{s:s?,s:o,s:[s],s:s?}", "key", k, "scc", values,
+        note(c, "cyclic-versions", e->key, json_pack("{s:s?,s:o,s:[s],s:s?}", "key", k, "scc", values,
              "sources", source_name(src), "explanation", why));
         free(k), free(vals), free(why);
     }
@@ -407,7 +409,7 @@ static void check_reads(rw_ctx *c) {
         if (id < 0) {
             char *why = txn_fmt("%s read %s = %" PRId64 ", a value no transaction wrote to %s",
                                 name, k, e->read, k);
-            note(c, "garbage-read", json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
+            note(c, "garbage-read", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
                  (json_int_t)e->read, "ops", ops2(s, e->txn, NONE), "explanation", why));
             free(why);
         } else if (v->writer[id] != e->txn) {
@@ -416,14 +418,14 @@ static void check_reads(rw_ctx *c) {
             if (s->txns[w].type == FL_FAIL) {
                 char *why = txn_fmt("%s read %s = %" PRId64 ", written by %s, which failed: an "
                                     "aborted read", name, k, e->read, wn);
-                note(c, "G1a", json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
+                note(c, "G1a", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
                      (json_int_t)e->read, "ops", ops2(s, e->txn, w), "explanation", why));
                 free(why);
             } else if (!c->final[id]) {
                 char *why = txn_fmt("%s read %s = %" PRId64 ", which %s wrote and then overwrote "
                                     "in the same transaction: an intermediate read", name, k,
                                     e->read, wn);
-                note(c, "G1b", json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
+                note(c, "G1b", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
                      (json_int_t)e->read, "ops", ops2(s, e->txn, w), "explanation", why));
                 free(why);
             }

@@ -115,7 +115,9 @@ typedef struct txn_found {
     const txn_set *s;
 } txn_found;
 
-void txn_found_add(txn_found *f, const char *type, json_t *instance); /* steals instance */
+/* Record an instance (stolen) of type; key >= 0 sets its "key" to the key's own JSON value
+ * (1, "x", ":x" — exact, where explanations show it as text). */
+void txn_found_add(txn_found *f, const char *type, int32_t key, json_t *instance);
 /* A lost update: count committed txns (the first `shown` in txns) read key = seen, then
  * wrote it (`wrote`: "appended to", "wrote"). */
 void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const char *seen,

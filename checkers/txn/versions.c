@@ -19,11 +19,9 @@ int txn_index_writes(const txn_set *s, txn_versions *v, uint8_t kind, bool **fin
             if (id < 0) return -1;
             if (!fresh) {
                 if (!*duplicate) {
-                    char *k = txn_key_text(s, m[i].key);
-                    *dup_info = json_pack("{s:s?,s:I,s:[o,o]}", "key", k, "value",
+                    *dup_info = json_pack("{s:O,s:I,s:[o,o]}", "key", s->keys[m[i].key], "value",
                                           (json_int_t)m[i].value, "ops",
                                           txn_op_json(s, v->writer[id]), txn_op_json(s, t));
-                    free(k);
                 }
                 *duplicate = true;
                 continue;

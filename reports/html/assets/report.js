@@ -1218,7 +1218,9 @@
       /* the label beside the edge's middle, pushed away from the circle's centre */
       const mx = (p.x + q.x) / 2, my = (p.y + q.y) / 2;
       const ox = mx - c, oy = my - c, ol = Math.sqrt(ox * ox + oy * oy) || 1;
-      const label = rel + (typeof s.key === 'string' ? ' ' + s.key : '');
+      /* the key as the checker gave it: its JSON value (1, "x", ":x") */
+      const label = rel + (s.key === undefined || s.key === null ? '' :
+                           ' ' + (typeof s.key === 'string' ? s.key : JSON.stringify(s.key)));
       root.appendChild(svg('text', {x: mx + ox / ol * 14, y: my + oy / ol * 14 + 4, 'text-anchor': 'middle',
                                     fill: REL_COLOURS[rel], 'class': 'cycle-label'}, label));
     });
