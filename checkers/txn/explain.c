@@ -38,6 +38,13 @@ char *txn_list_text(const int64_t *xs, uint32_t n) {
     return out;
 }
 
+json_t *txn_ops_json2(const txn_set *s, uint32_t a, uint32_t b) {
+    json_t *ops = json_array();
+    json_array_append_new(ops, txn_op_json(s, a));
+    if (b != a && b != NO_TXN) json_array_append_new(ops, txn_op_json(s, b));
+    return ops;
+}
+
 char *txn_name(const txn_set *s, uint32_t t) {
     return txn_fmt("T%" PRId64, s->h->ops[s->txns[t].inv].index);
 }
@@ -70,11 +77,13 @@ void txn_found_add(txn_found *f, const char *type, int32_t key, json_t *instance
 }
 
 void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const char *seen,
-                          const uint32_t *txns, size_t shown, size_t count, const char *wrote) {
-    assert(shown >= 2 && count >= shown);
-    char *k = txn_key_text(s, key), *a = txn_name(s, txns[0]), *b = txn_name(s, txns[1]);
+                          const uint32_t *txns, size_t stride, size_t count, const char *wrote) {
+    assert(count >= 2 && stride >= sizeof *txns);
+#define NTH(i) (*(const uint32_t *)((const char *)txns + (i) * stride))
+    char *k = txn_key_text(s, key), *a = txn_name(s, NTH(0)), *b = txn_name(s, NTH(1));
     json_t *ops = json_array();
-    for (size_t i = 0; i < shown; i++) json_array_append_new(ops, txn_op_json(s, txns[i]));
+    for (size_t i = 0; i < count && i < 8; i++) json_array_append_new(ops, txn_op_json(s, NTH(i)));
+#undef NTH
     char *why = txn_fmt("%zu committed transactions (%s, %s%s) read %s = %s and then %s %s: "
                         "each wrote without seeing the other's write, so one update was lost",
                         count, a, b, count > 2 ? ", …" : "", k, seen, wrote, k);

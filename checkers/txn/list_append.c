@@ -32,13 +32,6 @@ static void note(list_ctx *c, const char *type, int32_t key, json_t *instance) {
     txn_found_add(c->f, type, key, instance);
 }
 
-static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
-    json_t *ops = json_array();
-    json_array_append_new(ops, txn_op_json(s, a));
-    if (b != a && b != NONE) json_array_append_new(ops, txn_op_json(s, b));
-    return ops;
-}
-
 static bool is_prefix(const int64_t *a, uint32_t na, const int64_t *b, uint32_t nb) {
     return na <= nb && (na == 0 || !memcmp(a, b, (size_t)na * sizeof *a));
 }
@@ -88,7 +81,7 @@ static int build_orders(list_ctx *c) {
                             "other, so no single order of appends to %s explains both",
                             na, k, a, nb, k, b, k);
         note(c, "incompatible-order", m->key, json_pack("{s:s?,s:[s?,s?],s:o,s:s?}", "key", k,
-             "values", a, b, "ops", ops2(s, c->mop_txn[i], c->mop_txn[longest[m->key]]),
+             "values", a, b, "ops", txn_ops_json2(s, c->mop_txn[i], c->mop_txn[longest[m->key]]),
              "explanation", why));
         free(k), free(a), free(b), free(na), free(nb), free(why);
     }
@@ -220,7 +213,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
             char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 " twice: an element "
                                 "is appended once, so it can appear once", name, k, seen, e[i]);
             note(c, "duplicate-elements", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
-                 "element", (json_int_t)e[i], "value", seen, "ops", ops2(s, t, NONE),
+                 "element", (json_int_t)e[i], "value", seen, "ops", txn_ops_json2(s, t, NONE),
                  "explanation", why));
             free(why);
             dup_done = true;
@@ -231,7 +224,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
                 char *why = txn_fmt("%s read %s = %s, but no transaction appended %" PRId64
                                     " to %s", name, k, seen, e[i], k);
                 note(c, "garbage-read", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k,
-                     "element", (json_int_t)e[i], "value", seen, "ops", ops2(s, t, NONE),
+                     "element", (json_int_t)e[i], "value", seen, "ops", txn_ops_json2(s, t, NONE),
                      "explanation", why));
                 free(why);
                 garbage_done = true;
@@ -244,7 +237,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
             char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 ", appended by %s, "
                                 "which failed: an aborted read", name, k, seen, e[i], wn);
             note(c, "G1a", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
-                 (json_int_t)e[i], "value", seen, "ops", ops2(s, t, w), "explanation", why));
+                 (json_int_t)e[i], "value", seen, "ops", txn_ops_json2(s, t, w), "explanation", why));
             free(wn), free(why);
             g1a_done = true;
         }
@@ -255,7 +248,7 @@ static void check_read(list_ctx *c, uint32_t t, const txn_mop *m) {
                                 "before appending more to %s in the same transaction: an "
                                 "intermediate read", name, k, seen, e[i], wn, k);
             note(c, "G1b", m->key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
-                 (json_int_t)e[i], "value", seen, "ops", ops2(s, t, w), "explanation", why));
+                 (json_int_t)e[i], "value", seen, "ops", txn_ops_json2(s, t, w), "explanation", why));
             free(wn), free(why);
         }
     }
@@ -294,7 +287,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
                 char *why = txn_fmt("%s read %s = %s, which holds %" PRId64 ", an element %s "
                                     "itself appends only later", name, k, seen, m[j].value, name);
                 note(c, "future-read", m[i].key, json_pack("{s:s?,s:I,s:s?,s:o,s:s?}", "key", k, "element",
-                     (json_int_t)m[j].value, "value", seen, "ops", ops2(s, t, NONE),
+                     (json_int_t)m[j].value, "value", seen, "ops", txn_ops_json2(s, t, NONE),
                      "explanation", why));
                 free(k), free(name), free(seen), free(why);
                 break;
@@ -315,7 +308,7 @@ static void check_txn_internal(list_ctx *c, uint32_t t, int64_t **scratch, size_
                         : txn_fmt("%s read %s = %s, but it had appended %s to %s, so the read "
                                   "must end with them", name, k, seen, exp, k);
                     note(c, "internal", m[i].key, json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k,
-                         "expected", exp, "value", seen, "ops", ops2(s, t, NONE),
+                         "expected", exp, "value", seen, "ops", txn_ops_json2(s, t, NONE),
                          "explanation", why));
                     free(k), free(name), free(seen), free(exp), free(why);
                 }
@@ -370,7 +363,7 @@ static void check_dirty_updates(list_ctx *c) {
                                 "committed write built on an aborted one", key, order[failed_at],
                                 fname, order[i], oname, seq);
             note(c, "dirty-update", (int32_t)k, json_pack("{s:s?,s:s?,s:o,s:s?}", "key", key, "values", seq,
-                 "ops", ops2(s, v->writer[fid], v->writer[id]), "explanation", why));
+                 "ops", txn_ops_json2(s, v->writer[fid], v->writer[id]), "explanation", why));
             free(key), free(fname), free(oname), free(seq), free(why);
             failed_at = -1;
         }
@@ -423,10 +416,7 @@ static int check_lost_updates(list_ctx *c) {
         if (j - i >= 2) {
             const txn_mop *m = &s->mops[rs[i].mop];
             char *seen = txn_list_text(read_elems(s, m), m->list_len);
-            uint32_t who[8];
-            size_t shown = 0;
-            for (size_t q = i; q < j && shown < 8; q++) who[shown++] = rs[q].txn;
-            txn_note_lost_update(c->f, s, rs[i].key, seen, who, shown, j - i, "appended to");
+            txn_note_lost_update(c->f, s, rs[i].key, seen, &rs[i].txn, sizeof *rs, j - i, "appended to");
             free(seen);
         }
         i = j;

@@ -42,13 +42,6 @@ static void note(rw_ctx *c, const char *type, int32_t key, json_t *instance) {
     txn_found_add(c->f, type, key, instance);
 }
 
-static json_t *ops2(const txn_set *s, uint32_t a, uint32_t b) {
-    json_t *ops = json_array();
-    json_array_append_new(ops, txn_op_json(s, a));
-    if (b != a && b != NONE) json_array_append_new(ops, txn_op_json(s, b));
-    return ops;
-}
-
 static char *value_text(bool nil, int64_t v) { return nil ? strdup("nil") : txn_fmt("%" PRId64, v); }
 
 /* Each possible txn's external read and write per key; and, on the way, reads that
@@ -87,7 +80,7 @@ static int collect_externals(rw_ctx *c) {
                                     "transaction", name, k, got, e->has_write ? "written" : "read",
                                     k, want);
                 note(c, "internal", m[i].key, json_pack("{s:s?,s:s?,s:s?,s:o,s:s?}", "key", k, "expected",
-                     want, "value", got, "ops", ops2(s, t, NONE), "explanation", why));
+                     want, "value", got, "ops", txn_ops_json2(s, t, NONE), "explanation", why));
                 free(k), free(name), free(want), free(got), free(why);
             }
             if (!knows) {
@@ -410,7 +403,7 @@ static void check_reads(rw_ctx *c) {
             char *why = txn_fmt("%s read %s = %" PRId64 ", a value no transaction wrote to %s",
                                 name, k, e->read, k);
             note(c, "garbage-read", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
-                 (json_int_t)e->read, "ops", ops2(s, e->txn, NONE), "explanation", why));
+                 (json_int_t)e->read, "ops", txn_ops_json2(s, e->txn, NONE), "explanation", why));
             free(why);
         } else if (v->writer[id] != e->txn) {
             uint32_t w = v->writer[id];
@@ -419,14 +412,14 @@ static void check_reads(rw_ctx *c) {
                 char *why = txn_fmt("%s read %s = %" PRId64 ", written by %s, which failed: an "
                                     "aborted read", name, k, e->read, wn);
                 note(c, "G1a", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
-                     (json_int_t)e->read, "ops", ops2(s, e->txn, w), "explanation", why));
+                     (json_int_t)e->read, "ops", txn_ops_json2(s, e->txn, w), "explanation", why));
                 free(why);
             } else if (!c->final[id]) {
                 char *why = txn_fmt("%s read %s = %" PRId64 ", which %s wrote and then overwrote "
                                     "in the same transaction: an intermediate read", name, k,
                                     e->read, wn);
                 note(c, "G1b", e->key, json_pack("{s:s?,s:I,s:o,s:s?}", "key", k, "value",
-                     (json_int_t)e->read, "ops", ops2(s, e->txn, w), "explanation", why));
+                     (json_int_t)e->read, "ops", txn_ops_json2(s, e->txn, w), "explanation", why));
                 free(why);
             }
             free(wn);
@@ -467,10 +460,7 @@ static int check_lost_updates(rw_ctx *c) {
         while (j < n && rs[j].key == rs[i].key && rs[j].nil == rs[i].nil && rs[j].value == rs[i].value) j++;
         if (j - i >= 2) {
             char *val = value_text(rs[i].nil, rs[i].value);
-            uint32_t who[8];
-            size_t shown = 0;
-            for (size_t q = i; q < j && shown < 8; q++) who[shown++] = rs[q].txn;
-            txn_note_lost_update(c->f, s, rs[i].key, val, who, shown, j - i, "wrote");
+            txn_note_lost_update(c->f, s, rs[i].key, val, &rs[i].txn, sizeof *rs, j - i, "wrote");
             free(val);
         }
         i = j;

@@ -118,10 +118,13 @@ typedef struct txn_found {
 /* Record an instance (stolen) of type; key >= 0 sets its "key" to the key's own JSON value
  * (1, "x", ":x" — exact, where explanations show it as text). */
 void txn_found_add(txn_found *f, const char *type, int32_t key, json_t *instance);
-/* A lost update: count committed txns (the first `shown` in txns) read key = seen, then
- * wrote it (`wrote`: "appended to", "wrote"). */
+/* A lost update: count committed txns read key = seen, then wrote it (`wrote`: "appended
+ * to", "wrote"); txns points at the first one's id, the others `stride` bytes apart (a
+ * field of the caller's records). */
 void txn_note_lost_update(txn_found *f, const txn_set *s, int32_t key, const char *seen,
-                          const uint32_t *txns, size_t shown, size_t count, const char *wrote);
+                          const uint32_t *txns, size_t stride, size_t count, const char *wrote);
+/* The ops of txns a and b (b omitted when NO_TXN or a itself) as a JSON array. */
+json_t *txn_ops_json2(const txn_set *s, uint32_t a, uint32_t b);
 
 /* What the analyses learn about versions, kept for explaining edges. */
 #define NO_TXN UINT32_MAX
