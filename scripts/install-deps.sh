@@ -21,12 +21,20 @@ packages=(
   libxml2-utils curl                 # junit.xml against its XSD (xmllint); serve's test
   python3-yaml                       # the CI examples' test parses ci/*.yml (PyYAML)
   git                                # the build's commit stamp (version/); CI containers lack it
+  libpq-dev postgresql-15            # the postgres target: its client (libpq) and server
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 export DEBIAN_FRONTEND=noninteractive
+# postgresql-common would create and start a "main" cluster on the host; the harness
+# starts its own servers on the nodes and never the system's service.
+if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf ||
+    echo 'create_main_cluster = false' >>/etc/postgresql-common/createcluster.conf
+fi
 if ((${#missing[@]})); then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"

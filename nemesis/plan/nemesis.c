@@ -353,14 +353,18 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     case FL_FAULT_CLOCK: done = clock_fault(n, variant, choice.targets, event, applied, err, err_bytes); break;
     default: done = netem_fault(n, variant, event, applied, err, err_bytes);
     }
-    /* In force even when only part of it was applied: its stop undoes what was. */
-    n->active[n->active_count++] = (fl_active_fault){choice, n->targets, n->packages};
-    if (!done) {
+    /* Nothing took effect: no event, and nothing in force to stop later. */
+    if (!done && json_object_size(applied) == 0) {
         json_decref(event);
         json_decref(applied);
         return NULL;
     }
+    /* In force even when only part of it was applied: its stop undoes what was, and the
+     * history must say what was applied (applied_ns) and what failed (error) — a fault
+     * that took effect on some nodes is never left out of the history. */
+    n->active[n->active_count++] = (fl_active_fault){choice, n->targets, n->packages};
     json_object_set_new(event, "applied_ns", applied);
+    if (!done) json_object_set_new(event, "error", json_string(err));
     return event;
 }
 

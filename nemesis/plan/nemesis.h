@@ -79,7 +79,8 @@ void fl_nemesis_init(fl_nemesis *n, const fl_nemesis_io *io, const fl_fault_spec
 /* Start the next fault of the package being started, or else the first of a random step
  * of the spec none of whose kinds is in force: the event value ({"kind":…, "variant":…,
  * …, "applied_ns":{node: agent mono_ns}}, "package": its number when the step has more
- * than one fault), or NULL with err. */
+ * than one fault), with "error" when it took effect on some nodes only (it is in force
+ * there); NULL with err when it took effect nowhere (nothing in force). */
 json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes);
 /* Whether the package being started has faults left to start. */
 bool fl_nemesis_package_starting(const fl_nemesis *n);

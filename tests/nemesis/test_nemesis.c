@@ -15,6 +15,7 @@
 typedef struct fake {
     json_t *requests[5];   /* per node, every request it got */
     const char *refuse;    /* a cmd every agent refuses */
+    uint64_t refuse_on;    /* … only these nodes (bits; 0: every node) */
     int runs;
     uint64_t primaries;    /* what the target says */
 } fake;
@@ -26,7 +27,7 @@ static int fake_call(void *ctx, size_t node, json_t *request, json_t **reply, ch
     fake *f = ctx;
     json_array_append(f->requests[node], request);
     const char *cmd = json_string_value(json_object_get(request, "cmd"));
-    *reply = f->refuse && !strcmp(cmd, f->refuse)
+    *reply = f->refuse && !strcmp(cmd, f->refuse) && (!f->refuse_on || (f->refuse_on >> node & 1))
                  ? json_pack("{s:b,s:s}", "ok", 0, "error", "netem unsupported by this kernel")
                  : json_pack("{s:b,s:i}", "ok", 1, "mono_ns", 1000 + (int)node);
     return 0;
@@ -102,6 +103,40 @@ static void partition_requests_match_the_grudge(void **state) {
         json_decref(event);
         fake_free(&f);
     }
+}
+
+/* A fault that took effect on some of its nodes only is in the history all the same,
+ * with where it applied and what failed (a kill applied but left out of the history is a
+ * fault nobody can see); one that took effect nowhere is no event and nothing in force.
+ * (A target that runs on the first node only, as postgres does, had its server killed by
+ * `kill` while the event was dropped.) */
+static void partly_applied(void **state) {
+    (void)state;
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "kill:primaries", &p, 1);
+    f.primaries = 3;       /* n1 and n2 */
+    f.refuse = "signal";
+    f.refuse_on = 2;       /* n2 has no such process */
+    json_t *event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_non_null(json_object_get(json_object_get(event, "applied_ns"), "n1"));
+    assert_null(json_object_get(json_object_get(event, "applied_ns"), "n2"));
+    assert_true(json_is_string(json_object_get(event, "error")));
+    assert_int_equal(n.active_count, 1);
+    json_decref(event);
+    json_decref(fl_nemesis_stop(&n, err, sizeof err));
+    fake_free(&f);
+
+    setup_nemesis(&n, &f, "kill:primaries", &p, 1);
+    f.primaries = 2;       /* n2 only: nothing applies */
+    f.refuse = "signal";
+    f.refuse_on = 2;
+    assert_null(fl_nemesis_start(&n, err, sizeof err));
+    assert_int_equal(n.active_count, 0);
+    fake_free(&f);
 }
 
 static void kill_pause_and_clock(void **state) {
@@ -352,6 +387,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(partition_requests_match_the_grudge),
         cmocka_unit_test(kill_pause_and_clock),
+        cmocka_unit_test(partly_applied),
         cmocka_unit_test(refusals),
         cmocka_unit_test(netem_requests),
         cmocka_unit_test(primaries),

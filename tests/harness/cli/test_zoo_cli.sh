@@ -80,7 +80,7 @@ row zoo-raftkv-lease-read | grep -q "	simulator: raft-sim, 2000 seeds" && ! row 
     && ok "--target quorumkv --runs 3 …: 4 rows, 2 × 3 runs of the correct mode, the flags' settings" \
     || bad "quorumkv list: exit $rc $(head -2 "$TMP/q") $(cat "$TMP/q.err")"
 "$FL" zoo --bug correct --list 2>/dev/null | cut -f1 | tr '\n' ' ' >"$TMP/c"
-[ "$(cat "$TMP/c")" = "zoo-quorumkv-correct zoo-raftkv-correct zoo-lockd-correct zoo-payments-correct " ] && ok "--bug correct: the correct modes" \
+[ "$(cat "$TMP/c")" = "zoo-quorumkv-correct zoo-raftkv-correct zoo-lockd-correct zoo-payments-correct zoo-postgres-correct " ] && ok "--bug correct: the correct modes" \
     || bad "--bug correct: $(cat "$TMP/c")"
 
 echo "# $pass passed, $fail failed"
