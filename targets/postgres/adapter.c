@@ -93,6 +93,8 @@ out:
     return rc;
 }
 
+static bool accepting(fl_target_ctx *t, size_t node, const void *arg, int timeout_ms);
+
 static int pg_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
     if (node != 0) return 0; /* one primary */
     char *data = fl_service_path_q(t, &pg_service, 0, FL_SERVICE_DATA);
@@ -102,7 +104,10 @@ static int pg_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
              "setpriv --reuid=postgres --regid=postgres --init-groups " PG_BIN "/postgres -D %s",
              data);
     free(data);
-    fl_service_check check = {.tcp_port = PG_PORT, .what = "a connection on port 5432"};
+    /* Not a bare TCP connect: the server takes connections while it starts up (crash
+     * recovery after a kill) and refuses queries until it is done. */
+    fl_service_check check = {.probe = accepting, .what = "PQping on port 5432 (accepting "
+                              "connections)"};
     return fl_service_start(t, &pg_service, 0, cmd, &check, 60000, err, bytes);
 }
 
@@ -129,6 +134,14 @@ static void conninfo_of(const fl_target_ctx *t, int timeout_ms, char *info, size
              timeout_ms / 1000 > 2 ? timeout_ms / 1000 : 2);
 }
 
+/* Whether the server accepts connections (PQping: not while it starts up or shuts down). */
+static bool accepting(fl_target_ctx *t, size_t node, const void *arg, int timeout_ms) {
+    (void)node, (void)arg;
+    char info[512];
+    conninfo_of(t, timeout_ms, info, sizeof info);
+    return PQping(info) == PQPING_OK;
+}
+
 static PGconn *connect_to(fl_target_ctx *t, int timeout_ms, char *err, size_t bytes) {
     char info[512];
     conninfo_of(t, timeout_ms, info, sizeof info);
@@ -144,6 +157,9 @@ static PGconn *connect_to(fl_target_ctx *t, int timeout_ms, char *err, size_t by
 
 /* The tables, once the server answers (a list is its elements joined by commas). */
 static int pg_ready(fl_target_ctx *t, char *err, size_t bytes) {
+    /* After a heal the server may still be recovering from a kill. */
+    struct timespec tenth = {0, 100 * 1000000};
+    for (int i = 0; i < 600 && !accepting(t, 0, NULL, 2000); i++) nanosleep(&tenth, NULL);
     PGconn *c = connect_to(t, 10000, err, bytes);
     if (!c) return -1;
     PGresult *r = PQexec(c, "CREATE TABLE IF NOT EXISTS txn_kv (k bigint PRIMARY KEY, lst text, "
