@@ -10,10 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <time.h> /* nanosleep */
 
 #include <libpq-fe.h>
 
+#include "loop.h"
 #include "remote.h"
 #include "service.h"
 #include "target.h"
@@ -34,12 +35,6 @@ static const fl_target_option pg_options[] = {
  * records is the postmaster's. */
 static const fl_service pg_service = {.name = "postgres", .writes_pidfile = false,
                                       .stop_grace_ms = 10000};
-
-static int64_t pg_now_ms(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *isolation_sql(const char *option) {
     if (!strcmp(option, "repeatable-read")) return "REPEATABLE READ";
@@ -213,7 +208,7 @@ static PGresult *query(fl_client *c, const char *sql, const char *a, const char 
             PQclear(last);
             last = r;
         }
-        int64_t left = deadline_ms - pg_now_ms();
+        int64_t left = deadline_ms - fl_mono_ms();
         struct pollfd pfd = {.fd = PQsocket(c->conn), .events = POLLIN};
         if (left <= 0 || poll(&pfd, 1, (int)left) <= 0 || !PQconsumeInput(c->conn)) {
             PQclear(last);
@@ -292,7 +287,7 @@ static void drop(fl_client *c) {
 
 static void pg_client_invoke(fl_client *c, const fl_request *req, int timeout_ms, fl_reply *out) {
     *out = (fl_reply){.type = FL_REPLY_FAIL, .node = -1};
-    int64_t deadline = pg_now_ms() + timeout_ms;
+    int64_t deadline = fl_mono_ms() + timeout_ms;
     if (strcmp(req->f, "txn") || !json_is_array(req->value)) {
         snprintf(out->error, sizeof out->error, "unsupported op %s", req->f);
         return;

@@ -22,22 +22,6 @@
 #define PROCS 4
 #define TXNS 30
 
-typedef struct text { char *s; size_t n, cap; } text;
-
-static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text *t, const char *fmt, ...) {
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int need = vsnprintf(t->s ? t->s + t->n : NULL, t->s ? t->cap - t->n : 0, fmt, ap);
-        va_end(ap);
-        if (t->s && t->n + (size_t)need < t->cap) { t->n += (size_t)need; return; }
-        t->cap = (t->cap + (size_t)need + 1) * 2;
-        t->s = realloc(t->s, t->cap);
-        assert_non_null(t->s);
-    }
-}
-
 static uint64_t rng;
 static unsigned rnd(unsigned n) {
     rng = rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -90,19 +74,19 @@ static void execute(store *s, proc *p) {
     }
 }
 
-static void emit(text *t, int process, const char *type, const proc *p, bool reads) {
-    put(t, "{\"process\":%d,\"type\":\"%s\",\"f\":\"txn\",\"value\":[", process, type);
+static void emit(text_buf *t, int process, const char *type, const proc *p, bool reads) {
+    text_put(t, "{\"process\":%d,\"type\":\"%s\",\"f\":\"txn\",\"value\":[", process, type);
     for (int i = 0; i < p->n; i++) {
         const mop *m = &p->m[i];
-        if (m->f == 'r') put(t, "%s[\"r\",\"k%d\",%s]", i ? "," : "", m->key, reads ? p->reads[i] : "null");
-        else put(t, "%s[\"%s\",\"k%d\",%d]", i ? "," : "", m->f == 'a' ? "append" : "w", m->key, m->value);
+        if (m->f == 'r') text_put(t, "%s[\"r\",\"k%d\",%s]", i ? "," : "", m->key, reads ? p->reads[i] : "null");
+        else text_put(t, "%s[\"%s\",\"k%d\",%d]", i ? "," : "", m->f == 'a' ? "append" : "w", m->key, m->value);
     }
-    put(t, "]}\n");
+    text_put(t, "]}\n");
 }
 
 /* One serial history into lines (each line a NUL-separated piece of t, starts[] its
  * offsets), so planted txns can go between any two lines. */
-static size_t serial_history(bool list, text *t, size_t *starts, size_t max_lines) {
+static size_t serial_history(bool list, text_buf *t, size_t *starts, size_t max_lines) {
     store s = {.list = list};
     proc ps[PROCS] = {{0}};
     for (int i = 0; i < PROCS; i++) ps[i].process = i;
@@ -121,14 +105,14 @@ static size_t serial_history(bool list, text *t, size_t *starts, size_t max_line
             }
             unsigned r = rnd(20);
             p->fate = r < 2 ? 1 : r == 2 ? 2 : r == 3 ? 3 : 0;
-            starts[lines++] = t->n;
+            starts[lines++] = t->len;
             emit(t, p->process, "invoke", p, false);
             p->state = 1;
         } else if (p->state == 1) {
             if (p->fate == 0 || p->fate == 2) execute(&s, p);
             p->state = 2;
         } else {
-            starts[lines++] = t->n;
+            starts[lines++] = t->len;
             const char *type = p->fate == 0 ? "ok" : p->fate == 1 ? "fail" : "info";
             emit(t, p->process, type, p, p->fate == 0);
             if (p->fate >= 2) p->process += PROCS; /* a crashed process comes back anew */
@@ -177,10 +161,10 @@ static const gadget gadgets[] = {
  * process (a value with reads for the invocation: nulls in place of read values would
  * need a parser here; the checker takes a txn's reads from its completion). */
 static json_t *check(bool list, const gadget *g, bool certify) {
-    text t = {0};
+    text_buf t = {0};
     size_t starts[4 * TXNS + 8];
     size_t lines = serial_history(list, &t, starts, sizeof starts / sizeof starts[0]);
-    text out = {0};
+    text_buf out = {0};
     size_t at[5] = {0};
     size_t n = 0;
     if (g)
@@ -189,16 +173,16 @@ static json_t *check(bool list, const gadget *g, bool certify) {
         for (size_t j = 0; j < n; j++) {
             if (at[j] != line) continue;
             const char *bar = strchr(g->txns[j], '|');
-            put(&out, "{\"process\":%zu,\"type\":\"invoke\",\"f\":\"txn\",\"value\":%s}\n", 1000 + j, bar + 1);
-            put(&out, "{\"process\":%zu,\"type\":\"%.*s\",\"f\":\"txn\",\"value\":%s}\n", 1000 + j,
+            text_put(&out, "{\"process\":%zu,\"type\":\"invoke\",\"f\":\"txn\",\"value\":%s}\n", 1000 + j, bar + 1);
+            text_put(&out, "{\"process\":%zu,\"type\":\"%.*s\",\"f\":\"txn\",\"value\":%s}\n", 1000 + j,
                 (int)(bar - g->txns[j]), g->txns[j], bar + 1);
         }
         if (line < lines) {
-            size_t end = line + 1 < lines ? starts[line + 1] : t.n;
-            put(&out, "%.*s", (int)(end - starts[line]), t.s + starts[line]);
+            size_t end = line + 1 < lines ? starts[line + 1] : t.len;
+            text_put(&out, "%.*s", (int)(end - starts[line]), t.s + starts[line]);
         }
     }
-    fl_history *h = history_paired(out.s, out.n);
+    fl_history *h = history_paired(out.s, out.len);
     fl_txn_options o = {.workload = list ? FL_TXN_LIST_APPEND : FL_TXN_RW_REGISTER, .certify = certify};
     fl_error err;
     json_t *r = fl_check_txn(h, &o, &err);
