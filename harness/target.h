@@ -30,6 +30,18 @@ typedef struct fl_target_bug {
     const char *needs;
 } fl_target_bug;
 
+/* A behaviour of a real system the field has documented (not a seeded bug: nobody here
+ * planted it), shown by a setting of the system itself. The zoo gives it a row of its
+ * own, run at the target's defaults plus `options`, expected to be found like a bug. */
+typedef struct fl_target_finding {
+    const char *name;        /* "stale-serializable-reads": the zoo row's mode */
+    /* The --target-opt settings that show it, "K=V[,K=V…]"; NULL: the target's defaults
+     * themselves (the system has no safe setting): the zoo then runs no correct row. */
+    const char *options;
+    const char *expect;      /* what a run finds: "a stale read (not linearizable)" */
+    const char *documented;  /* where: "Jepsen, etcd 0.4.1 (2014); etcd's API guarantees" */
+} fl_target_finding;
+
 /* How a test of this target runs when the user names none of these settings: ONE
  * workload and fault mix for the correct mode and every seeded bug alike, chosen for
  * the target's architecture (never per bug: a user's system has bugs nobody named).
@@ -85,6 +97,11 @@ typedef struct fl_target {
     const fl_target_option *options;    /* {NULL}-terminated */
     const char *pidfile;                /* "{workdir}/…/x.pid": what kill and pause hit */
     const fl_target_defaults *defaults; /* NULL: faultline test's own (no faults) */
+    const fl_target_finding *findings;  /* {NULL}-terminated, or NULL: none */
+    /* Why the clock shim cannot reach this target's processes ("etcd is a Go program: it
+     * reads the clock through the vDSO"), or NULL. When set, clock faults are refused on
+     * nodes in faketime clock mode (exit 64) instead of being claimed and not applied. */
+    const char *clock_shim_blind;
     /* Optional: a deterministic simulator of the target's protocol, a companion binary
      * found like the daemons (harness/libexec.h), or NULL. `faultline zoo` runs it per
      * row as `SIM [ARGS] --seeds A-B --all [--bug NAME]`: exit 0 and a line ending in "no

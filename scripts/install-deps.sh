@@ -22,6 +22,8 @@ packages=(
   python3-yaml                       # the CI examples' test parses ci/*.yml (PyYAML)
   git                                # the build's commit stamp (version/); CI containers lack it
   libpq-dev postgresql-15            # the postgres target: its client (libpq) and server
+  etcd-server libcurl4-openssl-dev   # the etcd target: its server, and libcurl for its JSON gateway
+  redis-sentinel libhiredis-dev      # the redis target: Sentinel, and its client (hiredis)
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -37,6 +39,16 @@ if [[ " ${missing[*]} " == *" postgresql-15 "* ]]; then
 fi
 if ((${#missing[@]})); then
   apt-get update -q
+  # Packages with a service (postgresql, etcd-server, redis-server, redis-sentinel) would
+  # start it on the host where an init system runs: the harness starts its own processes
+  # on the nodes, never the system's. policy-rc.d says no to every service start, and only
+  # while we install (an existing one is left alone).
+  policy=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 else
   # Everything is here; refresh the lists anyway, but an offline machine may go on.

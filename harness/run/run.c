@@ -150,7 +150,26 @@ static void status_line(fl_run *r, double limit, long *last_total, double *last_
                 t, limit, rate, ok, fail, info, faults);
 }
 
-/* 0, or an exit code with err: 65 for a nodes file that does not parse, else 3. */
+/* Whether clock faults were asked of a target the clock shim cannot reach, on a node
+ * whose clock is the shim's (faketime): such a fault would be recorded and not applied. */
+static bool refuse_blind_clock(const fl_run *r, const char *nodes_path, char *err, size_t bytes) {
+    bool clock = false;
+    for (size_t i = 0; i < r->spec.count; i++) clock |= r->spec.faults[i].kind == FL_FAULT_CLOCK;
+    if (!clock || !r->target->clock_shim_blind) return false;
+    for (size_t i = 0; i < r->nodes.count; i++)
+        if (r->nodes.nodes[i].clock == FL_CLOCK_FAKETIME) {
+            snprintf(err, bytes, "%s cannot take clock faults on %s (%s, clock mode faketime): %s, "
+                     "so the clock shim cannot skew it. Leave clock out of --nemesis, or use "
+                     "nodes whose clock may really move (\"clock\": \"system\", VMs)",
+                     r->target->name, r->nodes.nodes[i].name, nodes_path,
+                     r->target->clock_shim_blind);
+            return true;
+        }
+    return false;
+}
+
+/* 0, or an exit code with err: 65 for a nodes file that does not parse, 64 for clock
+ * faults a target cannot take, else 3. */
 static int phase_setup(fl_run *r, char *err, size_t bytes) {
     const fl_test_config *c = r->cfg;
     const char *nodes_path = c->nodes_file;
@@ -169,6 +188,7 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     if (nodes_rc != 0) return snprintf(err, bytes, "%s", nerr), nodes_rc;
     r->nodes_read = true;
     if (r->nodes.count > 64) return snprintf(err, bytes, "%s: at most 64 nodes", nodes_path), FL_EXIT_HARNESS;
+    if (c->nemesis && refuse_blind_clock(r, nodes_path, err, bytes)) return FL_EXIT_USAGE;
     int unreachable = fl_control_open(&r->control, &r->nodes, false, CONNECT_TIMEOUT_MS, err, bytes);
     if (unreachable < 0) return FL_EXIT_HARNESS;
     r->control_open = true;
