@@ -23,6 +23,7 @@ packages=(
   git                                # the build's commit stamp (version/); CI containers lack it
   libpq-dev postgresql-15            # the postgres target: its client (libpq) and server
   etcd-server libcurl4-openssl-dev   # the etcd target: its server, and libcurl for its JSON gateway
+  libssl-dev                         # and OpenSSL's base64 for the gateway's keys and values
   redis-sentinel libhiredis-dev      # the redis target: Sentinel, and its client (hiredis)
 )
 missing=()

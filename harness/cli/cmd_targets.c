@@ -28,11 +28,20 @@ int fl_cmd_targets(int argc, char **argv) {
         width = 15;
         for (size_t k = 0; t->bugs[k].name; k++)
             if ((int)strlen(t->bugs[k].name) > width) width = (int)strlen(t->bugs[k].name);
-        printf("  seeded bugs (--bug NAME):\n");
+        printf("  seeded bugs (--bug NAME):%s\n", t->bugs[0].name ? "" : " none (a real system)");
         for (size_t k = 0; t->bugs[k].name; k++) {
             printf("    %-*s %s\n", width, t->bugs[k].name, t->bugs[k].help);
             if (t->bugs[k].needs) printf("    %-*s needs: %s\n", width, "", t->bugs[k].needs);
         }
+        if (t->findings && t->findings[0].name) {
+            printf("  known findings (documented behaviour of the real system; the zoo runs each):\n");
+            for (size_t k = 0; t->findings[k].name; k++)
+                printf("    %s: with %s, %s\n      documented: %s\n", t->findings[k].name,
+                       t->findings[k].options ? t->findings[k].options : "the defaults (no setting is safe)",
+                       t->findings[k].expect, t->findings[k].documented);
+        }
+        if (t->clock_shim_blind)
+            printf("  clock faults: only on nodes with \"clock\": \"system\" (%s)\n", t->clock_shim_blind);
         const fl_target_defaults *d = t->defaults;
         if (d) {
             /* the one mix for the correct mode and every bug; any flag given wins */

@@ -196,7 +196,7 @@ static int run_row(const fl_zoo_options *o, fl_zoo_row *r, size_t k, size_t coun
     const json_t *sim = json_object_get(row, "simulator");
     if (not_run || json_integer_value(json_object_get(row, "errors")) > 0 || json_object_get(sim, "error"))
         status = FL_EXIT_HARNESS;
-    else status = !r->bug && json_integer_value(json_object_get(row, "detected")) > 0 ? FL_EXIT_ANOMALY
+    else status = !fl_zoo_row_expects(r) && json_integer_value(json_object_get(row, "detected")) > 0 ? FL_EXIT_ANOMALY
                                                                                        : FL_EXIT_VALID;
     json_array_append_new(json_object_get(zoo, "rows"), row);
     json_t *rec = json_pack("{s:s,s:o}", "name", r->name, "runs", runs);

@@ -23,6 +23,7 @@ static void notes_text(const json_t *row, char *out, size_t bytes) {
     const json_t *sim = json_object_get(row, "simulator");
     const char *needs = json_string_value(json_object_get(row, "needs"));
     const char *not_run = json_string_value(json_object_get(row, "not_run"));
+    const char *known = json_string_value(json_object_get(json_object_get(row, "finding"), "documented"));
     size_t used = 0;
     out[0] = '\0';
     if (json_is_object(sim)) {
@@ -32,6 +33,7 @@ static void notes_text(const json_t *row, char *out, size_t bytes) {
                                       (long long)json_integer_value(json_object_get(sim, "violations")),
                                       (long long)json_integer_value(json_object_get(sim, "seeds")));
     }
+    if (known && used < bytes) used += (size_t)snprintf(out + used, bytes - used, "%sknown finding: %s", used ? "; " : "", known);
     if (needs && used < bytes) used += (size_t)snprintf(out + used, bytes - used, "%sneeds: %s", used ? "; " : "", needs);
     if (not_run && used < bytes) snprintf(out + used, bytes - used, "%snot run: %s", used ? "; " : "", not_run);
 }

@@ -13,10 +13,22 @@ static bool wanted_target(const fl_zoo_options *o, const fl_target *t) {
     return !o->target || !strcmp(o->target, t->name);
 }
 
-/* The mode (NULL: correct) is one --bug selects. */
-static bool wanted_mode(const fl_zoo_options *o, const fl_target_bug *bug) {
-    if (!o->bug) return true;
-    return bug ? !strcmp(o->bug, bug->name) : !strcmp(o->bug, "correct");
+/* The mode (a bug's or finding's name, or "correct") is one --bug selects. */
+static bool wanted_mode(const fl_zoo_options *o, const char *mode) {
+    return !o->bug || !strcmp(o->bug, mode);
+}
+
+bool fl_zoo_row_expects(const fl_zoo_row *r) { return r->bug || r->finding; }
+
+const char *fl_zoo_row_mode(const fl_zoo_row *r) {
+    return r->bug ? r->bug->name : r->finding ? r->finding->name : "correct";
+}
+
+/* A finding that holds at the target's defaults: the target has no correct mode. */
+static bool unsafe_by_default(const fl_target *t) {
+    for (size_t f = 0; t->findings && t->findings[f].name; f++)
+        if (!t->findings[f].options) return true;
+    return false;
 }
 
 /* "faultline zoo: --target X: …; known: a, b" / "--bug X: …; known: correct, …". */
@@ -35,6 +47,8 @@ static int refuse(const fl_zoo_options *o, bool target) {
         }
         if (!wanted_target(o, t)) continue;
         for (size_t b = 0; t->bugs[b].name; b++) fprintf(stderr, ", %s", t->bugs[b].name);
+        for (size_t f = 0; t->findings && t->findings[f].name; f++)
+            fprintf(stderr, ", %s", t->findings[f].name);
     }
     fputc('\n', stderr);
     return FL_EXIT_USAGE;
@@ -45,8 +59,17 @@ static json_t *row_settings(const fl_zoo_options *o, const fl_zoo_row *r) {
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
     json_t *s = json_pack("{s:s,s:s,s:f,s:s,s:i,s:s}", "name", r->name, "target", r->target->name,
                           "time-limit", o->time_limit_s, "seed", seed, "test-count",
-                          r->bug ? o->runs : o->correct_runs, "store", o->store);
+                          fl_zoo_row_expects(r) ? o->runs : o->correct_runs, "store", o->store);
     if (r->bug) json_object_set_new(s, "bug", json_string(r->bug->name));
+    if (r->finding && r->finding->options) { /* "K=V,K=V" -> ["K=V", "K=V"] */
+        json_t *opts = json_array();
+        for (const char *p = r->finding->options; *p;) {
+            size_t n = strcspn(p, ",");
+            json_array_append_new(opts, json_stringn(p, n));
+            p += n + (p[n] == ',');
+        }
+        json_object_set_new(s, "target-opt", opts);
+    }
     if (o->nodes_file) json_object_set_new(s, "nodes-file", json_string(o->nodes_file));
     return s;
 }
@@ -71,17 +94,22 @@ int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count) {
         const fl_target *t = fl_targets[i];
         if (!wanted_target(o, t)) continue;
         target_known = true;
-        for (size_t b = 0; b == 0 || t->bugs[b - 1].name; b++) { /* b = 0: correct mode */
-            const fl_target_bug *bug = b ? &t->bugs[b - 1] : NULL;
-            if (!wanted_mode(o, bug)) continue;
+        size_t bugs = 0, findings = 0;
+        while (t->bugs[bugs].name) bugs++;
+        while (t->findings && t->findings[findings].name) findings++;
+        /* m = 0: the correct mode, then the bugs, then the known findings */
+        for (size_t m = unsafe_by_default(t) ? 1 : 0; m <= bugs + findings; m++) {
+            fl_zoo_row row = {.target = t};
+            if (m >= 1 && m <= bugs) row.bug = &t->bugs[m - 1];
+            if (m > bugs) row.finding = &t->findings[m - bugs - 1];
+            if (!wanted_mode(o, fl_zoo_row_mode(&row))) continue;
             if (*count == FL_ZOO_PLAN_ROWS_MAX) {
                 fprintf(stderr, "faultline zoo: more than %d rows\n", FL_ZOO_PLAN_ROWS_MAX);
                 return FL_EXIT_HARNESS;
             }
             fl_zoo_row *r = &(*rows)[(*count)++];
-            r->target = t;
-            r->bug = bug;
-            snprintf(r->name, sizeof r->name, "zoo-%s-%s", t->name, bug ? bug->name : "correct");
+            *r = row;
+            snprintf(r->name, sizeof r->name, "zoo-%s-%s", t->name, fl_zoo_row_mode(r));
             resolve_row(o, r);
         }
     }
@@ -125,6 +153,7 @@ void fl_zoo_list(FILE *out, const fl_zoo_row *rows, size_t count, int sim_seeds)
         fputc('\t', out);
         print_json(out, defaults);
         if (r->bug && r->bug->needs) fprintf(out, "\tneeds: %s", r->bug->needs);
+        if (r->finding) fprintf(out, "\tknown finding: %s", r->finding->documented);
         if (r->target->simulator && sim_seeds > 0)
             fprintf(out, "\tsimulator: %s, %d seeds", r->target->simulator, sim_seeds);
         if (r->refused[0]) fprintf(out, "\tcannot run: %s", r->refused);

@@ -33,14 +33,21 @@ typedef struct fl_zoo_options {
 typedef struct fl_zoo_row {
     char name[160];             /* zoo-<target>-<mode>: its store folder, its JUnit suite */
     const fl_target *target;
-    const fl_target_bug *bug;   /* NULL: the correct mode */
+    const fl_target_bug *bug;   /* NULL: the correct mode or a known finding */
+    const fl_target_finding *finding; /* a known finding (expected like a bug), or NULL */
     json_t *settings;           /* only what the zoo sets (target, bug, time-limit, seed,
                                    test-count, store, nodes-file); the rest is the target's */
     fl_test_config config;      /* settings + the target's defaults, resolved */
     char refused[2048];         /* "" or why the settings do not resolve (not run) */
 } fl_zoo_row;
 
-/* The rows o selects, in registry order, each target's correct mode first. 0, or 64
+/* Whether the row expects anomalies: a seeded bug or a known finding. */
+bool fl_zoo_row_expects(const fl_zoo_row *r);
+/* The row's mode: the bug's or the finding's name, or "correct". */
+const char *fl_zoo_row_mode(const fl_zoo_row *r);
+
+/* The rows o selects, in registry order, each target's correct mode first (none when a
+ * known finding holds at the target's defaults), then its bugs, then its findings. 0, or 64
  * with the message printed (an unknown target or bug, naming the known ones). *rows is
  * to be freed by fl_zoo_plan_free either way. */
 int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count);
@@ -53,7 +60,7 @@ void fl_zoo_list(FILE *out, const fl_zoo_row *rows, size_t count, int sim_seeds)
 
 /* zoo.json's row for row, from fl_test_series' summaries of its runs (runs may be
  * empty: not_run says why): name, target, mode, correct, needs, settings, planned,
- * runs [{seed, verdict, exit, dir (relative to the store), first_anomaly_s, checkers
+ * finding {expect, documented} (known findings), runs [{seed, verdict, exit, dir (relative to the store), first_anomaly_s, checkers
  * (those whose valid is false in the run's results.json), seconds, error}], detected
  * (INVALID runs), unknown, errors, false_alarms (correct modes), median first anomaly
  * over the detected runs, caught_by {checker: runs}. */

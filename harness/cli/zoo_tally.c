@@ -78,13 +78,17 @@ json_t *fl_zoo_tally(const fl_zoo_row *row, const json_t *runs, const char *not_
     }
     json_t *out = json_pack("{s:s,s:s,s:s,s:b,s:s?,s:O,s:i,s:o,s:I,s:I,s:I,s:o,s:o}", "name",
                             row->name, "target", row->target->name, "mode",
-                            row->bug ? row->bug->name : "correct", "correct", !row->bug, "needs",
+                            fl_zoo_row_mode(row), "correct", !fl_zoo_row_expects(row), "needs",
                             row->bug ? row->bug->needs : NULL, "settings", row->settings,
                             "planned", row->config.test_count, "runs", list, "detected",
                             (json_int_t)detected, "unknown", (json_int_t)unknown, "errors",
                             (json_int_t)errors, "median_first_anomaly_s", median(firsts, timed),
                             "caught_by", counts);
-    if (!row->bug) json_object_set_new(out, "false_alarms", json_integer((json_int_t)detected));
+    if (!fl_zoo_row_expects(row))
+        json_object_set_new(out, "false_alarms", json_integer((json_int_t)detected));
+    if (row->finding)
+        json_object_set_new(out, "finding", json_pack("{s:s,s:s}", "expect", row->finding->expect,
+                                                      "documented", row->finding->documented));
     if (not_run) json_object_set_new(out, "not_run", json_string(not_run));
     free(firsts);
     return out;
@@ -111,7 +115,7 @@ static long violations_in(const char *text) {
 
 void fl_zoo_simulate(const fl_zoo_row *row, int seeds, uint64_t first, json_t *row_json) {
     const char *sim = row->target->simulator;
-    if (!sim || seeds <= 0) {
+    if (!sim || seeds <= 0 || row->finding) { /* a simulator models the target's own code */
         json_object_set_new(row_json, "simulator", json_null());
         return;
     }

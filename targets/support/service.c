@@ -240,8 +240,8 @@ int fl_service_fetch_logs(fl_target_ctx *t, const fl_service *s, size_t node, co
     return rc != 0 ? -1 : 0;
 }
 
-char *fl_service_peers(const fl_target_ctx *t, int port) {
-    size_t cap = 64 + t->nodes->count * 96;
+char *fl_service_peers_url(const fl_target_ctx *t, const char *scheme, int port) {
+    size_t cap = 64 + t->nodes->count * (96 + strlen(scheme));
     for (size_t i = 0; i < t->nodes->count; i++)
         cap += strlen(t->nodes->nodes[i].name) + strlen(t->nodes->nodes[i].host);
     char *a = malloc(cap);
@@ -249,7 +249,9 @@ char *fl_service_peers(const fl_target_ctx *t, int port) {
     size_t at = 0;
     a[0] = '\0';
     for (size_t i = 0; i < t->nodes->count; i++)
-        at += (size_t)snprintf(a + at, cap - at, "%s%s=%s:%d", i ? "," : "",
-                               t->nodes->nodes[i].name, t->nodes->nodes[i].host, port);
+        at += (size_t)snprintf(a + at, cap - at, "%s%s=%s%s:%d", i ? "," : "",
+                               t->nodes->nodes[i].name, scheme, t->nodes->nodes[i].host, port);
     return a;
 }
+
+char *fl_service_peers(const fl_target_ctx *t, int port) { return fl_service_peers_url(t, "", port); }

@@ -81,5 +81,8 @@ int fl_service_fetch_logs(fl_target_ctx *t, const fl_service *s, size_t node, co
 /* "n1=10.213.0.11:7001,n2=…" for every node (a --peers value), malloc'd; NULL when out of
  * memory. */
 char *fl_service_peers(const fl_target_ctx *t, int port);
+/* The same with a scheme before each address: "n1=http://10.213.0.11:2380,…" (etcd's
+ * --initial-cluster). */
+char *fl_service_peers_url(const fl_target_ctx *t, const char *scheme, int port);
 
 #endif

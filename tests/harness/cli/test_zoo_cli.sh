@@ -41,8 +41,15 @@ refused "a flag without its value" "--runs: an unknown flag, or one without its 
 refused "an argument" 'unexpected argument "quorumkv"' quorumkv
 
 # --- the rows ---
-"$FL" targets | awk '/^[a-z]/ {t=$1; print "zoo-" t "-correct"} /^  seeded bugs/ {b=1; next}
-    /^  [a-z]/ {b=0} b && /^    [a-z]/ {print "zoo-" t "-" $1}' >"$TMP/want"
+# Per target: its correct mode (unless a known finding holds at its defaults), its bugs,
+# then its known findings, as `faultline targets` lists them.
+"$FL" targets | awk 'function flush() { if (t != "") printf "%s%s%s", unsafe ? "" : "zoo-" t "-correct\n", bugs, finds }
+    /^[a-z]/ {flush(); t=$1; bugs=""; finds=""; unsafe=0; sec=""; next}
+    /^  seeded bugs/ {sec="bug"; next} /^  known findings/ {sec="finding"; next} /^  [a-z]/ {sec=""; next}
+    sec == "bug" && /^    [a-z]/ {bugs = bugs "zoo-" t "-" $1 "\n"}
+    sec == "finding" && /^    [a-z]/ {n=$1; sub(/:$/, "", n); finds = finds "zoo-" t "-" n "\n"
+        if ($0 ~ /: with the defaults/) unsafe=1}
+    END {flush()}' >"$TMP/want"
 "$FL" zoo --list >"$TMP/list" 2>"$TMP/list.err"; rc=$?
 cut -f1 "$TMP/list" >"$TMP/names"
 [ -s "$TMP/want" ] && cmp -s "$TMP/want" "$TMP/names" \
@@ -51,9 +58,21 @@ cut -f1 "$TMP/list" >"$TMP/names"
 [ "$rc" = 0 ] && ok "--list: exit 0, every row resolves" \
     || bad "--list: exit $rc: $(grep 'cannot run' "$TMP/list" | head -3) $(cat "$TMP/list.err")"
 grep -q "rows (about" "$TMP/list.err" && ok "--list says how many rows and how long" || bad "list footer: $(cat "$TMP/list.err")"
-extra=$(cut -f2 "$TMP/list" | jq -r 'keys[]' | sort -u | grep -vxE 'target|bug|time-limit|seed|test-count|store|nodes-file')
-[ -z "$extra" ] && ok "--list: each row sets only target, bug, time-limit, seed, test-count, store" \
+extra=$(cut -f2 "$TMP/list" | jq -r 'keys[]' | sort -u | grep -vxE 'target|bug|target-opt|time-limit|seed|test-count|store|nodes-file')
+[ -z "$extra" ] && ok "--list: each row sets only target, bug, target-opt, time-limit, seed, test-count, store" \
     || bad "--list: per-row settings beyond the zoo's: $extra"
+# A target option is a known finding's setting, and only a finding's row has one.
+opt_rows=$(awk -F'\t' '$2 ~ /"target-opt"/' "$TMP/list" | cut -f1 | tr '\n' ' ')
+opt_known=$(awk -F'\t' '$2 ~ /"target-opt"/ && /\tknown finding: /' "$TMP/list" | cut -f1 | tr '\n' ' ')
+[ -n "$opt_rows" ] && [ "$opt_rows" = "$opt_known" ] \
+    && ok "--list: target options only on known findings' rows ($opt_rows)" \
+    || bad "--list: target-opt rows '$opt_rows', known findings '$opt_known'"
+row_of() { grep "^$1	" "$TMP/list"; }
+[ "$(row_of zoo-etcd-stale-serializable-reads | cut -f2 | jq -c '.["target-opt"]')" = '["serializable-reads=true"]' ] \
+    && row_of zoo-etcd-stale-serializable-reads | grep -q '	known finding: .*etcd' \
+    && [ "$(row_of zoo-etcd-stale-serializable-reads | cut -f2 | jq -c '.["test-count"]')" = 5 ] \
+    && ok "a known finding: its option, where it is documented, runs as many as a bug" \
+    || bad "etcd finding row: $(row_of zoo-etcd-stale-serializable-reads)"
 same=yes
 for t in $(cut -f1 "$TMP/list" | sed -n 's/^zoo-\([a-z0-9]*\)-correct$/\1/p'); do
     n=$(grep "^zoo-$t-" "$TMP/list" | cut -f3 | sort -u | wc -l)
@@ -80,7 +99,7 @@ row zoo-raftkv-lease-read | grep -q "	simulator: raft-sim, 2000 seeds" && ! row 
     && ok "--target quorumkv --runs 3 …: 4 rows, 2 × 3 runs of the correct mode, the flags' settings" \
     || bad "quorumkv list: exit $rc $(head -2 "$TMP/q") $(cat "$TMP/q.err")"
 "$FL" zoo --bug correct --list 2>/dev/null | cut -f1 | tr '\n' ' ' >"$TMP/c"
-[ "$(cat "$TMP/c")" = "zoo-quorumkv-correct zoo-raftkv-correct zoo-lockd-correct zoo-payments-correct zoo-postgres-correct " ] && ok "--bug correct: the correct modes" \
+[ "$(cat "$TMP/c")" = "zoo-quorumkv-correct zoo-raftkv-correct zoo-lockd-correct zoo-payments-correct zoo-postgres-correct zoo-etcd-correct " ] && ok "--bug correct: the correct modes" \
     || bad "--bug correct: $(cat "$TMP/c")"
 
 echo "# $pass passed, $fail failed"
