@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "gateway.h"
+#include "reply.h"
 #include "loop.h"
 #include "remote.h"
 #include "service.h"
@@ -190,24 +191,6 @@ static json_t *value_b64(const json_t *v) {
     return fl_etcd_b64(text);
 }
 
-/* A range reply's value: the first kv's, as an integer; null when the key has none. */
-static int read_value(const json_t *reply, json_t **value, char *err, size_t bytes) {
-    const json_t *kv = json_array_get(json_object_get(reply, "kvs"), 0);
-    if (!kv) return *value = json_null(), 0;
-    char text[64], *end;
-    if (!fl_etcd_unb64(json_object_get(kv, "value"), text, sizeof text)) {
-        snprintf(err, bytes, "a value that is not base64 of a short text");
-        return -1;
-    }
-    long long v = strtoll(text, &end, 10);
-    if (end == text || *end) {
-        snprintf(err, bytes, "a value that is not an integer: %.40s", text);
-        return -1;
-    }
-    *value = json_integer(v);
-    return 0;
-}
-
 /* How an unanswered or refused request ends: a read never has an effect, so it fails;
  * a write or cas that was sent and not answered may have happened (info); one that
  * never reached the server did not (fail). */
@@ -253,7 +236,7 @@ static void etcd_client_invoke(fl_client *c, const fl_request *req, int timeout_
     if (e) { /* "request timed out", "leader changed", "no leader": a write may still land */
         unanswered(out, is_read, FL_ETCD_NO_ANSWER, e);
     } else if (is_read) {
-        if (read_value(reply, &out->value, out->error, sizeof out->error) == 0) out->type = FL_REPLY_OK;
+        if (fl_etcd_range_value(reply, &out->value, out->error, sizeof out->error) == 0) out->type = FL_REPLY_OK;
     } else if (is_cas) {
         /* A txn whose compare failed omits "succeeded": it ran, and put nothing. */
         bool done = json_is_true(json_object_get(reply, "succeeded"));

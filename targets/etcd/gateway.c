@@ -1,5 +1,6 @@
 /* etcd's v3 JSON gateway over libcurl (see gateway.h). */
 #include "gateway.h"
+#include "reply.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -7,7 +8,6 @@
 #include <string.h>
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 struct fl_etcd_conn {
     CURL *curl;
@@ -112,39 +112,9 @@ fl_etcd_outcome fl_etcd_post(fl_etcd_conn *c, const char *path, const json_t *bo
     return FL_ETCD_REPLIED;
 }
 
-const char *fl_etcd_error(const json_t *reply) {
-    const json_t *e = json_object_get(reply, "error");
-    if (!e) e = json_object_get(reply, "message");
-    return json_is_string(e) && json_object_get(reply, "code") ? json_string_value(e) : NULL;
-}
 
-json_t *fl_etcd_b64(const char *text) {
-    size_t n = strlen(text);
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (!out) return NULL;
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)text, (int)n);
-    json_t *s = json_string(out);
-    free(out);
-    return s;
-}
 
-bool fl_etcd_unb64(const json_t *b64, char *out, size_t bytes) {
-    const char *in = json_string_value(b64);
-    size_t n = in ? strlen(in) : 0;
-    if (!in || n % 4 || 3 * (n / 4) + 1 > bytes) return false;
-    int got = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
-    if (got < 0) return false;
-    /* DecodeBlock counts the padding's zero bytes too. */
-    for (size_t i = n; i > 0 && in[i - 1] == '='; i--) got--;
-    if (got < 0) return false;
-    out[got] = '\0';
-    return strlen(out) == (size_t)got; /* no NUL inside: not one of our texts */
-}
 
-/* A uint64 field, which the gateway writes as a decimal string (absent when 0). */
-static void id_of(const json_t *v, char *out, size_t bytes) {
-    snprintf(out, bytes, "%s", json_is_string(v) ? json_string_value(v) : "0");
-}
 
 bool fl_etcd_status(const char *host, int timeout_ms, char *member, char *leader, size_t bytes,
                     char *err, size_t err_bytes) {
@@ -162,8 +132,7 @@ bool fl_etcd_status(const char *host, int timeout_ms, char *member, char *leader
         json_decref(reply);
         return false;
     }
-    id_of(json_object_get(json_object_get(reply, "header"), "member_id"), member, bytes);
-    id_of(json_object_get(reply, "leader"), leader, bytes);
+    fl_etcd_status_ids(reply, member, leader, bytes);
     json_decref(reply);
     return true;
 }

@@ -1,7 +1,6 @@
 /* etcd's v3 JSON gateway as the etcd target speaks it (DESIGN.md "Targets", etcd): a POST
  * of a JSON body to http://<node>:2379/v3/… over libcurl, the reply parsed with jansson,
- * and what a failure says about the request's effect; keys and values are base64 on the
- * wire (OpenSSL's codec, not ours). */
+ * and what a failure says about the request's effect. What an answer says is reply.h's. */
 #ifndef FL_ETCD_GATEWAY_H
 #define FL_ETCD_GATEWAY_H
 
@@ -31,15 +30,6 @@ void fl_etcd_conn_close(fl_etcd_conn *c);
  * FL_ETCD_REPLIED *reply is the answer (the caller's); otherwise err says what failed. */
 fl_etcd_outcome fl_etcd_post(fl_etcd_conn *c, const char *path, const json_t *body, int timeout_ms,
                              json_t **reply, char *err, size_t bytes);
-
-/* The gateway's error, when reply is one ("etcdserver: request timed out"), else NULL. */
-const char *fl_etcd_error(const json_t *reply);
-
-/* base64 of text, as a JSON string (new reference; NULL when out of memory). */
-json_t *fl_etcd_b64(const char *text);
-/* The text a base64 JSON string holds, into out (NUL-terminated); false when it is not
- * base64 or does not fit. */
-bool fl_etcd_unb64(const json_t *b64, char *out, size_t bytes);
 
 /* One node's view from /v3/maintenance/status: its member id and the leader it knows
  * (both decimal strings; "" / "0" when none). false with err when it did not answer. */

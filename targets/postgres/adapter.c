@@ -14,6 +14,7 @@
 
 #include <libpq-fe.h>
 
+#include "list_text.h"
 #include "loop.h"
 #include "remote.h"
 #include "service.h"
@@ -240,24 +241,13 @@ static bool succeeded(const PGresult *r) {
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
-/* A list kept as "1,2,3" -> [1, 2, 3]. */
-static json_t *list_of(const char *text) {
-    json_t *out = json_array();
-    for (const char *p = text; p && *p;) {
-        char *end;
-        long long v = strtoll(p, &end, 10);
-        if (end == p) break;
-        json_array_append_new(out, json_integer(v));
-        p = *end == ',' ? end + 1 : end;
-    }
-    return out;
-}
-
 /* One micro-op in the open transaction: its completed form into out; the failed result
- * in *bad (NULL: the connection broke or the deadline passed). A key is one row: `lst`
+ * in *bad (NULL: the connection broke or the deadline passed, or *unreadable: a read
+ * returned a list that is not one). A key is one row: `lst`
  * holds a list-append key's elements, `reg` a register's value (a workload uses each key
  * as one kind, so a read returns whichever is set). */
-static int micro_op(fl_client *c, json_t *mop, json_t *out, int64_t deadline, PGresult **bad) {
+static int micro_op(fl_client *c, json_t *mop, json_t *out, int64_t deadline, PGresult **bad,
+                    bool *unreadable) {
     const char *f = json_string_value(json_array_get(mop, 0));
     json_t *k = json_array_get(mop, 1), *v = json_array_get(mop, 2);
     char key[32], val[32];
@@ -276,10 +266,18 @@ static int micro_op(fl_client *c, json_t *mop, json_t *out, int64_t deadline, PG
         result = json_incref(v);
     } else {
         r = query(c, "SELECT lst, reg FROM txn_kv WHERE k = $1", key, NULL, 1, deadline);
-        result = !succeeded(r) || PQntuples(r) == 0 ? json_null()
-                 : !PQgetisnull(r, 0, 0) ? list_of(PQgetvalue(r, 0, 0))
-                 : !PQgetisnull(r, 0, 1) ? json_integer(strtoll(PQgetvalue(r, 0, 1), NULL, 10))
-                                         : json_null();
+        result = NULL;
+        char why[160];
+        if (!succeeded(r) || PQntuples(r) == 0 || (PQgetisnull(r, 0, 0) && PQgetisnull(r, 0, 1)))
+            result = json_null();
+        else if (!PQgetisnull(r, 0, 0) && fl_pg_list_parse(PQgetvalue(r, 0, 0), &result, why,
+                                                           sizeof why) != 0) {
+            PQclear(r); /* not a list the harness wrote: say so, never read half of it */
+            *unreadable = true;
+            return -1;
+        } else if (!result) {
+            result = json_integer(strtoll(PQgetvalue(r, 0, 1), NULL, 10)); /* a bigint column */
+        }
     }
     if (!succeeded(r)) {
         json_decref(result);
@@ -329,15 +327,17 @@ static void pg_client_invoke(fl_client *c, const fl_request *req, int timeout_ms
     json_t *mop;
     json_array_foreach(req->value, i, mop) {
         PGresult *bad = NULL;
-        if (micro_op(c, mop, done, deadline, &bad) == 0) continue;
+        bool unreadable = false;
+        if (micro_op(c, mop, done, deadline, &bad, &unreadable) == 0) continue;
         /* Not committed, and it never will be: an error aborts the transaction, and a
          * connection we drop takes its open transaction with it. */
         const char *st = sqlstate(bad);
-        snprintf(out->error, sizeof out->error, "%s", !bad ? "timeout-or-connection-lost"
+        snprintf(out->error, sizeof out->error, "%s", unreadable ? "unreadable-list"
+                 : !bad ? "timeout-or-connection-lost"
                  : !strcmp(st, "40001") ? "serialization-failure"
                  : !strcmp(st, "40P01") ? "deadlock" : st);
         PQclear(bad);
-        if (!bad) drop(c);
+        if (!bad) drop(c); /* an unreadable list too: the transaction goes with the connection */
         else PQclear(query(c, "ROLLBACK", NULL, NULL, 0, deadline));
         json_decref(done);
         return;
