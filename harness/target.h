@@ -96,6 +96,8 @@ typedef struct fl_target {
     const fl_target_bug *bugs;          /* {NULL}-terminated */
     const fl_target_option *options;    /* {NULL}-terminated */
     const char *pidfile;                /* "{workdir}/…/x.pid": what kill and pause hit */
+    bool signal_tree;                   /* kill and pause hit the pidfile's process and
+                                           every descendant (PostgreSQL's backends) */
     const fl_target_defaults *defaults; /* NULL: faultline test's own (no faults) */
     const fl_target_finding *findings;  /* {NULL}-terminated, or NULL: none */
     /* Why the clock shim cannot reach this target's processes ("etcd is a Go program: it

@@ -84,6 +84,7 @@ static int parse_process(char *text, fl_nemesis_process *p) {
     char *colon = strchr(eq + 1, ':');
     if (colon) *colon = '\0';
     p->start_command = colon ? colon + 1 : NULL;
+    p->tree = false;
     return 0;
 }
 

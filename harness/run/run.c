@@ -208,7 +208,8 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     fl_nemesis_io io;
     fl_nemesis_link_init(&r->link, &r->control, &r->agents, &io);
     if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return FL_EXIT_HARNESS;
-    r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL};
+    r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL,
+                                      r->target->signal_tree};
     fl_nemesis_init(&r->nemesis, &io, &r->spec, r->seed, &r->process, 1);
 
     r->tctx = (fl_target_ctx){.nodes = &r->nodes, .control = &r->control, .run_dir = r->dir,

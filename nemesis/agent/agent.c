@@ -2,6 +2,7 @@
  * agent.h). */
 #include "agent.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <net/if.h>
@@ -228,6 +229,37 @@ static void forget_paused(fl_agent *a, pid_t pid) {
         if (a->paused[i] == pid) a->paused[i--] = a->paused[--a->paused_count];
 }
 
+/* pid and its descendants now (pid first, then breadth-first), at most max; from each
+ * process's parent in /proc/<pid>/stat. */
+static size_t process_tree(pid_t pid, pid_t *out, size_t max) {
+    size_t n = 0;
+    out[n++] = pid;
+    for (size_t at = 0; at < n && n < max; at++) {
+        DIR *proc = opendir("/proc");
+        if (!proc) break;
+        struct dirent *e;
+        while ((e = readdir(proc)) && n < max) {
+            char *end;
+            long child = strtol(e->d_name, &end, 10);
+            if (*end || child <= 1) continue;
+            char path[64], line[512];
+            snprintf(path, sizeof path, "/proc/%ld/stat", child);
+            FILE *f = fopen(path, "r");
+            size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
+            if (f) fclose(f);
+            line[len] = '\0';
+            /* "pid (comm) state ppid …": comm may hold spaces and parentheses */
+            const char *close = strrchr(line, ')');
+            char state;
+            int ppid;
+            if (close && sscanf(close + 1, " %c %d", &state, &ppid) == 2 && ppid == out[at])
+                out[n++] = (pid_t)child;
+        }
+        closedir(proc);
+    }
+    return n;
+}
+
 static json_t *signal_process(fl_agent *a, const fl_agent_request *r, char *err,
                               size_t bytes) {
     FILE *f = fopen(r->pidfile, "r");
@@ -251,11 +283,24 @@ static json_t *signal_process(fl_agent *a, const fl_agent_request *r, char *err,
                  strerror(errno));
         return NULL;
     }
-    forget_paused(a, pid);
-    if (r->signal == SIGSTOP && a->paused_count < FL_AGENT_PAUSED_MAX)
-        a->paused[a->paused_count++] = pid; /* resumed when the agent lets go */
+    /* The parent first (stopped, it forks no new child), then what it had forked; a
+     * child that ended meanwhile is not an error. */
+    pid_t tree[FL_AGENT_PAUSED_MAX];
+    size_t count = r->tree ? process_tree(pid, tree, FL_AGENT_PAUSED_MAX) : 1;
+    tree[0] = pid;
+    json_t *pids = json_array();
+    for (size_t i = 0; i < count; i++) {
+        if (i > 0 && kill(tree[i], r->signal) != 0) continue;
+        json_array_append_new(pids, json_integer(tree[i]));
+        forget_paused(a, tree[i]);
+        if (r->signal == SIGSTOP && a->paused_count < FL_AGENT_PAUSED_MAX)
+            a->paused[a->paused_count++] = tree[i]; /* resumed when the agent lets go */
+    }
     const char *name = r->signal == SIGKILL ? "KILL" : r->signal == SIGSTOP ? "STOP" : "CONT";
-    return json_pack("{s:i,s:s}", "pid", pid, "sig", name);
+    json_t *out = json_pack("{s:i,s:s}", "pid", pid, "sig", name);
+    if (r->tree) json_object_set_new(out, "pids", pids);
+    else json_decref(pids);
+    return out;
 }
 
 static json_t *status(fl_agent *a) {

@@ -25,7 +25,7 @@
 #include "protocol.h"
 
 #define FL_AGENT_IFACES_MAX 8
-#define FL_AGENT_PAUSED_MAX 64
+#define FL_AGENT_PAUSED_MAX 1024
 #define FL_AGENT_VERSION "0.1"
 
 struct fl_net;

@@ -108,6 +108,9 @@ static int parse_signal(const json_t *req, fl_agent_request *r, char *err, size_
     else if (sig && !strcmp(sig, "STOP")) r->signal = SIGSTOP;
     else if (sig && !strcmp(sig, "CONT")) r->signal = SIGCONT;
     else return fail(err, bytes, "\"sig\" must be KILL, STOP or CONT%s", "");
+    const json_t *tree = json_object_get(req, "tree");
+    if (tree && !json_is_boolean(tree)) return fail(err, bytes, "\"tree\" must be true or false%s", "");
+    r->tree = json_is_true(tree);
     return 0;
 }
 

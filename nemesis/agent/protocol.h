@@ -4,6 +4,7 @@
 #ifndef FL_AGENT_PROTOCOL_H
 #define FL_AGENT_PROTOCOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,7 @@ typedef struct fl_agent_request {
     int64_t duration_ms;   /* strobe: for this long */
     char pidfile[512];
     int signal;            /* SIGKILL, SIGSTOP or SIGCONT */
+    bool tree;             /* the process and all its descendants (PostgreSQL's backends) */
 } fl_agent_request;
 
 const char *fl_agent_cmd_name(fl_agent_cmd c);

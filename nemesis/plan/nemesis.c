@@ -150,6 +150,13 @@ static int choose_targets(fl_nemesis *n, const char *choice, uint64_t *nodes, ch
     return 0;
 }
 
+/* The agent's request to signal process p (and its descendants when it says so). */
+static json_t *signal_request(const fl_nemesis_process *p, const char *sig) {
+    json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile", p->pidfile, "sig", sig);
+    if (p->tree) json_object_set_new(req, "tree", json_true());
+    return req;
+}
+
 static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
                             json_t *event, json_t *applied, char *err, size_t bytes) {
     if (n->process_count == 0) {
@@ -160,8 +167,7 @@ static json_t *signal_fault(fl_nemesis *n, const char *variant, const char *sig,
     json_t *processes = json_array();
     for (size_t p = 0; p < n->process_count; p++) {
         json_array_append_new(processes, json_string(n->processes[p].name));
-        json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
-                                n->processes[p].pidfile, "sig", sig);
+        json_t *req = signal_request(&n->processes[p], sig);
         if (call_nodes(n, n->targets, req, applied, err, bytes) != 0) {
             json_decref(processes);
             return NULL;
@@ -409,8 +415,8 @@ json_t *fl_nemesis_stop(fl_nemesis *n, char *err, size_t err_bytes) {
         rc = call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                         applied, err, err_bytes);
     for (size_t p = 0; rc == 0 && kind == FL_FAULT_PAUSE && p < n->process_count; p++)
-        rc = call_nodes(n, f.nodes, json_pack("{s:s,s:s,s:s}", "cmd", "signal", "pidfile",
-                        n->processes[p].pidfile, "sig", "CONT"), applied, err, err_bytes);
+        rc = call_nodes(n, f.nodes, signal_request(&n->processes[p], "CONT"), applied, err,
+                        err_bytes);
     for (size_t i = 0; rc == 0 && kind == FL_FAULT_KILL && i < n->io.node_count; i++)
         for (size_t p = 0; rc == 0 && (f.nodes >> i & 1) && p < n->process_count; p++)
             if (n->io.restart)

@@ -40,6 +40,8 @@ typedef struct fl_nemesis_process {
     const char *name;
     const char *pidfile;        /* on every node */
     const char *start_command;  /* to restart it after a kill, or NULL */
+    bool tree;                  /* kill and pause hit its descendants too (a server's
+                                   forked workers: PostgreSQL's backends) */
 } fl_nemesis_process;
 
 typedef struct fl_active_fault {

@@ -380,6 +380,9 @@ const fl_target fl_target_postgres = {
     .bugs = pg_bugs,
     .options = pg_options,
     .pidfile = "{workdir}/postgres/postgres.pid",
+    /* A backend per connection, forked by the postmaster: a pause of the postmaster alone
+     * would leave every open connection served, a kill would leave backends running. */
+    .signal_tree = true,
     .defaults = &pg_defaults,
     .findings = pg_findings,
     .setup = pg_setup,

@@ -112,7 +112,7 @@ static void partition_requests_match_the_grudge(void **state) {
  * `kill` while the event was dropped.) */
 static void partly_applied(void **state) {
     (void)state;
-    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db", false};
     fl_nemesis n;
     fake f;
     char err[512];
@@ -141,7 +141,7 @@ static void partly_applied(void **state) {
 
 static void kill_pause_and_clock(void **state) {
     (void)state;
-    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db", false};
     fl_nemesis n;
     fake f;
     char err[512];
@@ -243,7 +243,7 @@ static void primaries(void **state) {
     json_decref(event);
     fake_free(&f);
 
-    fl_nemesis_process p = {"db", "/w/db.pid", NULL};
+    fl_nemesis_process p = {"db", "/w/db.pid", NULL, false};
     setup_nemesis(&n, &f, "kill:primaries", &p, 1);
     f.primaries = 1u << 4;
     event = fl_nemesis_start(&n, err, sizeof err);
@@ -252,6 +252,31 @@ static void primaries(void **state) {
     assert_true(has(json_object_get(event, "nodes"), "n5"));
     assert_int_equal(json_array_size(f.requests[4]), 1);
     assert_int_equal(json_array_size(f.requests[0]), 0);
+    json_decref(event);
+    fake_free(&f);
+
+    /* A process whose descendants go with it (a server's forked workers): its stop and
+     * its resume both ask for the tree; one without does not say so. */
+    fl_nemesis_process tree = {"pg", "/w/pg.pid", NULL, true};
+    setup_nemesis(&n, &f, "pause:primaries", &tree, 1);
+    f.primaries = 1u << 0;
+    event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    const json_t *stop = json_array_get(f.requests[0], 0);
+    assert_string_equal(json_string_value(json_object_get(stop, "sig")), "STOP");
+    assert_true(json_is_true(json_object_get(stop, "tree")));
+    json_decref(event);
+    event = fl_nemesis_stop(&n, err, sizeof err);
+    assert_non_null(event);
+    const json_t *cont = json_array_get(f.requests[0], 1);
+    assert_string_equal(json_string_value(json_object_get(cont, "sig")), "CONT");
+    assert_true(json_is_true(json_object_get(cont, "tree")));
+    json_decref(event);
+    fake_free(&f);
+    setup_nemesis(&n, &f, "pause:primaries", &p, 1);
+    f.primaries = 1u << 0;
+    event = fl_nemesis_start(&n, err, sizeof err);
+    assert_null(json_object_get(json_array_get(f.requests[0], 0), "tree"));
     json_decref(event);
     fake_free(&f);
 
@@ -286,7 +311,7 @@ static void primaries(void **state) {
  * stops together, oldest first; other steps start only when their kinds are free. */
 static void packages(void **state) {
     (void)state;
-    fl_nemesis_process p = {"db", "/w/db.pid", "start-db"};
+    fl_nemesis_process p = {"db", "/w/db.pid", "start-db", false};
     fl_nemesis n;
     fake f;
     char err[512];

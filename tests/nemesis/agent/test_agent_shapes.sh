@@ -190,6 +190,26 @@ moved=$(( $(host_offset_ms) - before_host ))
 [ "${moved#-}" -lt 100 ] && ok "the host clock did not move (realtime - boottime changed by ${moved} ms)" \
     || bad "host clock moved by ${moved} ms"
 
+# A process tree (a server and the workers it forked, as PostgreSQL's postmaster and
+# backends): with "tree" a STOP stops the parent and both children, a CONT resumes all
+# three; without it only the parent is stopped.
+(for f in "${FD[@]}"; do [ -n "$f" ] && eval "exec $f>&-"; done
+ sleep 1000 </dev/null >/dev/null 2>&1 & sleep 1000 </dev/null >/dev/null 2>&1 & wait) &
+PARENT=$!
+echo "$PARENT" >"$DIR/parent.pid"
+for _ in $(seq 100); do [ "$(pgrep -P "$PARENT" | wc -l)" = 2 ] && break; sleep 0.02; done
+KIDS=$(pgrep -P "$PARENT" | tr '\n' ' ')
+states() { for p in $PARENT $KIDS; do ps -o stat= -p "$p" | cut -c1; done | tr -d '\n'; }
+request 1 "\"cmd\":\"signal\",\"pidfile\":\"$DIR/parent.pid\",\"sig\":\"STOP\",\"tree\":true" || bad "STOP tree"
+[ "$(states)" = TTT ] && ok "STOP with tree: the parent and its 2 children are in state T" \
+    || bad "STOP with tree: states $(states) (parent $PARENT, children $KIDS)"
+request 1 "\"cmd\":\"signal\",\"pidfile\":\"$DIR/parent.pid\",\"sig\":\"CONT\",\"tree\":true" || bad "CONT tree"
+[ "$(states)" = SSS ] && ok "CONT with tree: all three run again" || bad "CONT with tree: states $(states)"
+request 1 "\"cmd\":\"signal\",\"pidfile\":\"$DIR/parent.pid\",\"sig\":\"STOP\"" || bad "STOP parent"
+[ "$(states)" = TSS ] && ok "STOP without tree: the parent only" || bad "STOP without tree: states $(states)"
+request 1 "\"cmd\":\"signal\",\"pidfile\":\"$DIR/parent.pid\",\"sig\":\"CONT\"" || bad "CONT parent"
+kill -KILL $KIDS "$PARENT" 2>/dev/null; wait "$PARENT" 2>/dev/null
+
 # The dead man's switch: a partition, a paused process and a clock bump all in force on
 # n1, then the controller's end goes away: all three must be undone.
 (for f in "${FD[@]}"; do [ -n "$f" ] && eval "exec $f>&-"; done   # not the agents' pipes

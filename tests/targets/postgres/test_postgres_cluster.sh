@@ -3,7 +3,8 @@
 # 19's runs): at SERIALIZABLE, txn-list-append under the target's default faults (kills
 # and pauses of the server) is valid and its history has ok txns with reads filled in;
 # at REPEATABLE READ the txn checker finds G2-item (write skew, snapshot isolation's
-# known anomaly). The server, its data and every process go with the scratch cluster.
+# known anomaly); under clock bumps SQL's now() moves by the bump (the clock shim
+# reaches the server). The server, its data and every process go with the scratch cluster.
 # Skips (77) where postgresql-15 is not installed.
 #
 # usage: test_postgres_cluster.sh FAULTLINE
@@ -35,5 +36,31 @@ types=$(txn repeatable '.checkers.txn["anomaly-types"] // [] | join(",")')
 [ "$rc" = 1 ] && [[ ",$types," == *",G2-item,"* ]] \
     && ok "repeatable-read: G2-item found ($types)" \
     || bad "repeatable-read: exit $rc, anomalies '$types': $(tail -n 3 "$DIR/repeatable.err")"
+# The clock shim reaches the server: while clock bumps hit the primary, SQL's now() (read
+# from the controller's namespace) is off the controller's clock by what the history
+# says the bump was, within 150 ms.
+fl_test postgres clock --nemesis clock:bump:primaries --nemesis-interval 3 --time-limit 14 \
+    --seed 2 &
+run=$!
+NETNS=$(jq -r .netns "$NODES") PG=$(jq -r '.nodes[0].host' "$NODES")
+: >"$DIR/now.txt"
+while kill -0 "$run" 2>/dev/null; do
+    ip netns exec "$NETNS" psql -h "$PG" -U postgres -Atc \
+        "select round((extract(epoch from now()) - $(date +%s.%N)) * 1000)" >>"$DIR/now.txt" 2>/dev/null
+    sleep 0.3
+done
+wait "$run"
+rc=$?
+offsets=$(jq -r 'select(.f == "clock-start") | .value.offset_ms | to_entries[] | .value' \
+    "$STORE/clock/latest/history.jsonl" 2>/dev/null | tr '\n' ' ')
+matched=""
+for o in $offsets; do
+    [ "${o#-}" -ge 200 ] || continue
+    awk -v o="$o" '{ d = $1 - o; if (d < 0) d = -d; if (d <= 150) found = 1 } END { exit !found }' \
+        "$DIR/now.txt" && matched="$matched $o"
+done
+[ "$rc" = 0 ] && [ -n "$matched" ] \
+    && ok "now() follows the clock shim: bumps of$matched ms seen in SQL ($(wc -l <"$DIR/now.txt") samples)" \
+    || bad "clock: exit $rc, bumps '$offsets', SQL offsets seen: $(sort -n "$DIR/now.txt" | uniq | tr '\n' ' ' | head -c 300)"
 echo "# $pass passed, $fail failed"
 [ "$fail" = 0 ]
