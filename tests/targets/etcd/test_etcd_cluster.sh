@@ -21,7 +21,7 @@ rc=$?
     && ok "clock faults refused: $(head -c 160 "$DIR/clock.err")" \
     || bad "clock faults: exit $rc: $(tail -n 2 "$DIR/clock.err")"
 
-fl_test etcd linearizable --time-limit 15 --seed 1
+fl_test etcd linearizable --time-limit 12 --seed 1
 rc=$?
 R=$STORE/linearizable/latest
 faults=$(jq -c 'select(.process == "nemesis" and (.f | endswith("-start")) and .value.applied_ns != null)' \
