@@ -1,6 +1,7 @@
 /* The zoo's rows (see zoo_run.h): which modes of which targets, and the few settings
  * the zoo gives each; everything else is the target's defaults, the same for its
  * correct mode and every bug. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +103,7 @@ int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count) {
             fl_zoo_row row = {.target = t};
             if (m >= 1 && m <= bugs) row.bug = &t->bugs[m - 1];
             if (m > bugs) row.finding = &t->findings[m - bugs - 1];
+            assert(!(row.bug && row.finding) && (m == 0) == !fl_zoo_row_expects(&row));
             if (!wanted_mode(o, fl_zoo_row_mode(&row))) continue;
             if (*count == FL_ZOO_PLAN_ROWS_MAX) {
                 fprintf(stderr, "faultline zoo: more than %d rows\n", FL_ZOO_PLAN_ROWS_MAX);

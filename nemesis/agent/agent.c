@@ -2,6 +2,7 @@
  * agent.h). */
 #include "agent.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -234,6 +235,7 @@ static void forget_paused(fl_agent *a, pid_t pid) {
 static size_t process_tree(pid_t pid, pid_t *out, size_t max) {
     size_t n = 0;
     out[n++] = pid;
+    assert(pid > 1 && max > 0);
     for (size_t at = 0; at < n && n < max; at++) {
         DIR *proc = opendir("/proc");
         if (!proc) break;

@@ -6,6 +6,7 @@
  * documents as possibly stale (the known finding). etcd is a Go program: it reads the
  * clock through the vDSO, so the clock shim cannot skew it and clock faults are refused
  * on faketime nodes (fl_target.clock_shim_blind). */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +114,9 @@ static int etcd_fetch_logs(fl_target_ctx *t, size_t node, const char *dir, char 
 /* Node i is the leader when its own status names itself. */
 static int etcd_primaries(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes) {
     (void)err, (void)bytes;
+    assert(t->nodes->count <= 64); /* the run refuses more: a node is a bit */
     *nodes = 0;
-    for (size_t i = 0; i < t->nodes->count && i < 64; i++) {
+    for (size_t i = 0; i < t->nodes->count; i++) {
         char member[32], leader[32], e[256];
         if (fl_etcd_status(t->nodes->nodes[i].host, 1000, member, leader, sizeof member, e,
                            sizeof e) && strcmp(member, "0") && !strcmp(member, leader))
@@ -200,6 +202,7 @@ static void unanswered(fl_reply *out, bool is_read, fl_etcd_outcome o, const cha
 }
 
 static void etcd_client_invoke(fl_client *c, const fl_request *req, int timeout_ms, fl_reply *out) {
+    assert(c && c->conn && req && req->f && out);
     *out = (fl_reply){.type = FL_REPLY_FAIL, .node = -1};
     char key[128];
     key_text(req->key, key, sizeof key);

@@ -2,6 +2,7 @@
 #include "gateway.h"
 #include "reply.h"
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,7 @@ static size_t take(char *data, size_t size, size_t n, void *arg) {
         }
         c->body = grown, c->cap = cap;
     }
+    assert(c->len + bytes < c->cap); /* room for the bytes and the NUL */
     memcpy(c->body + c->len, data, bytes);
     c->len += bytes;
     c->body[c->len] = '\0';
@@ -65,6 +67,7 @@ void fl_etcd_conn_close(fl_etcd_conn *c) {
 
 fl_etcd_outcome fl_etcd_post(fl_etcd_conn *c, const char *path, const json_t *body, int timeout_ms,
                              json_t **reply, char *err, size_t bytes) {
+    assert(c && path[0] == '/' && body && bytes > 0);
     *reply = NULL;
     char url[256];
     snprintf(url, sizeof url, "%s%s", c->base, path);

@@ -1,6 +1,7 @@
 /* What etcd's JSON gateway answers mean (see reply.h). */
 #include "reply.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ bool fl_etcd_unb64(const json_t *b64, char *out, size_t bytes) {
     const char *in = json_string_value(b64);
     size_t n = in ? strlen(in) : 0;
     if (!in || n % 4 || 3 * (n / 4) + 1 > bytes) return false;
+    assert(n % 4 == 0 && 3 * (n / 4) < bytes); /* DecodeBlock writes 3 bytes per 4 */
     int got = EVP_DecodeBlock((unsigned char *)out, (const unsigned char *)in, (int)n);
     if (got < 0) return false;
     /* DecodeBlock counts the padding's zero bytes too. */

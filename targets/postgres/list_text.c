@@ -1,6 +1,7 @@
 /* The postgres target's list text (see list_text.h). */
 #include "list_text.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@ int fl_pg_list_parse(const char *text, json_t **out, char *err, size_t bytes) {
             *out = NULL;
             return -1;
         }
+        assert(end > p); /* every turn consumes a number */
         json_array_append_new(*out, json_integer(v));
         p = *end ? end + 1 : end;
     }
