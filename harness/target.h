@@ -131,7 +131,10 @@ typedef struct fl_target {
     /* Optional: wait until the cluster serves (say, a leader is elected), after it was
      * started and after the faults are healed. 0, or -1 with err. */
     int (*ready)(fl_target_ctx *t, char *err, size_t bytes);
-    /* Optional: which nodes are primary now (bit i: node i). */
+    /* Optional: which nodes are primary now (bit i: node i). Asked by the nemesis for
+     * its "primaries" faults and about once a second during a run by the primaries
+     * watcher (the history's primaries events), one call at a time; keep it bounded
+     * (a few seconds at most), since the run's end waits for a call in flight. */
     int (*primaries)(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes);
 } fl_target;
 

@@ -60,11 +60,11 @@ static int io_restart(void *ctx, size_t node, size_t process, char *err, size_t 
     return l->target->start(l->target_ctx, node, err, bytes);
 }
 
-static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
-    fl_nemesis_link *l = ctx;
+static int primaries_unlocked(fl_nemesis_link *l, uint64_t *nodes, char *err, size_t bytes) {
     if (l->target && l->target->primaries)
         return l->target->primaries(l->target_ctx, nodes, err, bytes);
     *nodes = 0;
+    if (!l->primary_cmd) return snprintf(err, bytes, "nothing can say who is primary"), -1;
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         int status = 0;
         if (run_on(l, i, l->primary_cmd, &status, err, bytes) != 0) return -1;
@@ -73,10 +73,22 @@ static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
     return 0;
 }
 
+int fl_nemesis_link_primaries(fl_nemesis_link *l, uint64_t *nodes, char *err, size_t bytes) {
+    pthread_mutex_lock(&l->primaries_mu);
+    int rc = primaries_unlocked(l, nodes, err, bytes);
+    pthread_mutex_unlock(&l->primaries_mu);
+    return rc;
+}
+
+static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    return fl_nemesis_link_primaries(ctx, nodes, err, bytes);
+}
+
 void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_nemesis_io *io) {
     l->control = c;
     l->agents = a;
     pthread_mutex_init(&l->agents_mu, NULL);
+    pthread_mutex_init(&l->primaries_mu, NULL);
     for (size_t i = 0; i < c->nodes->count; i++) {
         l->names[i] = c->nodes->nodes[i].name;
         l->addrs[i] = c->nodes->nodes[i].host;
@@ -124,7 +136,10 @@ int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, ch
     return 0;
 }
 
-void fl_nemesis_link_free(fl_nemesis_link *l) { pthread_mutex_destroy(&l->agents_mu); }
+void fl_nemesis_link_free(fl_nemesis_link *l) {
+    pthread_mutex_destroy(&l->agents_mu);
+    pthread_mutex_destroy(&l->primaries_mu);
+}
 
 #define HOLD_TICK_MS 100
 #define HEARTBEAT_EVERY_MS 3000

@@ -22,10 +22,16 @@ typedef struct fl_nemesis_link {
     fl_target_ctx *target_ctx;
     const char *names[FL_NODES_MAX], *addrs[FL_NODES_MAX];
     pthread_mutex_t agents_mu;      /* one agent call at a time */
+    /* One "who is primary" at a time: the nemesis and a run's primaries watcher both
+     * ask, and an adapter's primaries was written for one caller. */
+    pthread_mutex_t primaries_mu;
 } fl_nemesis_link;
 
 /* Fill io (its ctx is l). */
 void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_nemesis_io *io);
+/* Which nodes are primary now (bit i: node i), through the target or --primary-cmd,
+ * one caller at a time; 0, or -1 with err (and -1 when neither can say). */
+int fl_nemesis_link_primaries(fl_nemesis_link *l, uint64_t *nodes, char *err, size_t bytes);
 /* A heartbeat to every agent. */
 void fl_nemesis_link_heartbeat(fl_nemesis_link *l);
 /* 0 when every node can carry out spec (netem needs a kernel that has it), else -1

@@ -16,6 +16,8 @@
 #include "exit_codes.h"
 #include "junit.h"
 #include "report.h"
+#include "primaries.h"
+#include "primaries_watch.h"
 #include "run_store.h"
 #include "store_index.h"
 #include "run_resolve.h"
@@ -129,6 +131,37 @@ static void *heartbeat_main(void *arg) {
     return NULL;
 }
 
+/* ---- the primaries watcher's side of the run ---- */
+
+static int watch_ask(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    fl_run *r = ctx;
+    return fl_nemesis_link_primaries(&r->link, nodes, err, bytes);
+}
+
+/* Not counted as a nemesis event: it is no fault (stats.nemesis_events counts faults). */
+static void watch_record(void *ctx, const json_t *value) {
+    fl_run *r = ctx;
+    fl_hwriter_nemesis(&r->history, FL_PRIMARIES_F, value);
+    char *text = json_dumps(value, JSON_COMPACT);
+    fl_run_log(r, false, "primaries %s", text ? text : "");
+    free(text);
+}
+
+static int64_t watch_now(void *ctx) {
+    fl_run *r = ctx;
+    return fl_hwriter_now_ns(&r->history);
+}
+
+/* Watch who is primary while the workload runs, when the target can say. */
+static void watch_primaries(fl_run *r, fl_primaries_watch *w) {
+    if (!r->target->primaries) return;
+    fl_primaries_watch_io io = {.ctx = r, .ask = watch_ask, .record = watch_record,
+                                .now_ns = watch_now, .names = r->link.names,
+                                .node_count = r->nodes.count};
+    char err[256];
+    if (fl_primaries_watch_start(w, &io, 1000, err, sizeof err) != 0) fl_run_log(r, true, "%s", err);
+}
+
 /* ---- phases ---- */
 
 static void status_line(fl_run *r, double limit, long *last_total, double *last_t) {
@@ -234,6 +267,8 @@ static void phase_main(fl_run *r) {
     }
     pthread_create(with_nemesis ? &nemesis_thread : &beat_thread, NULL,
                    with_nemesis ? nemesis_main : heartbeat_main, r);
+    fl_primaries_watch watch = {0};
+    watch_primaries(r, &watch);
     double limit = r->cfg->time_limit_s, last_t = 0, shown = 0;
     long last_total = 0;
     while (elapsed_s(r) < limit && !*r->interrupted) {
@@ -248,6 +283,10 @@ static void phase_main(fl_run *r) {
     if (*r->interrupted) fl_run_log(r, true, "interrupted: healing, stopping and checking what was recorded");
     atomic_store(&r->main_over, true);
     fl_workers_join(r);
+    fl_primaries_watch_stop(&watch); /* after the workers: the last op is inside the timeline */
+    if (watch.polls)
+        fl_run_log(r, false, "primaries: %ld polls, %ld events, the longest poll %.3f s", watch.polls,
+                   watch.events, watch.longest_poll_ns / 1e9);
     pthread_join(with_nemesis ? nemesis_thread : beat_thread, NULL);
     fl_run_log(r, false, "main phase over at %.1f s: ok %ld fail %ld info %ld", elapsed_s(r),
                atomic_load(&r->ok), atomic_load(&r->fail), atomic_load(&r->info));
@@ -339,6 +378,8 @@ static int phase_check(fl_run *r, json_t **results_out) {
                               (json_int_t)atomic_load(&r->info), "ok_by_node", nodes,
                               "nemesis_events", (json_int_t)atomic_load(&r->nemesis_events));
     fl_test_results_add_stats(results, stats, h); /* nothing ok: unknown */
+    json_t *primaries = fl_history_primaries(h);   /* which node was primary when */
+    if (primaries) json_object_set_new(results, "primaries", primaries);
     fl_version_stamp(results);
     fl_history_free(h);
     snprintf(path, sizeof path, "%.4000s/results.json", r->dir);
