@@ -11,10 +11,11 @@
  *     end_ns is the latest time; the index (by_index, rp_history_find) finds the first
  *     op of each index;
  *   - the page: it exists exactly when the reader accepts the history; it is valid
- *     UTF-8; each of its five application/json script elements holds no '<' before
+ *     UTF-8; each of its six application/json script elements holds no '<' before
  *     its end tag, no raw U+2028/U+2029, and JSON that parses back; its counts agree
  *     with the reader's; every op that results.json names is embedded, and the number
- *     embedded is max(named, min(max_ops, ops)).
+ *     embedded is max(named, min(max_ops, ops)); the primaries timeline is null or
+ *     segments in order, each ending at or after it begins.
  * The scratch run directory (fuzz_scratch_dir: /dev/shm/fuzz_report_scan) is made once
  * and removed at exit or when a check fails; a sanitizer's report leaves it behind. */
 #include <errno.h>
@@ -313,12 +314,15 @@ static char *read_report(size_t *len) {
     return text;
 }
 
-/* The five data elements in page order, each parsed back; no '<' before the end tag. */
-static void parse_blocks(const char *page, size_t len, json_t *blocks[5]) {
+#define BLOCKS 6
+
+/* The six data elements in page order, each parsed back; no '<' before the end tag. */
+static void parse_blocks(const char *page, size_t len, json_t *blocks[BLOCKS]) {
     static const char open[] = "<script type=\"application/json\" id=\"";
-    static const char *const ids[] = {"fl-meta", "fl-results", "fl-faults", "fl-perf", "fl-ops"};
+    static const char *const ids[BLOCKS] = {"fl-meta", "fl-results", "fl-faults", "fl-perf",
+                                            "fl-ops",  "fl-primaries"};
     const char *at = page, *end = page + len;
-    for (size_t b = 0; b < 5; b++) {
+    for (size_t b = 0; b < BLOCKS; b++) {
         at = memmem(at, (size_t)(end - at), open, sizeof open - 1);
         expect(at != NULL, "a data element is missing", (long long)b);
         at += sizeof open - 1;
@@ -336,7 +340,25 @@ static void parse_blocks(const char *page, size_t len, json_t *blocks[5]) {
         expect(blocks[b] != NULL, "a data element does not parse", (long long)b);
         at = lt;
     }
-    expect(!memmem(at, (size_t)(end - at), open, sizeof open - 1), "a sixth data element", 0);
+    expect(!memmem(at, (size_t)(end - at), open, sizeof open - 1), "a seventh data element", 0);
+}
+
+/* null, or {"changes", "split_brains", "timeline"} with segments in order. */
+static void check_primaries_block(const json_t *p) {
+    if (json_is_null(p)) return;
+    const json_t *timeline = json_object_get(p, "timeline");
+    expect(json_is_array(timeline) && json_array_size(timeline) > 0, "primaries timeline", 0);
+    expect(json_integer_value(json_object_get(p, "changes")) == (json_int_t)json_array_size(timeline) - 1,
+           "primaries changes", 0);
+    double previous = -1e300;
+    size_t i;
+    json_t *seg;
+    json_array_foreach(timeline, i, seg) {
+        double from = json_number_value(json_object_get(seg, "from_s"));
+        double to = json_number_value(json_object_get(seg, "to_s"));
+        expect(from >= previous && to >= from, "primaries segments out of order", (long long)i);
+        previous = to;
+    }
 }
 
 static int64_t field(const json_t *o, const char *a, const char *b) {
@@ -377,7 +399,7 @@ static void check_page(const rp_history *h, const json_t *results, size_t max_op
     size_t len;
     char *page = read_report(&len);
     expect(fl_utf8_valid(page, len), "report.html is not UTF-8", 0);
-    json_t *b[5];
+    json_t *b[BLOCKS];
     parse_blocks(page, len, b);
     expect(field(b[0], "history", "ops") == (int64_t)h->op_count, "meta ops", 0);
     expect(field(b[0], "history", "events") == h->event_total, "meta events", 0);
@@ -396,7 +418,8 @@ static void check_page(const rp_history *h, const json_t *results, size_t max_op
     const json_t *latency = json_object_get(b[3], "latency");
     expect(json_integer_value(json_object_get(latency, "points")) <= 4000, "scatter points", 0);
     check_ops_block(h, b[4], named);
-    for (size_t i = 0; i < 5; i++) json_decref(b[i]);
+    check_primaries_block(b[5]);
+    for (size_t i = 0; i < BLOCKS; i++) json_decref(b[i]);
     free(page);
 }
 

@@ -16,6 +16,7 @@
 #include "ops_json.h"
 #include "page.h"
 #include "perf.h"
+#include "primaries_json.h"
 #include "sample.h"
 #include "scan.h"
 #include "version_json.h"
@@ -145,20 +146,22 @@ static int write_page(const char *run_dir, const rp_block *blocks, size_t count,
 static int build_and_write(const char *run_dir, report_data *d, char *err, size_t bytes) {
     json_t *meta = meta_json(run_dir, d), *ops = rp_ops_json(&d->history);
     json_t *faults = rp_faults_json(&d->history), *perf = rp_perf_json(&d->history);
+    json_t *primaries = rp_primaries_json(&d->history);
     json_t *results = d->results ? json_incref(d->results) : json_null();
     int rc = FL_REPORT_ERROR;
-    if (!meta || !ops || !faults || !perf) {
+    if (!meta || !ops || !faults || !perf || !primaries) {
         snprintf(err, bytes, "out of memory while building the report of %s", run_dir);
     } else {
         const rp_block blocks[] = {{"fl-meta", meta},     {"fl-results", results},
                                    {"fl-faults", faults}, {"fl-perf", perf},
-                                   {"fl-ops", ops}};
+                                   {"fl-ops", ops},       {"fl-primaries", primaries}};
         rc = write_page(run_dir, blocks, sizeof blocks / sizeof *blocks, err, bytes);
     }
     json_decref(meta);
     json_decref(ops);
     json_decref(faults);
     json_decref(perf);
+    json_decref(primaries);
     json_decref(results);
     return rc;
 }

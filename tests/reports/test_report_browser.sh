@@ -6,7 +6,8 @@
 # the anomaly named and each op's verdict shown as results.json gives them, the verdict
 # shown, the faultline that ran and checked it named, no script errors; the retry-storm
 # section only with a retry-storm result, then its lines, window rows and flags; a txn
-# checker's cycles drawn as graphs of transactions with labelled edges.
+# checker's cycles drawn as graphs of transactions with labelled edges; who was primary
+# when (the primaries band, the split brain, a lost element's add annotated).
 # Screenshots go into the run directory.
 #
 # usage: test_report_browser.sh FAULTLINE [RUN_DIR]
@@ -175,6 +176,49 @@ if $fixture; then
     check "the cycle is named in words" grep -qF \
         'A cycle of 3 transactions with exactly one anti-dependency (rw): G-single, a read skew' "$scratch/txn_dom.html"
     screenshot "$txn_run/report.html" "$run/report-txn.png" 1400,2400
+fi
+
+# Who was primary when (tests/reports/fixture_primaries: a set run with primaries events
+# and one lost element): a .primary-segment in the band per answer of the history, the
+# split brain marked, and beside the lost element its add's primaries when invoked and
+# completed and the node that answered, as the history says.
+check "no primaries band without primaries events" \
+    bash -c "! grep -qE 'class=\"primaries-band|class=\"primary-segment' '$scratch/dom.html'"
+if $fixture; then
+    prim_run=$scratch/prim_run
+    mkdir -p "$prim_run"
+    cp "$here/fixture_primaries/history.jsonl" "$here/fixture_primaries/test.json" "$prim_run/"
+    check "faultline report --workload set on the primaries fixture" "$FAULTLINE" report --workload set "$prim_run"
+    dump_dom "$prim_run/report.html" "$scratch/prim_dom.html" "$scratch/prim_console.log"
+    check_page_health "$scratch/prim_dom.html" "$scratch/prim_console.log"
+    P=$prim_run/history.jsonl
+    answers=$(jq -c 'select(.process == "nemesis" and .f == "primaries" and .value.end != true) | .value.nodes' "$P" | wc -l)
+    segments=$(grep -oE '<rect [^>]*class="primary-segment[^"]*"' "$scratch/prim_dom.html" | wc -l)
+    check "the band: one segment per answer ($answers; found $segments)" [ "$segments" = "$answers" ]
+    while IFS= read -r nodes; do
+        check "a segment for the answer [$nodes]" grep -qE "class=\"primary-segment[^\"]*\" data-nodes=\"$nodes\"" "$scratch/prim_dom.html"
+    done < <(jq -r 'select(.process == "nemesis" and .f == "primaries" and .value.end != true)
+                    | .value.nodes | if . == null then "unknown" else join(" ") end' "$P")
+    split=$(grep -oE 'class="primary-segment split-brain" data-nodes="[^"]*"' "$scratch/prim_dom.html")
+    check "the split brain is marked (n1 n2): $split" [ "$split" = 'class="primary-segment split-brain" data-nodes="n1 n2"' ]
+    rows=$(grep -oE '<tr class="primary-row' "$scratch/prim_dom.html" | wc -l)
+    check "the Primaries table: a row per segment (found $rows)" [ "$rows" = "$answers" ]
+    # The lost element's add, from results.json; who was primary at its invocation and
+    # completion, from the history (the last answer at or before each time).
+    add=$(jq '.checkers.set.lost_ops[0].add.index' "$prim_run/results.json")
+    check "the fixture loses one element (the add of 2, op 3)" [ "$add" = 3 ]
+    at() { jq -rs --argjson t "$1" '[.[] | select(.process == "nemesis" and .f == "primaries" and .time <= $t)]
+                                     | last | .value.nodes | if . == null then "unknown" else join(" + ") end' "$P"; }
+    inv_t=$(jq -r --argjson i "$add" 'select(.index == $i) | .time' "$P")
+    done_t=$(jq -r --argjson i "$add" '.checkers.set.lost_ops[0].add.complete_time' "$prim_run/results.json")
+    node=$(jq -r '.checkers.set.lost_ops[0].add.node' "$prim_run/results.json")
+    want="<p class=\"lost-primaries\" data-index=\"$add\" data-invoked=\"$(at "$inv_t")\" data-completed=\"$(at "$done_t")\" data-node=\"$node\">"
+    check "beside the lost element: $want" grep -qF "$want" "$scratch/prim_dom.html"
+    check "the fixture's add ran across the failover (n1 then n2, answered by n1)" \
+        [ "$(at "$inv_t")/$(at "$done_t")/$node" = "n1/n2/n1" ]
+    check "and the note says the node that answered was no longer primary" \
+        grep -qF 'Answered by <b>n1</b>, not a primary then.' "$scratch/prim_dom.html"
+    screenshot "$prim_run/report.html" "$run/report-primaries.png" 1400,2400
 fi
 
 screenshot "$page" "$run/report.png" 1400,2400

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The report against hostile data: history values, f, keys, nodes and errors, fault
-# kinds, test.json settings, results.json explanations, both files' "faultline" version
-# and a node log's file name all carry script injections (<script>, </script>, an <img
-# onerror>, an element id=pwned, quotes) and the history has bytes that are not UTF-8.
+# kinds, primaries answers, test.json settings, results.json explanations (a lost
+# element's too), both files' "faultline" version and a node log's file name all carry
+# script injections (<script>, </script>, an <img onerror>, an element id=pwned, quotes)
+# and the history has bytes that are not UTF-8.
 # The page must still draw, no injected markup or script may take effect, every payload
 # must show as text, the invalid bytes as U+FFFD, and no data element may hold a raw '<'.
 #
@@ -40,11 +41,16 @@ printf '%s\n' \
 printf '{"index":6,"time":6000000,"process":2,"type":"ok","f":"read","key":"k","value":"bytes \xff\xfe \x80 \xe2\x82 end"}\n' >>"$run/history.jsonl"
 printf '{"index":7,"time":7000000,"process":"nemesis","type":"info","f":"<svg onload=alert(1)>-stop"}\n' >>"$run/history.jsonl"
 printf '{"index":8,"time":8000000,"process":3,"type":"invoke","f":"write","value":"\xe2\x80\xa8 line separator </script>"}\n' >>"$run/history.jsonl"
+# primaries events whose node names and error are payloads: a split brain, then unknown
+printf '%s\n' \
+  "{\"index\":9,\"time\":8500000,\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"primaries\",\"value\":{\"nodes\":[\"$div\",\"$img\"]}}" \
+  "{\"index\":10,\"time\":8700000,\"process\":\"nemesis\",\"type\":\"info\",\"f\":\"primaries\",\"value\":{\"nodes\":null,\"error\":\"$script\"}}" \
+  >>"$run/history.jsonl"
 
 printf '%s\n' "{\"config\":{\"target\":\"$script\",\"workload\":\"$img\",\"nemesis\":\"$div\",\"seed\":\"1'; rm -rf /\",\"bug\":\"$quotes\"},\"nodes\":[{\"name\":\"$div\"}],\"faultline\":\"$script\"}" >"$run/test.json"
 # results.json names ops 0, 1 and 5 (whose values are payloads); one checker's name
 # and explanation are payloads too; it holds bytes that are not UTF-8.
-printf '%s\n' "{\"valid\":false,\"checkers\":{\"$script\":{\"valid\":false,\"violations\":[{\"rule\":\"$div\",\"explanation\":\"$img $end $bad\",\"ops\":[{\"index\":0,\"process\":0,\"f\":\"write\",\"value\":\"$script\",\"type\":\"ok\"},{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}]}],\"count_$end\":1},\"linearizable\":{\"valid\":false,\"model\":\"cas-register\",\"ops\":4,\"key_count\":1,\"valid_keys\":0,\"invalid_keys\":[\"$end\"],\"unknown_keys\":[],\"keys\":{\"$end\":{\"valid\":false,\"failing_op\":{\"index\":5,\"process\":2,\"f\":\"read\",\"value\":null,\"type\":\"ok\",\"output\":\"$script\"},\"concurrent_ops\":[{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}],\"states_before_failing_op\":[\"$div\"],\"linearized_prefix\":[0],\"window\":{\"cut_index\":6,\"ops\":[0,1,5]},\"explanation\":\"$script\"}}}},\"faultline\":{\"version\":\"$img\",\"commit\":\"$div\"}}" >"$run/results.json"
+printf '%s\n' "{\"valid\":false,\"checkers\":{\"$script\":{\"valid\":false,\"violations\":[{\"rule\":\"$div\",\"explanation\":\"$img $end $bad\",\"ops\":[{\"index\":0,\"process\":0,\"f\":\"write\",\"value\":\"$script\",\"type\":\"ok\"},{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}]}],\"lost_ops\":[{\"element\":\"$script\",\"add\":{\"index\":0,\"process\":0,\"f\":\"write\",\"value\":\"$script\",\"type\":\"ok\",\"node\":\"$div\"}}],\"count_$end\":1},\"linearizable\":{\"valid\":false,\"model\":\"cas-register\",\"ops\":4,\"key_count\":1,\"valid_keys\":0,\"invalid_keys\":[\"$end\"],\"unknown_keys\":[],\"keys\":{\"$end\":{\"valid\":false,\"failing_op\":{\"index\":5,\"process\":2,\"f\":\"read\",\"value\":null,\"type\":\"ok\",\"output\":\"$script\"},\"concurrent_ops\":[{\"index\":1,\"process\":1,\"f\":\"$end\",\"value\":\"$img\",\"type\":\"info\"}],\"states_before_failing_op\":[\"$div\"],\"linearized_prefix\":[0],\"window\":{\"cut_index\":6,\"ops\":[0,1,5]},\"explanation\":\"$script\"}}}},\"faultline\":{\"version\":\"$img\",\"commit\":\"$div\"}}" >"$run/results.json"
 echo "log" >"$run/nodes/n1/<img src=x id=pwnedimg onerror=alert(1)>.log"
 
 check "the history is valid JSON apart from its bytes (jq reads it)" \
@@ -75,8 +81,12 @@ check "the anomaly's ops are listed (.anomaly-op 0 1 5)" \
 check "the fault window with a hostile kind is drawn" [ "$(grep -oE 'class="fault-band [^"]*" data-kind=' "$dom" | wc -l)" = 1 ]
 check "every client op is drawn (4)" [ "$(grep -oE 'class="op (ok|fail|info|open)[" ]' "$dom" | wc -l)" = 4 ]
 # In the file as written: no data element may hold '<' (it could end the element).
+check "the primaries band draws the hostile answers (a split brain, unknown)" \
+    [ "$(grep -oE 'class="primary-segment[^"]*"' "$dom" | tr '\n' ' ')" = 'class="primary-segment split-brain" class="primary-segment unknown" ' ]
+check "the lost element's note names the hostile node as text" \
+    grep -qF 'Answered by <b>&lt;div id="pwned"&gt;x&lt;/div&gt;</b>' "$dom"
 raw=$(grep -c '^<script type="application/json" id="fl-[a-z]*">' "$page")
-check "the page has its 5 data elements (found $raw)" [ "$raw" = 5 ]
+check "the page has its 6 data elements (found $raw)" [ "$raw" = 6 ]
 check "no data element holds a raw '<'" \
     bash -c "! sed -n 's|^<script type=\"application/json\" id=\"fl-[a-z]*\">\(.*\)</script>\$|\1|p' '$page' | grep -q '<'"
 check "U+2028 is escaped in the data" bash -c "! grep -q $'\xe2\x80\xa8' '$page'"

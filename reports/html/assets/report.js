@@ -1,14 +1,19 @@
 /* faultline run report: reads the page's JSON data elements (fl-meta, fl-results,
- * fl-faults, fl-perf, fl-ops) and draws the summary, the checker table, the timeline,
- * the latency and throughput plots, the retry-storm plot (when results hold a
- * retry-storm result with its series) and an explanation of every anomaly.
+ * fl-faults, fl-perf, fl-ops, fl-primaries) and draws the summary, the checker table,
+ * the timeline (with a "Primaries" band when the run recorded who was primary), the
+ * latency and throughput plots, the retry-storm plot (when results hold a retry-storm
+ * result with its series) and an explanation of every anomaly (a lost element's add
+ * with the primaries when it was invoked and completed).
  *
  * Safety: every value from the run goes into the page through textContent,
  * setAttribute or createElementNS, never as HTML, so no history value can inject
  * markup or script. Hooks for tests: every op bar has class "op" and data-index,
  * every fault band class "fault-band" and data-kind, every op listed in an anomaly
- * class "anomaly-op" and data-index; errors go into #errors; #report-ready gets
- * data-status="ready" when drawing is done. */
+ * class "anomaly-op" and data-index; the primaries band's segments class
+ * "primary-segment" (and "split-brain" when two nodes or more were primary at once)
+ * with data-nodes, a lost element's note class "lost-primaries" with data-index (its
+ * add), data-invoked, data-completed and data-node; errors go into #errors;
+ * #report-ready gets data-status="ready" when drawing is done. */
 'use strict';
 
 (function () {
@@ -131,6 +136,7 @@
   const faultData = readData('fl-faults') || {windows: [], events: []};
   const perf = readData('fl-perf') || {};
   const opData = readData('fl-ops') || {fields: [], rows: []};
+  const primaryData = readData('fl-primaries');
 
   /* Rows to objects, with times in milliseconds. */
   function loadOps() {
@@ -150,6 +156,40 @@
   const opByIndex = new Map();
   for (const op of ops) if (!opByIndex.has(op.index)) opByIndex.set(op.index, op);
 
+  /* Who was primary when (the run's primaries events, as checkers/history/primaries.h
+     makes segments of them): ms times; nodes null = the target could not say. */
+  const primaries = (isObject(primaryData) && Array.isArray(primaryData.timeline) ? primaryData.timeline : [])
+    .filter(function (p) { return isObject(p) && typeof p.from_s === 'number' && typeof p.to_s === 'number'; })
+    .map(function (p) {
+      return {start: p.from_s * 1000, stop: p.to_s * 1000, error: p.error,
+              nodes: Array.isArray(p.nodes) ? p.nodes.map(String) : null};
+    });
+
+  /* The segment in force at ms, or null when nobody was watching then. */
+  function primaryAt(ms) {
+    if (typeof ms !== 'number') return null;
+    for (let i = 0; i < primaries.length; i++) {
+      const p = primaries[i];
+      if (p.start <= ms && (ms < p.stop || (i === primaries.length - 1 && ms === p.stop))) return p;
+    }
+    return null;
+  }
+
+  function primaryWords(p) {
+    if (!p) return 'not watched';
+    if (p.nodes === null) return 'unknown';
+    if (!p.nodes.length) return 'none';
+    return p.nodes.join(' + ') + (p.nodes.length > 1 ? ' (split brain)' : '');
+  }
+
+  /* A node's own colour in the band: by its place among the run's nodes. */
+  function nodeColour(name) {
+    const names = Array.isArray(meta.nodes) ? meta.nodes.map(String) : [];
+    let i = names.indexOf(name);
+    if (i < 0) i = names.length + (Number(String(name).replace(/\D+/g, '')) || 0);
+    return PALETTE[i % PALETTE.length];
+  }
+
   /* The whole run's time range, in ms. */
   const fullRange = (function () {
     let lo = 0;
@@ -163,6 +203,7 @@
       if (w.stop_ns !== null && w.stop_ns / 1e6 > hi) hi = w.stop_ns / 1e6;
       if (w.start_ns / 1e6 > hi) hi = w.start_ns / 1e6;
     }
+    for (const p of primaries) if (p.stop > hi) hi = p.stop;
     if (hi - lo < 1) hi = lo + 1;
     return {lo: lo, hi: hi};
   })();
@@ -265,7 +306,17 @@
         lines.push(['completed', fmtMs(op.end) + ' (latency ' + fmtMs(op.end - op.start) + ')']);
       }
     }
+    if (primaries.length && typeof op.start === 'number') {
+      const a = primaryAt(op.start), b = typeof op.end === 'number' ? primaryAt(op.end) : null;
+      lines.push(['primary', primaryWords(a) + (b && b !== a ? ' \u2192 ' + primaryWords(b) + ' at completion' : '')]);
+    }
     if (op.line) lines.push(['history line', op.line + (op.complete_line ? '\u2013' + op.complete_line : '')]);
+    return lines;
+  }
+
+  function primaryLines(p) {
+    const lines = [['primary', primaryWords(p)], ['from', fmtMs(p.start)], ['until', fmtMs(p.stop)]];
+    if (typeof p.error === 'string') lines.push(['why unknown', p.error]);
     return lines;
   }
 
@@ -509,6 +560,11 @@
     const bottom = h('div', {className: 'row'}, [h('div', {className: 'lanes'}), h('div', {className: 'plotcell'})]);
     scroll.appendChild(middle);
     root.appendChild(top);
+    /* The primaries band: one row above the lanes, drawn in pixels (labels must not
+       stretch with the zoom), present only when the run recorded who was primary. */
+    const bandRow = primaries.length ? h('div', {className: 'row primaries-row'},
+      [h('div', {className: 'lanes band-label'}, 'primary'), h('div', {className: 'plotcell'})]) : null;
+    if (bandRow) root.appendChild(bandRow);
     root.appendChild(scroll);
     root.appendChild(bottom);
     const plotCell = middle.lastChild;
@@ -516,6 +572,9 @@
 
     const labels = svg('svg', {width: width, height: 18, className: 'fault-labels'});
     top.lastChild.appendChild(labels);
+    const BAND_H = 18;
+    const band = bandRow ? svg('svg', {width: width, height: BAND_H, className: 'primaries-band'}) : null;
+    if (band) bandRow.lastChild.appendChild(band);
     const laneSvg = svg('svg', {width: LANE_LABEL_WIDTH, height: plotH});
     middle.firstChild.appendChild(laneSvg);
     const every = Math.ceil(11 / laneH);
@@ -575,7 +634,32 @@
       labels.setAttribute('height', Math.max(18, Math.min(rowEnds.length, 4) * 16 + 4));
     }
 
+    function drawBand(a, b) {
+      if (!band) return;
+      clear(band);
+      primaries.forEach(function (p, i) {
+        if (p.stop < a || p.start > b) return;
+        const x0 = Math.max(0, (p.start - a) / (b - a) * width);
+        const x1 = Math.min(width, (p.stop - a) / (b - a) * width);
+        const split = p.nodes !== null && p.nodes.length > 1;
+        const cls = 'primary-segment' + (split ? ' split-brain' : '') + (p.nodes === null ? ' unknown' : '') +
+                    (p.nodes !== null && !p.nodes.length ? ' none' : '');
+        const rect = svg('rect', {x: x0, y: 1, width: Math.max(1, x1 - x0), height: BAND_H - 2, className: cls,
+                                  'data-nodes': p.nodes === null ? 'unknown' : p.nodes.join(' '), 'data-segment': i});
+        if (p.nodes !== null && p.nodes.length === 1) rect.style.fill = nodeColour(p.nodes[0]);
+        band.appendChild(rect);
+        const text = split ? 'split brain: ' + p.nodes.join(' + ') : primaryWords(p);
+        if (x1 - x0 > text.length * 6.5 + 6) {
+          const onColour = p.nodes !== null && p.nodes.length > 0; /* else a pale segment: dark text */
+          const t = svg('text', {x: x0 + 4, y: BAND_H - 5, className: 'primary-label' + (onColour ? '' : ' dark')});
+          t.textContent = text;
+          band.appendChild(t);
+        }
+      });
+    }
+
     function draw(a, b) {
+      drawBand(a, b);
       plot.setAttribute('viewBox', a + ' 0 ' + (b - a) + ' ' + plotH);
       clear(axis);
       axis.appendChild(svg('line', {x1: 0, x2: width, y1: 0.5, y2: 0.5}));
@@ -626,6 +710,14 @@
     });
     plot.addEventListener('mousemove', moveTooltip);
     plot.addEventListener('mouseout', hideTooltip);
+    if (band) {
+      band.addEventListener('mouseover', function (e) {
+        const i = e.target.getAttribute && e.target.getAttribute('data-segment');
+        if (i !== null && i !== undefined) showTooltip(primaryLines(primaries[Number(i)]), e);
+      });
+      band.addEventListener('mousemove', moveTooltip);
+      band.addEventListener('mouseout', hideTooltip);
+    }
 
     byId('zoom-in').addEventListener('click', function () { zoom(0.5); });
     byId('zoom-out').addEventListener('click', function () { zoom(2); });
@@ -637,7 +729,7 @@
       const w = Math.max(200, plotCell.clientWidth || width);
       if (w === width) return;
       width = w;
-      for (const node of [labels, plot, axis]) node.setAttribute('width', width);
+      for (const node of [labels, plot, axis].concat(band ? [band] : [])) node.setAttribute('width', width);
       draw(view.a, view.b);
     }
 
@@ -667,6 +759,16 @@
     const kinds = Array.from(new Set(windows.map(function (w) { return w.kind; })));
     for (const k of kinds) {
       legend.appendChild(h('span', {className: 'item'}, [h('span', {className: 'swatch ' + kindClass(k)}), 'fault: ' + k]));
+    }
+    const named = [];
+    for (const p of primaries) for (const n of p.nodes || []) if (named.indexOf(n) < 0) named.push(n);
+    for (const n of named) {
+      const swatch = h('span', {className: 'swatch'});
+      swatch.style.background = nodeColour(n);
+      legend.appendChild(h('span', {className: 'item'}, [swatch, 'primary: ' + n]));
+    }
+    if (primaries.some(function (p) { return p.nodes !== null && p.nodes.length > 1; })) {
+      legend.appendChild(h('span', {className: 'item'}, [h('span', {className: 'swatch split-brain'}), 'split brain (two primaries or more)']));
     }
   }
 
@@ -1274,8 +1376,40 @@
     box.appendChild(h('h4', null, (rule ? rule + ' \u2014 ' : '') + v.path));
     if (typeof n.explanation === 'string') box.appendChild(h('p', {className: 'explanation'}, n.explanation));
     box.appendChild(scalarFields(n, ['explanation']));
+    if (primaries.length && isOpRef(n.add)) box.appendChild(primariesNote(namedOp(n.add), n.element));
     if (v.ops.length) opTable(box, v.ops.map(namedOp), null);
     parent.appendChild(box);
+  }
+
+  /* Beside a lost (or otherwise named) element: who was primary when its add was
+     invoked and when it completed, and which node answered it. */
+  function primariesNote(op, element) {
+    const a = primaryAt(op.start);
+    const done = typeof op.end === 'number';
+    const b = done ? primaryAt(op.end) : null;
+    const node = op.node === null || op.node === undefined ? null : String(op.node);
+    const p = h('p', {className: 'lost-primaries', 'data-index': op.index, 'data-invoked': primaryWords(a),
+                      'data-completed': done ? primaryWords(b) : '', 'data-node': node === null ? '' : node});
+    const what = 'The add of ' + shortJson(element, 60) + ' (op ' + op.index + ')';
+    const parts = [what + ' was invoked at ' + fmtMs(op.start) + ' while the primary was ',
+                   h('b', null, primaryWords(a))];
+    if (done) {
+      parts.push(' and completed at ' + fmtMs(op.end) + ' while it was ', h('b', null, primaryWords(b)));
+      if (a !== b) parts.push(' \u2014 the primary changed while it ran');
+    } else {
+      parts.push(' and never completed');
+    }
+    parts.push('. ');
+    if (node !== null) {
+      const primaryThen = b && b.nodes ? b.nodes : a && a.nodes ? a.nodes : null;
+      parts.push('Answered by ', h('b', null, node));
+      if (primaryThen && primaryThen.indexOf(node) < 0) parts.push(', not a primary then');
+      parts.push('.');
+    } else {
+      parts.push('No node is recorded as answering it.');
+    }
+    appendChildren(p, parts);
+    return p;
   }
 
   function renderAnomalies() {
@@ -1313,8 +1447,29 @@
 
   /* ---------- faults, details, logs ---------- */
 
+  function renderPrimaries(box) {
+    if (!primaries.length) return;
+    box.appendChild(h('h3', null, 'Primaries'));
+    box.appendChild(h('p', {className: 'hint'}, 'Who the target named as primary, asked about once a second while the ' +
+      'workload ran (' + fmtCount(primaryData.changes) + ' change' + (primaryData.changes === 1 ? '' : 's') +
+      (primaryData.split_brains ? ', ' + fmtCount(primaryData.split_brains) + ' split brain' +
+       (primaryData.split_brains === 1 ? '' : 's') : '') + '). A change is seen within a second of when it happened.'));
+    pagedTable(box, [{title: 'primary'}, {title: 'from', num: true}, {title: 'until', num: true}, {title: 'lasted', num: true}],
+      primaries, function (p) {
+        const split = p.nodes !== null && p.nodes.length > 1;
+        return h('tr', {className: 'primary-row' + (split ? ' split-brain-row' : '')},
+          [cell(primaryWords(p) + (typeof p.error === 'string' ? ' (' + p.error + ')' : '')),
+           cell(fmtMs(p.start), 'num'), cell(fmtMs(p.stop), 'num'), cell(fmtMs(p.stop - p.start), 'num')]);
+      }, 25);
+  }
+
   function renderFaults() {
     const box = byId('faults');
+    renderFaultWindows(box);
+    renderPrimaries(box);
+  }
+
+  function renderFaultWindows(box) {
     if (!windows.length) {
       box.appendChild(h('p', {className: 'note'}, 'No fault windows in the history.'));
       return;
