@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "empty_history.h"
 #include "exit_codes.h"
+#include "primaries.h"
 #include "history.h"
 #include "session.h"
 #include "version_json.h"
@@ -435,6 +436,8 @@ static int check_one(const char *arg, check_args *a, json_t **out) {
         fprintf(stderr, "faultline check: %s: %s\n", def ? def->name : a->workload, msg);
         if (strstr(msg, "name one with --model")) refusal = FL_EXIT_USAGE;
     }
+    json_t *primaries = h ? fl_history_primaries(h) : NULL; /* who was primary when */
+    if (primaries) json_object_set_new(results, "primaries", primaries);
     fl_history_free(h);
     if (refused == ran) {
         json_decref(results);

@@ -1,8 +1,12 @@
 /* `faultline nemesis`: faults alone, no workload — every node's agent started, then a
  * random fault of the spec held and stopped in turn for --duration, each start and stop
  * printed as a nemesis event in the history's JSON Lines form; healed at the end, and
- * on Ctrl-C. */
+ * on Ctrl-C. With --primary-cmd, who is primary is watched as in `faultline test`
+ * (harness/run/primaries_watch.h) and each change printed as a primaries event, from
+ * the watcher's thread: events are printed under one lock, so their lines never mix
+ * and their indices and times run in print order. */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,8 @@
 #include "exit_codes.h"
 #include "nemesis.h"
 #include "nemesis_link.h"
+#include "primaries.h"
+#include "primaries_watch.h"
 
 static const char usage_text[] =
     "usage: faultline nemesis --nemesis SPEC [--duration S] [--interval S] [--seed N]\n"
@@ -24,7 +30,8 @@ static const char usage_text[] =
     "  kill|pause[:one|minority|majority|all|primaries], clock[:bump|strobe|reset],\n"
     "  clock:bump|strobe:one|minority|majority|all|primaries (default: a random subset),\n"
     "  netem[:delay|loss|duplicate|reorder|corrupt].\n"
-    "  --primary-cmd CMD runs on every node; the nodes where it exits 0 are the primaries.\n"
+    "  --primary-cmd CMD runs on every node; the nodes where it exits 0 are the primaries;\n"
+    "  it is also asked about once a second, and each change printed as f \"primaries\".\n"
     "  --at-once K keeps up to K faults (of different kinds) in force together.\n"
     "  In --process, {workdir} stands for each node's own work directory.\n"
     "  Prints every fault's start and stop as a nemesis event (JSON Lines).\n";
@@ -49,16 +56,30 @@ static int64_t since_start_ns(const run *r) {
     return (int64_t)(now.tv_sec - r->start.tv_sec) * 1000000000 + (now.tv_nsec - r->start.tv_nsec);
 }
 
+static pthread_mutex_t emit_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* value is stolen. The index and time are taken under the lock that prints. */
 static void emit(run *r, const char *f, json_t *value) {
+    pthread_mutex_lock(&emit_mu);
     json_t *op = json_pack("{s:I,s:I,s:s,s:s,s:s,s:o}", "index", (json_int_t)r->index++, "time",
                            (json_int_t)since_start_ns(r), "process", "nemesis", "type", "info",
                            "f", f, "value", value);
     char *line = json_dumps(op, JSON_COMPACT);
     printf("%s\n", line);
     fflush(stdout);
+    pthread_mutex_unlock(&emit_mu);
     free(line);
     json_decref(op);
 }
+
+static int watch_ask(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
+    run *r = ctx;
+    return fl_nemesis_link_primaries(&r->link, nodes, err, bytes);
+}
+static void watch_record(void *ctx, const json_t *value) {
+    emit(ctx, FL_PRIMARIES_F, json_incref((json_t *)value));
+}
+static int64_t watch_now(void *ctx) { return since_start_ns(ctx); }
 
 static void sink_event(void *ctx, const char *f, json_t *value) { emit(ctx, f, value); }
 static void sink_error(void *ctx, const char *message) {
@@ -114,8 +135,15 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
             clock_gettime(CLOCK_MONOTONIC, &r.start);
             r.duration_ns = (int64_t)(duration_s * 1e9);
             fl_nemesis_sink sink = {&r, sink_event, sink_error, sink_done, sink_interrupted};
+            fl_primaries_watch watch = {0};
+            fl_primaries_watch_io wio = {.ctx = &r, .ask = watch_ask, .record = watch_record,
+                                         .now_ns = watch_now, .names = r.link.names,
+                                         .node_count = nodes.count};
+            if (primary_cmd && fl_primaries_watch_start(&watch, &wio, 1000, err, sizeof err) != 0)
+                fprintf(stderr, "faultline nemesis: %s\n", err);
             status = fl_nemesis_schedule(&r.nemesis, &r.link, interval_s, at_once, &sink) == 0
                          ? FL_EXIT_VALID : FL_EXIT_HARNESS;
+            fl_primaries_watch_stop(&watch);
         }
         fl_nemesis_link_free(&r.link);
     }

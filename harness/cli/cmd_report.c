@@ -12,6 +12,7 @@
 #include "check.h"
 #include "commands.h"
 #include "exit_codes.h"
+#include "primaries.h"
 #include "history.h"
 #include "report.h"
 #include "version_json.h"
@@ -152,6 +153,8 @@ static int check_history(const report_args *a) {
         return rc == FL_READ_MALFORMED ? FL_EXIT_DATAERR : FL_EXIT_HARNESS;
     }
     json_t *results = a->model ? check_linearizable(a, h, &err) : check_workload(a, h, &err);
+    json_t *primaries = results ? fl_history_primaries(h) : NULL; /* who was primary when */
+    if (primaries) json_object_set_new(results, "primaries", primaries);
     fl_history_free(h);
     if (!results) {
         fl_error_format(&err, msg, sizeof msg);

@@ -36,13 +36,18 @@ static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char
     return call_agent(l, node, request, reply, err, bytes);
 }
 
+#define COMMAND_TIMEOUT_MS 30000
+/* --primary-cmd is asked every second by the primaries watcher, and a run's end waits
+ * for the poll in flight: a node that does not answer soon is not one to wait for. */
+#define PRIMARY_CMD_TIMEOUT_MS 5000
+
 /* Run a command on node: 0 when it ran (err says how it failed if *status is not 0), -1
  * when it could not run. */
-static int run_on(fl_nemesis_link *l, size_t node, const char *template, int *status,
-                  char *err, size_t bytes) {
+static int run_on(fl_nemesis_link *l, size_t node, const char *template, int timeout_ms,
+                  int *status, char *err, size_t bytes) {
     char *command = for_node(l, node, template);
     if (!command) return snprintf(err, bytes, "out of memory"), -1;
-    int rc = fl_remote_run(l->control->remotes[node], command, template, 30000, status, NULL,
+    int rc = fl_remote_run(l->control->remotes[node], command, template, timeout_ms, status, NULL,
                            0, err, bytes);
     free(command);
     return rc < 0 ? -1 : 0;
@@ -50,7 +55,7 @@ static int run_on(fl_nemesis_link *l, size_t node, const char *template, int *st
 
 static int io_run(void *ctx, size_t node, const char *command, char *err, size_t bytes) {
     int status = 0;
-    if (run_on(ctx, node, command, &status, err, bytes) != 0) return -1;
+    if (run_on(ctx, node, command, COMMAND_TIMEOUT_MS, &status, err, bytes) != 0) return -1;
     return status == 0 ? 0 : -1;
 }
 
@@ -67,7 +72,7 @@ static int primaries_unlocked(fl_nemesis_link *l, uint64_t *nodes, char *err, si
     if (!l->primary_cmd) return snprintf(err, bytes, "nothing can say who is primary"), -1;
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         int status = 0;
-        if (run_on(l, i, l->primary_cmd, &status, err, bytes) != 0) return -1;
+        if (run_on(l, i, l->primary_cmd, PRIMARY_CMD_TIMEOUT_MS, &status, err, bytes) != 0) return -1;
         if (status == 0) *nodes |= 1ULL << i;
     }
     return 0;

@@ -3,7 +3,8 @@
 # pidfile's process in state T and its stop resumes it; kill ends it and its stop
 # restarts it; a partition is in force on every node while held; and when the
 # controller is SIGKILLed in the middle of a partition, every node is healed within the
-# watchdog (its SSH channels close, each agent heals and exits).
+# watchdog (its SSH channels close, each agent heals and exits); --primary-cmd names the
+# primaries and is watched (primaries events).
 #
 # usage: test_nemesis.sh FAULTLINE
 set -u
@@ -52,6 +53,14 @@ wait "$NPID"; NPID=""
 [ "$filters" = "n1: 1 n2: 1 n3: 4 n4: 1 n5: 1 " ] && grep -q '"primaries":\["n3"\]' "$DIR/prim.jsonl" \
     && ok "partition:primaries isolates n3, the node --primary-cmd names" \
     || bad "primaries: filters $filters; $(cat "$DIR/prim.jsonl" "$DIR/prim.err")"
+# --primary-cmd is also watched: the first answer (n3) and the end are printed as
+# primaries events among the faults' events, lines whole, indices and times in order.
+[ "$(jq -c 'select(.f == "primaries") | .value.nodes' "$DIR/prim.jsonl" | head -n 1)" = '["n3"]' ] \
+    && [ "$(jq -c 'select(.f == "primaries") | .value' "$DIR/prim.jsonl" | tail -n 1)" = '{"nodes":null,"end":true}' ] \
+    && ok "the primaries watcher printed n3, then its end" || bad "primaries events: $(cat "$DIR/prim.jsonl")"
+jq -s -e '. as $e | [range(1; length) | select($e[.].index != $e[. - 1].index + 1 or $e[.].time < $e[. - 1].time)]
+          | length == 0' "$DIR/prim.jsonl" >/dev/null \
+    && ok "printed events: indices and times in order" || bad "events out of order: $(cat "$DIR/prim.jsonl")"
 
 # SIGKILL the controller while a partition is held: every node heals on its own.
 "$FL" nemesis --nodes-file "$NODES" --nemesis partition:halves --duration 60 --interval 30 \
