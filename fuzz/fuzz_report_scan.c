@@ -335,7 +335,7 @@ static void parse_blocks(const char *page, size_t len, json_t *blocks[BLOCKS]) {
         expect(!memmem(json, json_len, "\xE2\x80\xA8", 3) &&
                !memmem(json, json_len, "\xE2\x80\xA9", 3), "a raw U+2028/9", (long long)b);
         json_error_t jerr;
-        blocks[b] = json_loadb(json, json_len, JSON_ALLOW_NUL, &jerr);
+        blocks[b] = json_loadb(json, json_len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &jerr); /* null too */
         if (!blocks[b]) fprintf(stderr, "%s: %s\n", ids[b], jerr.text);
         expect(blocks[b] != NULL, "a data element does not parse", (long long)b);
         at = lt;

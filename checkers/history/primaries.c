@@ -1,6 +1,7 @@
 /* The primaries timeline from a history's primaries events (see primaries.h). */
 #include "primaries.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,9 +42,12 @@ json_t *fl_primaries_timeline(const fl_primaries_event *events, size_t count, in
     json_t *open = NULL;          /* the segment not yet closed (borrowed from timeline) */
     const json_t *open_nodes = NULL;
     size_t changes = 0, split = 0, segments = 0;
+    int64_t t = INT64_MIN;
     for (size_t i = 0; i < count; i++) {
         const json_t *v = events[i].value;
-        int64_t t = events[i].time_ns;
+        /* A history from elsewhere may go back in time: a segment never ends before it
+         * begins, nor the next one before it. */
+        if (events[i].time_ns > t) t = events[i].time_ns;
         if (json_is_true(json_object_get(v, "end"))) {
             if (open) close_segment(open, t);
             open = NULL;
@@ -62,7 +66,7 @@ json_t *fl_primaries_timeline(const fl_primaries_event *events, size_t count, in
         open = s;
         open_nodes = nodes;
     }
-    if (open) close_segment(open, end_ns > 0 ? end_ns : 0);
+    if (open) close_segment(open, end_ns > t ? end_ns : t);
     if (segments == 0) { /* only end events */
         json_decref(timeline);
         return NULL;

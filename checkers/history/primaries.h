@@ -13,7 +13,8 @@
  *
  * Timeline: a segment from each event's time to the next event's (the end event only
  * closes one); the last runs to end_ns when no end event closed it. Two events in a
- * row with the same answer make one segment. */
+ * row with the same answer make one segment. Times that go back (a history written
+ * elsewhere) count as the latest before them, so segments follow each other. */
 #ifndef FL_PRIMARIES_H
 #define FL_PRIMARIES_H
 

@@ -61,6 +61,13 @@ static void timeline_segments(void **state) {
     assert_json(t, "{\"changes\": 0, \"split_brains\": 0, \"timeline\": ["
                    "{\"from_s\": 1.0, \"to_s\": 7.0, \"nodes\": [\"n1\"]}]}");
     json_decref(t);
+    /* Times that go back (a history from elsewhere) never make a segment end before it
+     * begins. */
+    t = timeline_of("[[3000000000, {\"nodes\": [\"n1\"]}], [1000000000, {\"nodes\": [\"n2\"]}]]", 2000000000);
+    assert_json(t, "{\"changes\": 1, \"split_brains\": 0, \"timeline\": ["
+                   "{\"from_s\": 3.0, \"to_s\": 3.0, \"nodes\": [\"n1\"]},"
+                   "{\"from_s\": 3.0, \"to_s\": 3.0, \"nodes\": [\"n2\"]}]}");
+    json_decref(t);
     assert_null(timeline_of("[]", 1));
     assert_null(timeline_of("[[1, {\"nodes\": null, \"end\": true}]]", 1));
 }
