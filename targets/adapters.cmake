@@ -14,6 +14,11 @@ add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/etcd/adapter.c
   ${CMAKE_CURRENT_LIST_DIR}/etcd/gateway.c
   ${CMAKE_CURRENT_LIST_DIR}/etcd/reply.c
-  ${CMAKE_CURRENT_LIST_DIR}/postgres/list_text.c)
+  ${CMAKE_CURRENT_LIST_DIR}/postgres/list_text.c
+
+  ${CMAKE_CURRENT_LIST_DIR}/redis/adapter.c
+  ${CMAKE_CURRENT_LIST_DIR}/redis/client.c
+  ${CMAKE_CURRENT_LIST_DIR}/redis/probe.c
+  ${CMAKE_CURRENT_LIST_DIR}/redis/sentinel.c)
 target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support ${CMAKE_CURRENT_LIST_DIR}/raftkv)
 target_link_libraries(fl_targets PUBLIC fl_harness PkgConfig::LIBPQ PkgConfig::LIBCURL PkgConfig::HIREDIS PkgConfig::LIBCRYPTO)

@@ -9,9 +9,11 @@ extern const fl_target fl_target_lockd;
 extern const fl_target fl_target_payments;
 extern const fl_target fl_target_postgres;
 extern const fl_target fl_target_etcd;
+extern const fl_target fl_target_redis;
 
 const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, &fl_target_lockd,
-                                     &fl_target_payments, &fl_target_postgres, &fl_target_etcd, NULL};
+                                     &fl_target_payments, &fl_target_postgres, &fl_target_etcd,
+                                     &fl_target_redis, NULL};
 
 const fl_target *fl_target_find(const char *name) {
     for (size_t i = 0; fl_targets[i]; i++)
