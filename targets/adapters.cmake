@@ -15,7 +15,6 @@ add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/etcd/gateway.c
   ${CMAKE_CURRENT_LIST_DIR}/etcd/reply.c
   ${CMAKE_CURRENT_LIST_DIR}/postgres/list_text.c
-
   ${CMAKE_CURRENT_LIST_DIR}/redis/adapter.c
   ${CMAKE_CURRENT_LIST_DIR}/redis/client.c
   ${CMAKE_CURRENT_LIST_DIR}/redis/probe.c
