@@ -71,9 +71,15 @@ fi
 
 # The nightly suite file: every target of `faultline targets`, correct mode only (a night
 # is green when nothing is found: the seeded bugs are the zoo's), at the target's defaults.
+# Except a real system whose known finding shows at its defaults (a finding "with the
+# defaults": it has no safe setting, so every night of it would be red), such as redis,
+# whose Sentinel failover loses acknowledged writes.
 S=$REPO/ci/nightly-suite.json
 "$FL" targets >"$TMP/targets"
-targets=$(grep -E '^[a-z][a-z0-9_-]* — ' "$TMP/targets" | cut -d' ' -f1 | sort | tr '\n' ' ')
+unsafe=$(awk '/^[a-z][a-z0-9_-]* — / {t=$1} /^    [a-z0-9-]+: with the defaults/ {print t}' "$TMP/targets")
+targets=$(grep -E '^[a-z][a-z0-9_-]* — ' "$TMP/targets" | cut -d' ' -f1 | grep -vxF "${unsafe:-%none%}" | sort | tr '\n' ' ')
+[ -n "$unsafe" ] && ok "targets without a safe setting, left out of the night: $unsafe" \
+    || bad "no target says its finding holds at its defaults (redis should)"
 [ "$(jq -r '[.matrix[].target[]] | unique | .[]' "$S" | tr '\n' ' ')" = "$targets" ] \
     && ok "nightly suite: every target ($targets)" || bad "nightly suite targets: $(jq -c '[.matrix[].target]' "$S") vs $targets"
 [ "$(jq '[.matrix[] | select(has("bug") or (.settings | has("bug")))] | length' "$S")" = 0 ] \
