@@ -61,10 +61,21 @@ int rd_sentinel_master(const fl_target_ctx *t, size_t node, int timeout_ms);
 /* The Sentinels' master, asking the one on first, then the others in turn: the first
  * answer, or -1 when none named a node. */
 int rd_sentinel_master_from(const fl_target_ctx *t, size_t first, int timeout_ms);
+/* The master most Sentinels name (asking every one: one that was cut off may still name
+ * an old master), or -1 when none named a node. */
+int rd_sentinel_majority(const fl_target_ctx *t, int timeout_ms);
 /* What the Sentinel on node knows of the master: its flags ("master" when it thinks all
- * is well) and how many other Sentinels it has heard of. -1 when it did not answer. */
-int rd_sentinel_view(const fl_target_ctx *t, size_t node, int timeout_ms, char *flags,
-                     size_t flags_bytes, int *other_sentinels);
+ * is well), how many other Sentinels it has heard of, and how many replicas it could
+ * promote (known, not down, their link to the master up as their last INFO said: a
+ * Sentinel that has not yet learnt the replicas from the master's INFO, every 10 s,
+ * wins the vote after a kill and aborts with -failover-abort-no-good-slave). */
+typedef struct rd_sentinel_seen {
+    char flags[128];
+    int other_sentinels;
+    int good_replicas;
+} rd_sentinel_seen;
+/* 0, or -1 when it did not answer. */
+int rd_sentinel_view(const fl_target_ctx *t, size_t node, int timeout_ms, rd_sentinel_seen *out);
 /* The Sentinel's config file for node (malloc'd text; NULL when out of memory): it
  * monitors the first node as the initial master, agreed on by a majority. */
 char *rd_sentinel_config(const fl_target_ctx *t, size_t node);

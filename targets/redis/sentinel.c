@@ -60,23 +60,45 @@ int rd_sentinel_master_from(const fl_target_ctx *t, size_t first, int timeout_ms
     return -1;
 }
 
-int rd_sentinel_view(const fl_target_ctx *t, size_t node, int timeout_ms, char *flags,
-                     size_t flags_bytes, int *other_sentinels) {
-    const char *cmd[] = {"SENTINEL", "master", RD_MASTER_NAME};
-    redisReply *r = rd_ask(t, node, RD_SENTINEL_PORT, timeout_ms, 3, cmd);
-    int rc = -1;
+/* A field of a flat [field, value, field, value …] reply, or NULL. */
+static const char *field(const redisReply *r, const char *name) {
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2) {
+        const redisReply *k = r->element[i], *v = r->element[i + 1];
+        if (k->type == REDIS_REPLY_STRING && v->type == REDIS_REPLY_STRING && !strcmp(k->str, name))
+            return v->str;
+    }
+    return NULL;
+}
+
+int rd_sentinel_majority(const fl_target_ctx *t, int timeout_ms) {
+    int votes[64] = {0}, best = -1;
+    for (size_t i = 0; i < t->nodes->count && i < 64; i++) {
+        int m = rd_sentinel_master(t, i, timeout_ms);
+        if (m >= 0 && ++votes[m] > (best >= 0 ? votes[best] : 0)) best = m;
+    }
+    return best;
+}
+
+int rd_sentinel_view(const fl_target_ctx *t, size_t node, int timeout_ms, rd_sentinel_seen *out) {
+    const char *master_cmd[] = {"SENTINEL", "master", RD_MASTER_NAME};
+    const char *replicas_cmd[] = {"SENTINEL", "replicas", RD_MASTER_NAME};
+    *out = (rd_sentinel_seen){.other_sentinels = -1, .good_replicas = -1};
+    snprintf(out->flags, sizeof out->flags, "?");
+    redisReply *m = rd_ask(t, node, RD_SENTINEL_PORT, timeout_ms, 3, master_cmd);
+    const char *flags = field(m, "flags"), *others = field(m, "num-other-sentinels");
+    if (flags) snprintf(out->flags, sizeof out->flags, "%s", flags);
+    if (others) out->other_sentinels = atoi(others);
+    if (m) freeReplyObject(m);
+    if (!flags) return -1;
+    /* A replica it could promote: linked to the master as far as it knows, not down. */
+    redisReply *r = rd_ask(t, node, RD_SENTINEL_PORT, timeout_ms, 3, replicas_cmd);
     if (r && r->type == REDIS_REPLY_ARRAY) {
-        /* a flat list of field, value, field, value … */
-        snprintf(flags, flags_bytes, "?");
-        *other_sentinels = -1;
-        for (size_t i = 0; i + 1 < r->elements; i += 2) {
-            const redisReply *k = r->element[i], *v = r->element[i + 1];
-            if (k->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) continue;
-            if (!strcmp(k->str, "flags")) snprintf(flags, flags_bytes, "%s", v->str);
-            else if (!strcmp(k->str, "num-other-sentinels")) *other_sentinels = atoi(v->str);
+        out->good_replicas = 0;
+        for (size_t i = 0; i < r->elements; i++) {
+            const char *f = field(r->element[i], "flags"), *link = field(r->element[i], "master-link-status");
+            if (f && !strcmp(f, "slave") && link && !strcmp(link, "ok")) out->good_replicas++;
         }
-        rc = 0;
     }
     if (r) freeReplyObject(r);
-    return rc;
+    return out->good_replicas >= 0 ? 0 : -1;
 }
