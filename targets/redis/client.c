@@ -163,6 +163,10 @@ void rd_client_invoke(fl_client *c, const fl_request *req, int timeout_ms, fl_re
             break;
         }
         left = (int)(deadline - fl_mono_ms());
+        if (left <= 0) { /* finding the master took the op's time: nothing was sent */
+            snprintf(out->error, sizeof out->error, "timeout: before sending");
+            break;
+        }
         rd_set_timeout(c->conn, left);
         out->node = c->master;
         redisReply *r = redisCommandArgv(c->conn, argc, argv, NULL);
