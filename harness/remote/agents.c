@@ -82,6 +82,7 @@ int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, c
         snprintf(err, err_bytes, "%s: the agent did not answer: %s%s%s", name,
                  rc == 1 ? "it exited" : why, rc == 1 ? "; it said: " : "",
                  rc == 1 ? fl_remote_stream_stderr(a->streams[node]) : "");
+        if (!a->lost[0]) snprintf(a->lost, sizeof a->lost, "%s", err);
         free(answer);
         return -1;
     }

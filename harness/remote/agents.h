@@ -9,6 +9,9 @@
 typedef struct fl_agents {
     fl_control *control;
     fl_remote_stream *streams[FL_NODES_MAX];
+    /* The first call that got no answer (the agent exited — its watchdog, a crash — or
+     * its channel broke): every fault after it on that node was not applied. "" none. */
+    char lost[512];
 } fl_agents;
 
 /* Upload faultline-agent to every node and start it; 0, or -1 with err naming the node. */

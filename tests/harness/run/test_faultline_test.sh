@@ -4,7 +4,7 @@
 # partitions, kills and pauses is valid, with faults applied and ops on several nodes;
 # --bug stale-quorum is caught; the set workload finds nothing lost; Ctrl-C still
 # heals and checks; a SIGKILLed controller leaves a history that parses and checks
-# valid, and nodes the agents healed; bad input gets the documented exit codes; test.json,
+# valid, and nodes the agents healed; an agent lost mid-run is a harness error; bad input gets the documented exit codes; test.json,
 # results.json and junit.xml say which faultline produced the run.
 #
 # usage: test_faultline_test.sh FAULTLINE
@@ -99,6 +99,20 @@ done
 [ $(( $(date +%s) - start )) -le 12 ] && ok "…and every node is healed within $(( $(date +%s) - start )) s" \
     || bad "nodes still partitioned 15 s after the controller died"
 "$FL" exec --nodes-file "$NODES" -- 'p=$(cat '"$CDIR"'/nodes/$(hostname)/quorumkv/quorumkv.pid) && kill $p' >/dev/null 2>&1
+
+# 6b. an agent that goes away mid-run (here killed; its watchdog, a crash): the faults
+# after it were not applied on its node, so the run is a harness error (exit 3) saying
+# so, and what was recorded is kept and checked.
+run agentgone --nemesis partition --nemesis-interval 2 --time-limit 9 --seed 3 &
+TPID=$!
+for _ in $(seq 100); do grep -q partition-start "$STORE/agentgone/latest/history.jsonl" 2>/dev/null && break; sleep 0.1; done
+AGENT=$(pgrep -f "^$CDIR/nodes/n2/bin/faultline-agent" | head -n 1)
+[ -n "$AGENT" ] && kill -KILL "$AGENT"
+wait "$TPID"; rc=$?; TPID=""
+[ -n "$AGENT" ] && [ "$rc" = 3 ] && grep -q "an agent went away" "$DIR/agentgone.err" \
+    && [ -s "$STORE/agentgone/latest/results.json" ] \
+    && ok "an agent killed mid-run: exit 3, said, and the history still checked" \
+    || bad "agent killed (pid '${AGENT:-none}'): exit $rc: $(tail -n 3 "$DIR/agentgone.err")"
 
 # 6. bad input: documented exit codes and messages.
 echo '{"nodes": [' >"$DIR/bad-nodes.json"
