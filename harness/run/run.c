@@ -522,7 +522,7 @@ void fl_test_run(const fl_test_config *c, uint64_t seed, volatile sig_atomic_t *
     if (r->agents.lost[0]) {
         /* Faults asked of that node after this were not applied: what was recorded is
          * kept and checked, but the run did not test what it said it would. */
-        snprintf(err, sizeof err, "an agent went away during the run (%s): faults after it "
+        snprintf(err, sizeof err, "an agent went away during the run (%.400s): faults after it "
                  "were not applied on that node; the history is kept and checked, but rerun "
                  "before trusting the verdict", r->agents.lost);
         fl_run_log(r, true, "%s", err);
