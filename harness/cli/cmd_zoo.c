@@ -275,8 +275,8 @@ int fl_cmd_zoo(int argc, char **argv) {
             seconds += rows[i].config.test_count * (o.time_limit_s + rows[i].config.recovery_s + 10);
             if (rows[i].refused[0]) rc = FL_EXIT_HARNESS;
         }
-        fprintf(stderr, "faultline zoo: %zu rows (about %.0f min)%s\n", count, seconds / 60,
-                rc ? "; some cannot run (see \"cannot run\")" : "");
+        fprintf(stderr, "faultline zoo: %zu row%s (about %.0f min)%s\n", count,
+                count == 1 ? "" : "s", seconds / 60, rc ? "; some cannot run (see \"cannot run\")" : "");
     } else if (rc == 0) {
         rc = run_zoo(&o, rows, count);
     }
