@@ -21,7 +21,7 @@ rc=$?
     && ok "clock faults refused: $(head -c 160 "$DIR/clock.err")" \
     || bad "clock faults: exit $rc: $(tail -n 2 "$DIR/clock.err")"
 
-fl_test etcd linearizable --time-limit 12 --seed 1
+fl_test etcd linearizable --time-limit 12 --recovery-time 2 --seed 1
 rc=$?
 R=$STORE/linearizable/latest
 faults=$(jq -c 'select(.process == "nemesis" and (.f | endswith("-start")) and .value.applied_ns != null)' \
@@ -36,7 +36,7 @@ reads=$(jq -c 'select(.type == "ok" and .f == "read" and .value != null)' "$R/hi
 # Halves every few seconds: members cut off from the majority keep answering
 # serializable reads from their old state while the majority takes writes.
 fl_test etcd serializable --target-opt serializable-reads=true --nemesis partition:halves \
-    --nemesis-interval 3 --op-timeout 1 --time-limit 20 --seed 1
+    --nemesis-interval 3 --op-timeout 1 --time-limit 16 --recovery-time 2 --seed 1
 rc=$?
 shapes=$(run_result serializable '[.checkers.linearizable.keys[]? | .anomaly.shape // empty] | unique | join(",")')
 [ "$rc" = 1 ] && [[ ",$shapes," == *",stale-read,"* ]] \

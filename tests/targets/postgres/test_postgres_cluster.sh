@@ -17,7 +17,7 @@ chmod 755 "$DIR" # the postgres user must reach its data folder under the nodes'
 "$FL" cluster up --dir "$CDIR" >/dev/null || { echo "cluster up failed"; exit 1; }
 txn() { run_result "$1" "$2"; }
 
-fl_test postgres serializable --time-limit 12 --seed 1
+fl_test postgres serializable --time-limit 12 --recovery-time 2 --seed 1
 rc=$?
 [ "$rc" = 0 ] && [ "$(txn serializable .checkers.txn.valid)" = true ] \
     && ok "serializable under kills and pauses: valid ($(txn serializable '.checkers.txn.txns.ok') ok txns)" \
@@ -39,8 +39,8 @@ types=$(txn repeatable '.checkers.txn["anomaly-types"] // [] | join(",")')
 # The clock shim reaches the server: while clock bumps hit the primary, SQL's now() (read
 # from the controller's namespace) is off the controller's clock by what the history
 # says the bump was, within 150 ms.
-fl_test postgres clock --nemesis clock:bump:primaries --nemesis-interval 3 --time-limit 14 \
-    --seed 2 &
+fl_test postgres clock --nemesis clock:bump:primaries --nemesis-interval 3 --time-limit 12 \
+    --recovery-time 2 --seed 2 &
 run=$!
 NETNS=$(jq -r .netns "$NODES") PG=$(jq -r '.nodes[0].host' "$NODES")
 : >"$DIR/now.txt"
