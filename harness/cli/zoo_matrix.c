@@ -41,7 +41,7 @@ static void notes_text(const json_t *row, char *out, size_t bytes) {
 void fl_zoo_print_matrix(FILE *out, const json_t *zoo) {
     size_t i;
     const json_t *row;
-    fprintf(out, "\n%-10s %-16s %-20s %7s %6s %13s  %-28s %8s  %s\n", "target", "mode", "detected/runs",
+    fprintf(out, "\n%-10s %-24s %-20s %7s %6s %13s  %-28s %8s  %s\n", "target", "mode", "detected/runs",
             "unknown", "errors", "first anomaly", "caught by", "previous", "notes");
     json_array_foreach(json_object_get(zoo, "rows"), i, row) {
         char rate[48], first[32], caught[256], previous[32], notes[1024];
@@ -60,7 +60,7 @@ void fl_zoo_print_matrix(FILE *out, const json_t *zoo) {
                      (long long)json_integer_value(json_object_get(prev, "runs")));
         else snprintf(previous, sizeof previous, "-");
         notes_text(row, notes, sizeof notes);
-        fprintf(out, "%-10s %-16s %-20s %7lld %6lld %13s  %-28s %8s  %s\n",
+        fprintf(out, "%-10s %-24s %-20s %7lld %6lld %13s  %-28s %8s  %s\n",
                 json_string_value(json_object_get(row, "target")),
                 json_string_value(json_object_get(row, "mode")), rate,
                 (long long)json_integer_value(json_object_get(row, "unknown")),
