@@ -2,7 +2,8 @@
 # The whole test suite: installs what it needs, builds four trees — normal, ASan+UBSan,
 # libFuzzer, and Release (what packagers build; compiled only) — all with -Werror, and
 # runs ctest in the first three, tests side by side (every cluster test brings up a
-# cluster of its own, so they run side by side, beside a cluster the main job left up).
+# cluster of its own, so they run side by side, beside a cluster the main job left up;
+# the fuzz runs go beside the sanitizer tree's tests).
 # The sanitizer tree skips the tests labelled `heavy` (long whole-system runs, the VM and
 # the browser: their C paths are covered by shorter tests there). Long acceptance runs
 # (label `acceptance`) are left to `ctest --test-dir build -L acceptance`.
@@ -25,16 +26,13 @@ build build-release -DCMAKE_BUILD_TYPE=Release || { echo "Release build failed (
 echo "builds: $(($(date +%s) - started)) s"
 
 passed=0 failed=0 status=0
-run_ctest() { # label, dir, parallel tests, ctest args...
-  local label=$1 dir=$2 parallel=$3; shift 3
-  local t0 out rc
-  t0=$(date +%s)
+# Report a finished ctest run: every test's line with its time, a failure's output in
+# full, and its counts added to the totals.
+report_ctest() { # label, output, exit code, seconds
+  local label=$1 out=$2 rc=$3 seconds=$4
   echo "== $label"
-  out=$(ctest --test-dir "$dir" --output-on-failure -j "$parallel" "$@" 2>&1)
-  rc=$?
-  # Every test's line with its time; a failure's output in full.
   if ((rc == 0)); then echo "$out" | grep -E 'Test +#|tests passed'; else echo "$out" | tail -n 300; fi
-  echo "($label: $(($(date +%s) - t0)) s)"
+  echo "($label: $seconds s)"
   local line total bad
   line=$(echo "$out" | grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' | tail -n 1)
   total=$(echo "$line" | sed -E 's/.* out of ([0-9]+).*/\1/')
@@ -44,9 +42,29 @@ run_ctest() { # label, dir, parallel tests, ctest args...
   ((rc == 0)) || status=1
 }
 
+run_ctest() { # label, dir, parallel tests, ctest args...
+  local label=$1 dir=$2 parallel=$3; shift 3
+  local t0 out rc
+  t0=$(date +%s)
+  out=$(ctest --test-dir "$dir" --output-on-failure -j "$parallel" "$@" 2>&1)
+  rc=$?
+  report_ctest "$label" "$out" "$rc" "$(($(date +%s) - t0))"
+}
+
+# The fuzz runs (CPU only, a fixed number of inputs each: their verdicts do not depend on
+# the load) go one at a time at low priority beside the sanitizer tree's tests, which
+# spend much of their time waiting on clusters, and are reported after them.
+fuzz_out=$(mktemp)
+trap 'rm -f "$fuzz_out" "$fuzz_out.rc"' EXIT
+fuzz_t0=$(date +%s)
+(nice -n 10 ctest --test-dir build-fuzz --output-on-failure -j 1 -LE acceptance >"$fuzz_out" 2>&1
+ echo $? >"$fuzz_out.rc") &
+fuzz_pid=$!
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "sanitizer build (ASan+UBSan)" build-asan "$jobs" -LE 'acceptance|heavy'
-run_ctest "fuzz targets" build-fuzz "$jobs" -LE acceptance
+wait "$fuzz_pid"
+report_ctest "fuzz targets (beside the sanitizer tests)" "$(cat "$fuzz_out")" \
+  "$(cat "$fuzz_out.rc" 2>/dev/null || echo 1)" "$(($(date +%s) - fuzz_t0))"
 # One more test than cores: the whole-system cluster runs spend most of their time
 # waiting on the clock (20-30 s runs at 100-200 ops/s), so a third test keeps both busy.
 run_ctest "normal build" build "$((jobs + 1))" -LE acceptance
