@@ -230,35 +230,37 @@ static void forget_paused(fl_agent *a, pid_t pid) {
         if (a->paused[i] == pid) a->paused[i--] = a->paused[--a->paused_count];
 }
 
-/* pid and its descendants now (pid first, then breadth-first), at most max; from each
- * process's parent in /proc/<pid>/stat. */
+/* pid and its descendants now (pid first, then breadth-first), at most max: /proc read
+ * once into (pid, parent) pairs, from each process's /proc/<pid>/stat. */
 static size_t process_tree(pid_t pid, pid_t *out, size_t max) {
-    size_t n = 0;
-    out[n++] = pid;
     assert(pid > 1 && max > 0);
-    for (size_t at = 0; at < n && n < max; at++) {
-        DIR *proc = opendir("/proc");
-        if (!proc) break;
-        struct dirent *e;
-        while ((e = readdir(proc)) && n < max) {
-            char *end;
-            long child = strtol(e->d_name, &end, 10);
-            if (*end || child <= 1) continue;
-            char path[64], line[512];
-            snprintf(path, sizeof path, "/proc/%ld/stat", child);
-            FILE *f = fopen(path, "r");
-            size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
-            if (f) fclose(f);
-            line[len] = '\0';
-            /* "pid (comm) state ppid …": comm may hold spaces and parentheses */
-            const char *close = strrchr(line, ')');
-            char state;
-            int ppid;
-            if (close && sscanf(close + 1, " %c %d", &state, &ppid) == 2 && ppid == out[at])
-                out[n++] = (pid_t)child;
-        }
-        closedir(proc);
+    enum { PROCS_MAX = 32768 };
+    static pid_t pids[PROCS_MAX], parents[PROCS_MAX]; /* the agent handles one request at a time */
+    size_t procs = 0, n = 0;
+    DIR *proc = opendir("/proc");
+    struct dirent *e;
+    while (proc && (e = readdir(proc)) && procs < PROCS_MAX) {
+        char *end;
+        long p = strtol(e->d_name, &end, 10);
+        if (*end || p <= 1) continue;
+        char path[64], line[512];
+        snprintf(path, sizeof path, "/proc/%ld/stat", p);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(line, 1, sizeof line - 1, f) : 0;
+        if (f) fclose(f);
+        line[len] = '\0';
+        /* "pid (comm) state ppid …": comm may hold spaces and parentheses */
+        const char *close = strrchr(line, ')');
+        char state;
+        int ppid;
+        if (close && sscanf(close + 1, " %c %d", &state, &ppid) == 2)
+            pids[procs] = (pid_t)p, parents[procs++] = (pid_t)ppid;
     }
+    if (proc) closedir(proc);
+    out[n++] = pid;
+    for (size_t at = 0; at < n && n < max; at++)
+        for (size_t i = 0; i < procs && n < max; i++)
+            if (parents[i] == out[at]) out[n++] = pids[i];
     return n;
 }
 

@@ -15,7 +15,6 @@
 #include "gateway.h"
 #include "reply.h"
 #include "loop.h"
-#include "remote.h"
 #include "service.h"
 #include "target.h"
 
@@ -58,8 +57,7 @@ static int etcd_setup(fl_target_ctx *t, char *err, size_t bytes) {
     t->state = s;
     for (size_t i = 0; i < t->nodes->count; i++) {
         if (fl_service_prepare(t, &etcd_service, i, err, bytes)) return -1;
-        if (fl_remote_run(t->control->remotes[i], "test -x " ETCD_BIN, "etcd installed?", 30000,
-                          NULL, NULL, 0, NULL, 0) != 0) {
+        if (fl_service_shell(t, i, "test -x " ETCD_BIN, "etcd installed?", 30000, NULL, 0) != 0) {
             snprintf(err, bytes, "%s: %s is not installed (apt-get install etcd-server)",
                      t->nodes->nodes[i].name, ETCD_BIN);
             return -1;

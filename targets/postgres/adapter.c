@@ -16,7 +16,6 @@
 
 #include "list_text.h"
 #include "loop.h"
-#include "remote.h"
 #include "service.h"
 #include "target.h"
 
@@ -56,13 +55,6 @@ static const char *isolation_sql(const char *option) {
     return NULL;
 }
 
-/* Run a shell command on node; 0, or -1 with err naming the node, what and its output. */
-static int on_node(fl_target_ctx *t, size_t node, const char *cmd, const char *what, char *err,
-                   size_t bytes) {
-    return fl_remote_run(t->control->remotes[node], cmd, what, 120000, NULL, NULL, 0, err,
-                         bytes) == 0 ? 0 : -1;
-}
-
 static int pg_setup(fl_target_ctx *t, char *err, size_t bytes) {
     if (!isolation_sql(fl_target_option_get(t, "isolation"))) {
         snprintf(err, bytes, "postgres: isolation must be serializable, repeatable-read or "
@@ -95,7 +87,7 @@ static int pg_setup(fl_target_ctx *t, char *err, size_t bytes) {
              "\"logging_collector = off\" >> %s/postgresql.conf && "
              "printf '%%s\\n' 'host all all 0.0.0.0/0 trust' >> %s/pg_hba.conf",
              data, data, data, dir, data, data, data, PG_PORT, data, data);
-    rc = on_node(t, 0, cmd, "initdb", err, bytes);
+    rc = fl_service_shell(t, 0, cmd, "initdb", 120000, err, bytes);
 out:
     free(dir), free(data), free(cmd);
     return rc;

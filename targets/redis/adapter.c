@@ -14,7 +14,6 @@
 
 #include "loop.h"
 #include "redis_target.h"
-#include "remote.h"
 #include "shell_quote.h"
 
 #define START_TIMEOUT_MS 30000
@@ -23,9 +22,9 @@
 /* A killed master is restarted once the Sentinels name another: restarted as master it
  * would come back with an empty dataset (persistence is off) and its replicas would copy
  * the emptiness — a loss Redis's replication docs warn about, caused by the restart, not
- * by a failover. The wait is bounded: a restart runs on the nemesis thread, which beats
- * the agents' 10 s watchdog only between faults (every 3 s of a hold). A failover takes
- * ~4 s from the kill and a kill is held ≥ 5 s, so it has normally happened already. */
+ * by a failover. The wait is bounded, since a restart holds up the nemesis thread: a
+ * failover takes ~4 s from the kill and a kill is held ≥ 5 s, so it has normally
+ * happened already. */
 #define RESTART_WAIT_MS 4000
 
 static const char *const rd_ops[] = {"read", "write", "cas", NULL};
@@ -78,12 +77,6 @@ static long whole_option(const fl_target_ctx *t, const char *name, long min) {
     return *text && *end == '\0' && v >= min && v <= 1000000 ? v : -1;
 }
 
-static int on_node(fl_target_ctx *t, size_t node, const char *cmd, const char *what, char *err,
-                   size_t bytes) {
-    return fl_remote_run(t->control->remotes[node], cmd, what, 60000, NULL, NULL, 0, err,
-                         bytes) == 0 ? 0 : -1;
-}
-
 static char *sentinel_conf_path(const fl_target_ctx *t, size_t node) {
     char *dir = fl_service_path_of(t, &rd_sentinel, node, FL_SERVICE_DIR);
     if (!dir) return NULL;
@@ -96,11 +89,11 @@ static char *sentinel_conf_path(const fl_target_ctx *t, size_t node) {
 
 /* The node's two folders, fresh, and its Sentinel's config file. */
 static int setup_node(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    if (on_node(t, node,
+    if (fl_service_shell(t, node,
                 "command -v redis-server >/dev/null || { echo 'redis-server is not installed "
                 "(apt-get install redis-server)'; exit 1; }; command -v redis-sentinel >/dev/null "
                 "|| { echo 'redis-sentinel is not installed (apt-get install redis-sentinel)'; "
-                "exit 1; }", "looking for redis-server and redis-sentinel", err, bytes))
+                "exit 1; }", "looking for redis-server and redis-sentinel", 60000, err, bytes))
         return -1;
     if (fl_service_prepare(t, &rd_sentinel, node, err, bytes) ||
         fl_service_prepare(t, &rd_server, node, err, bytes))
@@ -113,7 +106,7 @@ static int setup_node(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
         snprintf(err, bytes, "out of memory");
     } else {
         sprintf(cmd, "printf '%%s' %s > %s", conf_q, path_q);
-        rc = on_node(t, node, cmd, "writing sentinel.conf", err, bytes);
+        rc = fl_service_shell(t, node, cmd, "writing sentinel.conf", 60000, err, bytes);
     }
     free(conf), free(path), free(conf_q), free(path_q), free(cmd);
     return rc;

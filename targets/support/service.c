@@ -26,6 +26,12 @@ static int run(fl_target_ctx *t, size_t node, const char *command, const char *w
                          out_bytes, err, bytes) == 0 ? 0 : -1;
 }
 
+int fl_service_shell(fl_target_ctx *t, size_t node, const char *command, const char *what,
+                     int timeout_ms, char *err, size_t bytes) {
+    return fl_remote_run(t->control->remotes[node], command, what, timeout_ms, NULL, NULL, 0,
+                         err, bytes) == 0 ? 0 : -1;
+}
+
 char *fl_service_path_of(const fl_target_ctx *t, const fl_service *s, size_t node,
                          fl_service_path which) {
     const char *w = t->nodes->nodes[node].workdir;

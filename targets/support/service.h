@@ -22,6 +22,12 @@ typedef struct fl_service {
     int stop_grace_ms;       /* TERM to KILL; 0: 5000 */
 } fl_service;
 
+/* Run a shell command on node (what: its label in errors) and wait up to timeout_ms: 0
+ * when it exited 0, else -1 with err naming the node and holding its output. For the
+ * one-off steps of an adapter's setup (initdb, a config file, "is it installed?"). */
+int fl_service_shell(fl_target_ctx *t, size_t node, const char *command, const char *what,
+                     int timeout_ms, char *err, size_t bytes);
+
 /* Paths on node, malloc'd: "<workdir>/<name>", its data/, <name>.pid, <name>.log. */
 typedef enum { FL_SERVICE_DIR, FL_SERVICE_DATA, FL_SERVICE_PIDFILE, FL_SERVICE_LOG } fl_service_path;
 char *fl_service_path_of(const fl_target_ctx *t, const fl_service *s, size_t node,
