@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "cluster_net.h"
 #include "cluster_registry.h"
 #include "cluster_sshd.h"
+#include "cluster_vm.h"
 #include "exit_codes.h"
 #include "netns.h"
 #include "nodes.h"
@@ -120,8 +122,12 @@ static int write_nodes_file(const fl_cluster_options *o, const fl_cluster_entry 
     for (size_t i = 0; i < o->nodes; i++) {
         snprintf(names[i], sizeof names[i], "n%u", (unsigned)(i + 1));
         snprintf(workdirs[i], sizeof workdirs[i], "%s/%s", root, names[i]);
-        n.nodes[n.count++] = (fl_node){names[i], node_addr[i], 22, "root", key, workdirs[i],
-                                       FL_CLOCK_FAKETIME, false, NULL};
+        /* A VM is a real machine: its own clock (system mode), a sudo user, a system
+         * work directory. */
+        n.nodes[n.count++] = o->vm ? (fl_node){names[i], node_addr[i], 22, FL_VM_USER, key,
+                                               FL_VM_WORKDIR, FL_CLOCK_SYSTEM, true, NULL}
+                                   : (fl_node){names[i], node_addr[i], 22, "root", key,
+                                               workdirs[i], FL_CLOCK_FAKETIME, false, NULL};
     }
     char nerr[FL_NODES_ERR_BYTES];
     if (fl_nodes_write(&n, nodes_file, nerr) != 0) {
@@ -135,15 +141,64 @@ static int make_dirs(const fl_cluster_options *o, char *err, size_t err_bytes) {
     char path[SUBFILE_BYTES], root[FILE_BYTES];
     nodes_root(o->dir, root, sizeof root);
     for (size_t i = 0; i < o->nodes; i++) {
-        snprintf(path, sizeof path, "%s/node-n%zu/root", o->dir, i + 1);
+        snprintf(path, sizeof path, "%s/node-n%zu/%s", o->dir, i + 1, o->vm ? "" : "root");
         int rc = mkdirs(path);
         snprintf(path, sizeof path, "%s/n%zu", root, i + 1);
-        if (rc != 0 || mkdirs(path) != 0) {
+        if (rc != 0 || (!o->vm && mkdirs(path) != 0)) { /* a VM's work dir is its own */
             snprintf(err, err_bytes, "cannot create %s: %s", path, strerror(errno));
             return -1;
         }
     }
     return 0;
+}
+
+static int wait_sshds(const fl_cluster_options *o, const char *name, char node_addr[][16],
+                      char *err, size_t err_bytes) {
+    size_t late;
+    if (fl_cluster_wait_ready(name, o->nodes, node_addr, 5000, &late, err, err_bytes) == 0)
+        return 0;
+    if (late != SIZE_MAX) {
+        size_t used = strlen(err);
+        snprintf(err + used, err_bytes - used, "; see its log node-n%zu/sshd.log in the "
+                 "cluster folder", late + 1);
+    }
+    return FL_EXIT_HARNESS;
+}
+
+/* Guests take seconds to boot (TCG): wait in short rounds, and stop at once when a
+ * guest's qemu has exited (a failed boot powers off) rather than at the deadline. */
+static int wait_vms(const fl_cluster_options *o, const char *name, char node_addr[][16],
+                    char *err, size_t err_bytes) {
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        size_t late;
+        if (fl_cluster_wait_ready(name, o->nodes, node_addr, 2000, &late, err, err_bytes) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            fprintf(stderr, "cluster up --vm: every guest's sshd answered %.1f s after start\n",
+                    (double)(now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9);
+            char nodes_file[FILE_BYTES], known[FILE_BYTES];
+            fl_cluster_paths(o->dir, nodes_file, known, sizeof nodes_file);
+            return fl_cluster_vm_sync_clocks(nodes_file, err, err_bytes) == 0 ? 0
+                                                                               : FL_EXIT_HARNESS;
+        }
+        if (late == SIZE_MAX) return FL_EXIT_HARNESS;
+        for (size_t i = 0; i < o->nodes; i++) {
+            char node[32];
+            snprintf(node, sizeof node, "n%zu", i + 1);
+            if (!fl_node_sshd_running(o->dir, node)) {
+                snprintf(err, err_bytes, "%s (%s): the guest stopped while booting", node,
+                         node_addr[i]);
+                fl_cluster_vm_explain(o->dir, i, err, err_bytes);
+                return FL_EXIT_HARNESS;
+            }
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - start.tv_sec) * 1000 > FL_VM_READY_TIMEOUT_MS) {
+            fl_cluster_vm_explain(o->dir, late, err, err_bytes);
+            return FL_EXIT_HARNESS;
+        }
+    }
 }
 
 static int build(const fl_cluster_options *o, const fl_cluster_entry *e, char *err,
@@ -158,13 +213,16 @@ static int build(const fl_cluster_options *o, const fl_cluster_entry *e, char *e
         return FL_EXIT_USAGE;
     if (fl_registry_put(e, err, err_bytes) != 0) return FL_EXIT_HARNESS;
     if (make_dirs(o, err, err_bytes) != 0 || fl_cluster_keys(o->dir, o->nodes, err, err_bytes) ||
-        fl_cluster_net_up(e->name, o->nodes, controller, node_addr, prefix, err, err_bytes) ||
-        fl_cluster_start_sshds(o->dir, e->name, o->nodes, node_addr, err, err_bytes) ||
+        fl_cluster_net_up(e->name, o->nodes, controller, node_addr, prefix, o->vm, err,
+                          err_bytes) ||
+        (o->vm ? fl_cluster_vm_start(o->dir, e->name, o->nodes, node_addr, prefix,
+                                     &o->vm_options, err, err_bytes)
+               : fl_cluster_start_sshds(o->dir, e->name, o->nodes, node_addr, err, err_bytes)) ||
         fl_cluster_known_hosts(o->dir, o->nodes, node_addr, err, err_bytes) ||
-        write_nodes_file(o, e, node_addr, err, err_bytes) ||
-        fl_cluster_wait_ready(e->name, o->nodes, node_addr, err, err_bytes))
+        write_nodes_file(o, e, node_addr, err, err_bytes))
         return FL_EXIT_HARNESS;
-    return 0;
+    return o->vm ? wait_vms(o, e->name, node_addr, err, err_bytes)
+                 : wait_sshds(o, e->name, node_addr, err, err_bytes);
 }
 
 static int cluster_down_locked(const char *dir, char *err, size_t err_bytes);
@@ -280,7 +338,7 @@ static void remove_tree(const char *path) {
 static void remove_files(const char *dir) {
     static const char *const files[] = {"id_ed25519", "id_ed25519.pub", "authorized_keys",
                                         "known_hosts", "nodes.json", "nodes.json.tmp",
-                                        "hosts"};
+                                        "hosts", "vm.env"};
     char path[SUBFILE_BYTES], root[FILE_BYTES];
     for (size_t i = 0; i < FL_CLUSTER_NODES_MAX; i++) {
         snprintf(path, sizeof path, "%s/node-n%zu", dir, i + 1);

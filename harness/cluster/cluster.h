@@ -10,7 +10,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cluster_vm.h"
+
 #define FL_CLUSTER_DIR "/var/lib/faultline/cluster"
+#define FL_VM_CLUSTER_DIR "/var/lib/faultline/vm-cluster" /* --vm's default folder */
 #define FL_CLUSTER_SUBNET "10.213.0.0/24"
 #define FL_CLUSTER_NODES_MAX 32
 
@@ -20,6 +23,8 @@ typedef struct fl_cluster_options {
     const char *name;    /* the namespaces' prefix; NULL: derived from dir */
     const char *dir;     /* keys, configs, nodes.json, known_hosts; node work dirs in
                             /var/lib/faultline/nodes, or DIR/nodes for another DIR */
+    bool vm;             /* qemu guests (cluster_vm.h) instead of namespace nodes */
+    fl_vm_options vm_options;
 } fl_cluster_options;
 
 /* Bring the cluster up; *already says it was up (then nothing changed). A cluster whose

@@ -68,13 +68,14 @@ void fl_cluster_netns_names(const char *cluster, size_t node, char out[FL_NETNS_
 }
 
 int fl_cluster_net_up(const char *cluster, size_t nodes, const char *controller,
-                      char node_addr[][16], int prefix, char *err, size_t err_bytes) {
+                      char node_addr[][16], int prefix, bool taps, char *err,
+                      size_t err_bytes) {
     char text[8192] = "", pfx[8], veth[16], net[FL_NETNS_NAME_BYTES], ns[FL_NETNS_NAME_BYTES],
          addr[32];
     snprintf(pfx, sizeof pfx, "%d", prefix);
     fl_cluster_netns_names(cluster, 0, net);
     line(text, sizeof text, "netns add %s\n", net, "", "");
-    for (size_t i = 0; i < nodes; i++) {
+    for (size_t i = 0; i < nodes && !taps; i++) {
         fl_cluster_netns_names(cluster, i + 1, ns);
         line(text, sizeof text, "netns add %s\n", ns, "", "");
     }
@@ -83,14 +84,19 @@ int fl_cluster_net_up(const char *cluster, size_t nodes, const char *controller,
     snprintf(addr, sizeof addr, "%s/%s", controller, pfx);
     line(text, sizeof text, "link set lo up\nlink add fl-br type bridge\n%s%s%s", "", "", "");
     line(text, sizeof text, "addr add %s dev fl-br\nlink set fl-br up\n", addr, "", "");
-    for (size_t i = 0; i < nodes; i++) {
+    for (size_t i = 0; i < nodes && taps; i++) {
+        snprintf(veth, sizeof veth, "fl-t%u", (unsigned)(i + 1));
+        line(text, sizeof text, "tuntap add dev %s mode tap\nlink set %s master fl-br up\n",
+             veth, veth, "");
+    }
+    for (size_t i = 0; i < nodes && !taps; i++) {
         snprintf(veth, sizeof veth, "fl-v%u", (unsigned)(i + 1));
         fl_cluster_netns_names(cluster, i + 1, ns);
         line(text, sizeof text, "link add %s type veth peer name eth0 netns %s\n", veth, ns, "");
         line(text, sizeof text, "link set %s master fl-br up\n", veth, "", "");
     }
     if (batch(net, text, err, err_bytes) != 0) return -1;
-    for (size_t i = 0; i < nodes; i++) {
+    for (size_t i = 0; i < nodes && !taps; i++) {
         fl_cluster_netns_names(cluster, i + 1, ns);
         snprintf(addr, sizeof addr, "%s/%s", node_addr[i], pfx);
         text[0] = '\0';

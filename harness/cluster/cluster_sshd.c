@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,6 @@
 #include "process.h"
 
 #define PATH_BYTES 4096
-#define READY_TIMEOUT_MS 5000
 
 static int keygen(const char *path, const char *comment, char *err, size_t err_bytes) {
     unlink(path);
@@ -231,9 +231,10 @@ static int answers(const char *addr, int64_t deadline_ms) {
 /* In a child, so the caller stays in its own namespace: enter NAME-net, then wait for
  * every sshd to answer. The child's exit code is the index+1 of the first node that
  * did not, or 0. */
-int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16], char *err,
-                          size_t err_bytes) {
+int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16],
+                          int timeout_ms, size_t *late, char *err, size_t err_bytes) {
     char net[FL_NETNS_NAME_BYTES];
+    *late = SIZE_MAX;
     fl_cluster_netns_names(cluster, 0, net);
     pid_t pid = fork();
     if (pid == 0) {
@@ -241,7 +242,7 @@ int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16
         if (fl_netns_enter(net, ignored, sizeof ignored) != 0) _exit(255);
         struct timespec now;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t deadline = now.tv_sec * 1000 + now.tv_nsec / 1000000 + READY_TIMEOUT_MS;
+        int64_t deadline = now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
         for (size_t i = 0; i < nodes; i++)
             if (!answers(node_addr[i], deadline)) _exit((int)i + 1);
         _exit(0);
@@ -253,9 +254,10 @@ int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16
     }
     int code = WEXITSTATUS(status);
     if (code == 255) snprintf(err, err_bytes, "cannot enter network namespace %s", net);
-    else if (code)
-        snprintf(err, err_bytes, "n%d (%s:22): sshd did not answer in %d s; see its log "
-                 "node-n%d/sshd.log in the cluster folder", code, node_addr[code - 1],
-                 READY_TIMEOUT_MS / 1000, code);
+    else if (code) {
+        *late = (size_t)code - 1;
+        snprintf(err, err_bytes, "n%d (%s:22): sshd did not answer in %d s", code,
+                 node_addr[code - 1], timeout_ms / 1000);
+    }
     return code ? -1 : 0;
 }

@@ -10,8 +10,11 @@ int fl_cluster_start_sshds(const char *dir, const char *cluster, size_t nodes,
                            char node_addr[][16], char *err, size_t err_bytes);
 int fl_cluster_known_hosts(const char *dir, size_t nodes, char node_addr[][16], char *err,
                            size_t err_bytes);
-int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16], char *err,
-                          size_t err_bytes);
+/* Wait until every node's sshd answers with its banner, from inside NAME-net, for at most
+ * timeout_ms in all. 0; or -1 with err and *late the index of the first node that did
+ * not answer (SIZE_MAX when the namespace could not be entered). */
+int fl_cluster_wait_ready(const char *cluster, size_t nodes, char node_addr[][16],
+                          int timeout_ms, size_t *late, char *err, size_t err_bytes);
 int fl_node_sshd_running(const char *dir, const char *name);
 void fl_node_sshd_stop(const char *dir, const char *name);
 

@@ -72,6 +72,8 @@ int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size
 int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, char *err,
                    size_t err_bytes) {
     const char *name = a->control->nodes->nodes[node].name;
+    if (a->gone[node])
+        return snprintf(err, err_bytes, "%s: the agent is gone (the first agent lost: %s)", name, a->lost), -1;
     char why[FL_REMOTE_ERR_BYTES];
     char *line = json_dumps(request, JSON_COMPACT);
     int rc = line ? fl_remote_stream_write_line(a->streams[node], line, CALL_TIMEOUT_MS, why) : -1;
@@ -83,6 +85,7 @@ int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, c
                  rc == 1 ? "it exited" : why, rc == 1 ? "; it said: " : "",
                  rc == 1 ? fl_remote_stream_stderr(a->streams[node]) : "");
         if (!a->lost[0]) snprintf(a->lost, sizeof a->lost, "%s", err);
+        a->gone[node] = true;
         free(answer);
         return -1;
     }

@@ -34,7 +34,8 @@ int fl_ssh_connect(const fl_ssh_target *t, fl_ssh **out, char err[FL_SSH_ERR_BYT
 int fl_ssh_exec(fl_ssh *s, const char *command, int timeout_ms, fl_exec_result *r,
                 char err[FL_SSH_ERR_BYTES]);
 /* Copy a local file to the node (and back), keeping its mode. */
-/* Over SFTP as the login user (sudo does not apply). Thread-safe; transfers on one session
+/* Over SFTP as the login user (sudo does not apply here: the remote table stages a sudo
+ * node's transfers through /tmp, remote_ssh.c). Thread-safe; transfers on one session
  * take turns. A download goes to a temporary file beside local_path, renamed when complete.
  * A transfer fails after 30 s without progress, and the session is then unusable. */
 int fl_ssh_upload(fl_ssh *s, const char *local_path, const char *remote_path,
@@ -42,6 +43,8 @@ int fl_ssh_upload(fl_ssh *s, const char *local_path, const char *remote_path,
 int fl_ssh_download(fl_ssh *s, const char *remote_path, const char *local_path,
                     char err[FL_SSH_ERR_BYTES]);
 const char *fl_ssh_name(const fl_ssh *s);
+/* Does the node run commands through sudo (a non-root login)? */
+bool fl_ssh_sudo(const fl_ssh *s);
 
 /* A long-lived command with its stdin and stdout open, e.g. `faultline-agent serve`
  * (DESIGN.md "The agent"): lines in, lines out, while fl_ssh_exec and other streams run

@@ -380,6 +380,10 @@ const char *fl_ssh_name(const fl_ssh *s) {
     return s->name;
 }
 
+bool fl_ssh_sudo(const fl_ssh *s) {
+    return s->sudo;
+}
+
 /* Retries a libssh2 call of fl_ssh_close for a short while; no other thread uses s now. */
 #define CLOSE_CALL(s, rc, call)                                                  \
     for (int tries_ = 0; ((rc) = (call)) == LIBSSH2_ERROR_EAGAIN && tries_ < 200; tries_++) \

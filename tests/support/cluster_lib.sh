@@ -53,3 +53,18 @@ acceptance_cluster() { # FAULTLINE [SECONDS]
     scratch_cluster
     STORE=${FL_ACCEPTANCE_STORE:-$DIR/store}
 }
+
+# clocks_near NODES TOLERANCE_S: every node's clock, read by `faultline exec`, lies
+# within TOLERANCE_S of the host's clock between the command's start and its end (the
+# exec itself takes a second or two on VMs: a reading is compared with that window,
+# never with one instant). Prints the largest distance outside the window.
+clocks_near() {
+    local before after out
+    before=$(date +%s.%N)
+    out=$("$FL" exec --nodes-file "$1" -- 'date +%s.%N' 2>&1)
+    after=$(date +%s.%N)
+    echo "$out" | awk -v a="$before" -v b="$after" -v tol="$2" '
+        { d = $2 < a ? a - $2 : ($2 > b ? $2 - b : 0); if (d > m) m = d; n++ }
+        END { printf "# the guests'"'"' clocks: at most %.3f s outside the host'"'"'s window (%d nodes)\n", m, n
+              exit !(n > 0 && m <= tol) }'
+}

@@ -11,6 +11,7 @@ set -euo pipefail
 (($# == 2 || $# == 3)) || { echo "usage: $0 AGENT CACHE_DIR [WORK_DIR]" >&2; exit 64; }
 agent=$1 cache=$2 work=${3:-$2}
 here=$(cd "$(dirname "$0")" && pwd)
+vm=$(cd "$here/../../../harness/cluster/vm" && pwd) # the scripts the VM cluster shares
 t0=$(date +%s.%N)
 since() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
@@ -29,10 +30,10 @@ step() {
   ((rc == 0)) || { echo "FAIL: $(basename "$1") exited $rc"; exit 1; }
 }
 
-vars=$(step "$here/fetch-kernel.sh" "$cache") || exit $?
+vars=$(step "$vm/fetch-kernel.sh" "$cache") || exit $?
 eval "$vars"
 echo "kernel $FL_KVER: $FL_VMLINUZ (fetched/unpacked in $(since) s)"
-step "$here/make-initramfs.sh" "$FL_MODDIR" "$agent" "$here/guest_netem_clock.sh" \
+step "$vm/make-initramfs.sh" "$FL_MODDIR" "$agent" "$here/guest_netem_clock.sh" \
   "$work/netem_clock.initrd.gz"
 
 set +e

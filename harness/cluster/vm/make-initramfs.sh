@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Builds the initramfs of the VM tests (a gzip'd newc cpio): busybox-static with its applet
-# links, the kernel modules the test needs (and what they depend on, in load order), the
-# host's `ip` and `tc` (iproute2) and faultline-agent with their shared libraries and the
-# dynamic loader, a guest script, and an /init that mounts proc/sys/dev/run, loads the
-# modules, runs the guest script, prints `FL-VM-RESULT rc=N` and powers the VM off.
+# Builds a guest's initramfs (a gzip'd newc cpio): busybox-static with its applet links,
+# the kernel modules asked for (and what they depend on, in load order), the host's `ip`
+# and `tc` (iproute2) and faultline-agent with their shared libraries and the dynamic
+# loader when an agent is given, a guest script, and an /init that mounts
+# proc/sys/dev/run, loads the modules and runs the guest script. Two uses:
+#   - the VM tests (tests/nemesis/vm): /init runs the guest script, prints
+#     `FL-VM-RESULT rc=N` and powers the VM off;
+#   - the VM cluster (--exec, AGENT "-"): the guest script becomes PID 1 (it mounts the
+#     node's root disk and switches to it: vm-boot.sh).
 #
-#   make-initramfs.sh MODDIR AGENT GUEST_SCRIPT OUT [MODULE...]
+#   make-initramfs.sh [--exec] MODDIR AGENT|- GUEST_SCRIPT OUT [MODULE...]
 #
 # MODDIR is the kernel's lib/modules/<version> (fetch-kernel.sh prints it); MODULE names
 # default to sch_netem sch_htb cls_u32 veth. The host's boot id is written to
@@ -16,14 +20,16 @@ set -euo pipefail
 
 die() { local rc=$1; shift; echo "make-initramfs: $*" >&2; exit "$rc"; }
 
-(($# >= 4)) || die 64 "usage: make-initramfs.sh MODDIR AGENT GUEST_SCRIPT OUT [MODULE...]"
+exec_guest=0
+[[ ${1:-} != --exec ]] || { exec_guest=1; shift; }
+(($# >= 4)) || die 64 "usage: make-initramfs.sh [--exec] MODDIR AGENT|- GUEST_SCRIPT OUT [MODULE...]"
 moddir=$1 agent=$2 guest=$3 out=$4
 shift 4
 modules=("$@")
 ((${#modules[@]})) || modules=(sch_netem sch_htb cls_u32 veth)
 
 [[ -f $moddir/modules.order ]] || die 1 "$moddir: not a kernel modules directory"
-[[ -x $agent ]] || die 1 "$agent: no such executable"
+[[ $agent == - || -x $agent ]] || die 1 "$agent: no such executable"
 [[ -f $guest ]] || die 1 "$guest: no such file"
 busybox=$(command -v busybox || true)
 [[ -n $busybox ]] || die 77 "busybox not found (apt-get install busybox-static)"
@@ -57,9 +63,11 @@ copy_with_libs() { # src dest-in-stage
     [[ -e $stage$lib ]] || install -D -m 0755 "$(readlink -f "$lib")" "$stage$lib"
   done
 }
-copy_with_libs "$ip" /sbin/ip
-[[ -z $tc ]] || copy_with_libs "$tc" /sbin/tc
-copy_with_libs "$(readlink -f "$agent")" /bin/faultline-agent
+if [[ $agent != - ]]; then
+  copy_with_libs "$ip" /sbin/ip
+  [[ -z $tc ]] || copy_with_libs "$tc" /sbin/tc
+  copy_with_libs "$(readlink -f "$agent")" /bin/faultline-agent
+fi
 install -m 0755 "$guest" "$stage/fl-guest.sh"
 
 # Modules: name -> path from modules.order; dependencies from each module's .modinfo
@@ -102,11 +110,12 @@ for m in "${modules[@]}"; do add_module "$m"; done
 printf '%s\n' "${order[@]}" >"$stage/etc/fl-modules"
 
 host_boot_id=$(cat /proc/sys/kernel/random/boot_id)
-printf 'FL_HOST_BOOT_ID=%s\nFL_KVER=%s\n' "$host_boot_id" "$kver" >"$stage/etc/fl-vm.env"
+printf 'FL_HOST_BOOT_ID=%s\nFL_KVER=%s\nFL_EXEC_GUEST=%s\n' "$host_boot_id" "$kver" \
+  "$exec_guest" >"$stage/etc/fl-vm.env"
 
 cat >"$stage/init" <<'INIT'
 #!/bin/sh
-# PID 1 of the test VM: set up, load modules, run /fl-guest.sh, report, power off.
+# PID 1 of the VM: set up, load modules, run /fl-guest.sh (or become it), report, power off.
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -122,6 +131,7 @@ modfail=0
 while read -r m; do
   insmod "/lib/modules/$FL_KVER/$m" || { echo "FL-VM: insmod $m failed"; modfail=1; }
 done </etc/fl-modules
+[ "$FL_EXEC_GUEST" = 1 ] && exec sh /fl-guest.sh
 sh /fl-guest.sh
 rc=$?
 [ "$modfail" = 0 ] || rc=$((rc + 1))

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The VM cluster (long; ctest labels `acceptance` and `vm`; issue 20): three qemu guests
+# (`faultline cluster up --vm`), Debian's stock kernel, a sudo user, the real clock:
+#   1. up (the image cache as it is: cold or warm, the time printed), `uname -r` on every
+#      node is the Debian kernel;
+#   2. raftkv under partition,netem,clock,kill: valid in 3 of 3 runs of SECONDS, each with
+#      netem and clock faults applied on the guests (applied_ns), every guest healed
+#      (no qdisc of ours left) and its clock back within 1 s of the host's at the end;
+#   3. quorumkv's no-write-back with netem delay: caught in ≥ 3 of 5 (the rate printed);
+#   4. quorumkv's wall-clock-lww with real clock bumps (system mode, no shim): caught in
+#      ≥ 3 of 5, and the correct mode valid in 3 of 3 under the same bumps;
+#   5. down: no qemu, namespace or tap left; the host's links, addresses, routes and
+#      clock as they were.
+#
+# usage: [FL_VM_CACHE=DIR] [FL_SCENARIOS="raftkv no-write-back wall-clock-lww"]
+#        scenario_vm.sh FAULTLINE [SECONDS]
+source "$(dirname "$0")/../support/cluster_lib.sh"
+set -u
+FL=$1 SECS=${2:-60}
+scratch_dir
+STORE=${FL_ACCEPTANCE_STORE:-$DIR/store}
+CACHE=${FL_VM_CACHE:-/var/cache/faultline/vm}
+net_before=$(root_net)
+# realtime minus boottime: moves only if someone sets the host's clock (or NTP slews it).
+host_offset() { awk -v now="$(date +%s.%N)" '{ printf "%.3f\n", now - $1 }' /proc/uptime; }
+offset_before=$(host_offset)
+
+t0=$(date +%s.%N)
+"$FL" cluster up --vm --dir "$CDIR" --cache "$CACHE" >"$DIR/up.out" 2>&1 ||
+    { cat "$DIR/up.out"; echo "cluster up --vm failed"; exit 1; }
+echo "# cluster up --vm: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s ($(grep -c 'built in\|downloaded' "$DIR/up.out") build steps ran)"
+grep 'answered' "$DIR/up.out"
+kernels=$("$FL" exec --nodes-file "$NODES" -- 'uname -r; uname -v' 2>&1)
+echo "$kernels" | sed 's/^/#   /'
+check "uname -r on every node is Debian's kernel" \
+    test "$(echo "$kernels" | grep -c 'Debian')" = 3
+
+want() { [[ " ${FL_SCENARIOS:-raftkv no-write-back wall-clock-lww} " == *" $1 "* ]]; }
+
+# run TARGET NAME SEED FLAG…: one test; prints a row; sets rc, R (the run folder).
+row() {
+    local target=$1 name=$2 seed=$3; shift 3
+    "$FL" test --target "$target" --nodes-file "$NODES" --store "$STORE" --name "$name" \
+        --seed "$seed" --time-limit "$SECS" "$@" >/dev/null 2>"$DIR/err"
+    rc=$?
+    R=$(readlink -f "$STORE/$name/latest")
+    [ "$rc" -le 2 ] || tail -n 3 "$DIR/err"
+    applied() { jq -c "select(.process == \"nemesis\" and .f == \"$1\" and .value.applied_ns != null)" \
+        "$R/history.jsonl" | wc -l; }
+    netem=$(applied netem-start) clock=$(applied clock-start) part=$(applied partition-start)
+    kill=$(applied kill-start) heals=$(applied heal)
+    read -r v okn info fl < <(jq -r '.checkers as $c | "\($c.linearizable.valid) \($c.stats.ok) \($c.stats.info) \($c.stats.fail)"' \
+        "$R/results.json")
+    printf '%-15s %4s %4s %6s %5s %5s %5s %5s %5s %5s %5s %s\n' "$name" "$seed" "$rc" "$okn" "$info" \
+        "$fl" "$part" "$netem" "$clock" "$kill" "$heals" "$v"
+}
+header() { printf '%-15s %4s %4s %6s %5s %5s %5s %5s %5s %5s %5s %s\n' scenario seed exit ok info fail part netem clock kill heals valid; }
+
+# Every guest healed (no qdisc of ours on eth0) and its clock within 0.5 s of the host's.
+guests_clean() {
+    local qd
+    qd=$("$FL" exec --nodes-file "$NODES" -- 'tc qdisc show dev eth0' 2>&1)
+    echo "$qd" | grep -Eq 'netem|htb' && { echo "# a qdisc is left: $qd"; return 1; }
+    clocks_near "$NODES" 0.5
+}
+
+if want raftkv; then
+    header
+    valid=0 applied_ok=0
+    for seed in 1 2 3; do
+        row raftkv raftkv "$seed" --nemesis partition,netem,clock,kill
+        [ "$rc" = 0 ] && [ "$v" = true ] && valid=$((valid + 1))
+        [ "$netem" -ge 1 ] && [ "$clock" -ge 1 ] && applied_ok=$((applied_ok + 1))
+        check "raftkv seed $seed: every guest healed, its clock reset" guests_clean
+    done
+    [ "$valid" = 3 ] && ok "raftkv: valid in 3 of 3" || bad "raftkv: valid in only $valid of 3"
+    [ "$applied_ok" = 3 ] && ok "raftkv: netem and clock faults applied on the guests in 3 of 3" \
+        || bad "raftkv: netem and clock applied in only $applied_ok of 3"
+fi
+if want no-write-back; then
+    header
+    caught=0
+    for seed in 1 2 3 4 5; do
+        row quorumkv no-write-back "$seed" --bug no-write-back --nemesis netem:delay \
+            --nemesis-interval 5
+        [ "$rc" = 1 ] && caught=$((caught + 1))
+    done
+    echo "# no-write-back with netem delay: caught in $caught of 5"
+    [ "$caught" -ge 3 ] && ok "no-write-back: caught in $caught of 5" || bad "no-write-back: caught in only $caught of 5"
+fi
+if want wall-clock-lww; then
+    header
+    caught=0 valid=0
+    for seed in 1 2 3 4 5; do
+        row quorumkv wall-clock-lww "$seed" --bug wall-clock-lww --nemesis clock:bump --nemesis-interval 5
+        [ "$rc" = 1 ] && caught=$((caught + 1))
+    done
+    for seed in 1 2 3; do
+        row quorumkv correct-clock "$seed" --nemesis clock:bump --nemesis-interval 5
+        [ "$rc" = 0 ] && valid=$((valid + 1))
+    done
+    check "wall-clock-lww: system-mode clock events (no shim)" \
+        jq -e 'select(.process == "nemesis" and .f == "clock-start") | .value.applied_ns' "$STORE/wall-clock-lww/latest/history.jsonl"
+    [ "$caught" -ge 3 ] && ok "wall-clock-lww with real clock bumps: caught in $caught of 5" \
+        || bad "wall-clock-lww: caught in only $caught of 5"
+    [ "$valid" = 3 ] && ok "correct mode under real clock bumps: valid in 3 of 3" || bad "correct mode: valid in $valid of 3"
+    check "every guest's clock reset at the end" guests_clean
+fi
+
+name=$(jq -r .cluster "$NODES")
+"$FL" cluster down --dir "$CDIR" >/dev/null
+check "no qemu of the cluster is left" bash -c "! pgrep -f '[q]emu.*$CDIR/node-' >/dev/null"
+check "no namespace of the cluster ($name-net) is left" bash -c "! ip netns list | grep -q '^$name-'"
+check "the host's links, addresses and routes are as they were" test "$(root_net)" = "$net_before"
+offset_after=$(host_offset)
+check "the host's clock was not changed (realtime - boottime moved < 0.5 s)" \
+    awk -v a="$offset_before" -v b="$offset_after" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d < 0.5) }'
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
