@@ -28,6 +28,10 @@ typedef struct fl_target_bug {
     /* A fault this bug needs that a local cluster cannot apply, e.g. "netem delay" (this
      * kernel has no netem); NULL: none. The zoo says so in the bug's row. */
     const char *needs;
+    /* That fault as a --nemesis spec ("netem:delay"): on nodes that are machines of their
+     * own (every node's clock "system": VMs, a user's machines) the zoo's row for the bug
+     * runs with it instead of the target's default faults. NULL: none. */
+    const char *needs_nemesis;
 } fl_target_bug;
 
 /* A behaviour of a real system the field has documented (not a seeded bug: nobody here

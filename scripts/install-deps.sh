@@ -16,6 +16,7 @@ packages=(
   redis-server                       # targets/support's test: a real daemon (test_support_redis)
   jq                                 # the integration tests read results.json and histories
   qemu-system-x86 busybox-static cpio  # the VM test: netem and system clock mode
+  mmdebstrap gpg libdpkg-perl e2fsprogs  # cluster up --vm: the guests' Debian root disk
   libmicrohttpd-dev                  # faultline serve
   chromium                           # the report's browser tests (headless)
   libxml2-utils curl                 # junit.xml against its XSD (xmllint); serve's test

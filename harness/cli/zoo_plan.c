@@ -8,6 +8,7 @@
 
 #include "exit_codes.h"
 #include "run_series.h"
+#include "nodes.h"
 #include "zoo_run.h"
 
 static bool wanted_target(const fl_zoo_options *o, const fl_target *t) {
@@ -55,6 +56,19 @@ static int refuse(const fl_zoo_options *o, bool target) {
     return FL_EXIT_USAGE;
 }
 
+/* Are the nodes machines of their own (every node's clock "system": VMs, a user's
+ * machines), where a fault a local cluster lacks (netem) can be applied? */
+static bool nodes_are_machines(const char *nodes_file) {
+    const char *path = fl_nodes_default_path(nodes_file);
+    fl_nodes n;
+    char err[FL_NODES_ERR_BYTES];
+    if (!path || fl_nodes_read(path, &n, err) != 0) return false;
+    bool machines = n.count > 0;
+    for (size_t i = 0; i < n.count; i++) machines &= n.nodes[i].clock == FL_CLOCK_SYSTEM;
+    fl_nodes_free(&n);
+    return machines;
+}
+
 static json_t *row_settings(const fl_zoo_options *o, const fl_zoo_row *r) {
     char seed[32];
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
@@ -72,6 +86,9 @@ static json_t *row_settings(const fl_zoo_options *o, const fl_zoo_row *r) {
         json_object_set_new(s, "target-opt", opts);
     }
     if (o->nodes_file) json_object_set_new(s, "nodes-file", json_string(o->nodes_file));
+    /* The fault the bug needs, where it can be had; elsewhere the row says what it needs. */
+    if (r->bug && r->bug->needs_nemesis && nodes_are_machines(o->nodes_file))
+        json_object_set_new(s, "nemesis", json_string(r->bug->needs_nemesis));
     return s;
 }
 

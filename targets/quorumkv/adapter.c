@@ -14,16 +14,17 @@ static const char *const qkv_ops[] = {"read", "write", NULL};
 
 static const fl_target_bug qkv_bugs[] = {
     {"stale-quorum", "W=1, R=1, each phase sent to replicas picked at random (R+W <= N, "
-                     "as Dynamo-style stores do): reads miss acknowledged writes", NULL},
+                     "as Dynamo-style stores do): reads miss acknowledged writes", NULL, NULL},
     {"no-write-back", "reads skip ABD's write-back phase: a read can see a new value and a "
                       "later read the old one",
                       /* with no delay, a read's two phases finish before any other op can
                          fall between them */
                       "netem delay (messages held 50-250 ms, so a second read overtakes a "
-                      "first one's missing write-back)"},
+                      "first one's missing write-back)",
+                      "netem:delay"},
     {"wall-clock-lww", "write versions from the coordinator's wall clock, last write wins: "
-                       "clock skew silently drops acknowledged writes", NULL},
-    {NULL, NULL, NULL},
+                       "clock skew silently drops acknowledged writes", NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const fl_target_option qkv_options[] = {
