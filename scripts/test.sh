@@ -18,11 +18,18 @@ build() { # dir, cmake args...
   cmake -S . -B "$dir" -DFL_WERROR=ON "$@" >/dev/null && cmake --build "$dir" -j "$jobs" >/dev/null
 }
 
+# The VM tests' image (Debian's kernel, an mmdebstrap root; cached per build tree) is
+# made beside the builds, mostly waiting on the mirror; its tests build it themselves
+# (or skip, saying why) if this did not.
+mkdir -p build
+(nice -n 10 harness/cluster/vm/vm-image.sh build/vm-cache >/dev/null 2>build/vm-image.log) &
+image_pid=$!
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "build failed"; exit 1; }
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON || { echo "sanitizer build failed"; exit 1; }
 CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON \
   || { echo "fuzz build failed"; exit 1; }
 build build-release -DCMAKE_BUILD_TYPE=Release || { echo "Release build failed (-Werror)"; exit 1; }
+wait "$image_pid" || echo "the VM image was not built beside the builds (its tests retry): $(tail -n 1 build/vm-image.log)"
 echo "builds: $(($(date +%s) - started)) s"
 
 passed=0 failed=0 status=0

@@ -423,7 +423,10 @@ int fl_cluster_list(FILE *out, char *err, size_t err_bytes) {
             alive = fl_node_sshd_running(all[i].dir, node);
         }
         char namespaces[FL_CLUSTER_NAME_MAX + 32];
-        snprintf(namespaces, sizeof namespaces, "%.16s-net,%.16s-n*", all[i].name, all[i].name);
+        if (fl_cluster_is_vm(all[i].dir)) /* qemu guests on taps in NAME-net */
+            snprintf(namespaces, sizeof namespaces, "%.16s-net (VMs)", all[i].name);
+        else
+            snprintf(namespaces, sizeof namespaces, "%.16s-net,%.16s-n*", all[i].name, all[i].name);
         fprintf(out, "%-16s %-5s %5zu  %-18s %-26s %s\n", all[i].name, alive ? "up" : "dead",
                 all[i].nodes, all[i].subnet, namespaces, all[i].dir);
     }
