@@ -92,8 +92,8 @@ static int write_config(const char *dir, size_t i, const char *addr, char *err,
 
 /* The nodes' /etc/hosts: every node by name, as on a real cluster (sudo, for one,
  * wants to resolve the host's own name). */
-static int write_hosts(const char *dir, size_t nodes, char node_addr[][16], char *err,
-                       size_t err_bytes) {
+int fl_cluster_hosts_file(const char *dir, size_t nodes, char node_addr[][16], char *err,
+                          size_t err_bytes) {
     char path[PATH_BYTES];
     snprintf(path, sizeof path, "%s/hosts", dir);
     FILE *f = fopen(path, "w");
@@ -109,11 +109,10 @@ static int write_hosts(const char *dir, size_t nodes, char node_addr[][16], char
 int fl_cluster_start_sshds(const char *dir, const char *cluster, size_t nodes,
                            char node_addr[][16], char *err, size_t err_bytes) {
     mkdir("/run/sshd", 0755); /* sshd's privilege separation directory */
-    if (write_hosts(dir, nodes, node_addr, err, err_bytes) != 0) return -1;
+    if (fl_cluster_hosts_file(dir, nodes, node_addr, err, err_bytes) != 0) return -1;
     for (size_t i = 0; i < nodes; i++) {
         if (write_config(dir, i, node_addr[i], err, err_bytes) != 0) return -1;
-        char ns[FL_NETNS_NAME_BYTES], script[4 * PATH_BYTES + 256], log[PATH_BYTES + 64],
-            pidfile[PATH_BYTES + 64];
+        char ns[FL_NETNS_NAME_BYTES], script[4 * PATH_BYTES + 256], log[PATH_BYTES + 64];
         fl_cluster_netns_names(cluster, i + 1, ns);
         snprintf(script, sizeof script,
                  "hostname n%zu && mount --bind '%s/node-n%zu/root' /root && "
@@ -125,13 +124,19 @@ int fl_cluster_start_sshds(const char *dir, const char *cluster, size_t nodes,
                               "--kill-child", "--mount-proc", "--uts", "sh", "-c", script,
                               NULL};
         pid_t pid = fl_spawn_detached(argv, log, err, err_bytes);
-        if (pid < 0) return -1;
-        snprintf(pidfile, sizeof pidfile, "%s/node-n%zu/node.pid", dir, i + 1);
-        FILE *f = fopen(pidfile, "w");
-        if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0) {
-            snprintf(err, err_bytes, "cannot write %s", pidfile);
-            return -1;
-        }
+        if (pid < 0 || fl_node_pid_write(dir, i, pid, err, err_bytes) != 0) return -1;
+    }
+    return 0;
+}
+
+int fl_node_pid_write(const char *dir, size_t i, pid_t pid, char *err, size_t err_bytes) {
+    char pidfile[PATH_BYTES + 64];
+    snprintf(pidfile, sizeof pidfile, "%s/node-n%zu/node.pid", dir, i + 1);
+    FILE *f = fopen(pidfile, "w");
+    if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0) {
+        if (f) fclose(f);
+        snprintf(err, err_bytes, "cannot write %s", pidfile);
+        return -1;
     }
     return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "cluster_net.h"
 #include "control.h"
+#include "cluster_sshd.h"
 #include "cpio_newc.h"
 #include "libexec.h"
 #include "nodes.h"
@@ -136,8 +137,8 @@ static char *slurp(const char *path, size_t *len) {
 /* The node's boot image: the cached one, zeros to a 4-byte boundary (the kernel looks
  * for the next archive only there), then the node's own files. */
 static int write_node_initrd(const char *dir, size_t i, const char *addr, int prefix,
-                             const char *hosts, const vm_image *img, char *err,
-                             size_t err_bytes) {
+                             const char *hosts, size_t hosts_len, const vm_image *img,
+                             char *err, size_t err_bytes) {
     char path[PATH_BYTES + 64], key[PATH_BYTES + 64], pub[PATH_BYTES + 64],
         auth[PATH_BYTES + 64], env[256];
     snprintf(path, sizeof path, "%s/node-n%zu/initrd.img", dir, i + 1);
@@ -163,7 +164,7 @@ static int write_node_initrd(const char *dir, size_t i, const char *addr, int pr
                                  pub_data, pub_len) == 0 &&
                      fl_cpio_add(out, "fl-node/authorized_keys", S_IFREG | 0644, auth_data,
                                  auth_len) == 0 &&
-                     fl_cpio_add(out, "fl-node/hosts", S_IFREG | 0644, hosts, strlen(hosts)) == 0 &&
+                     fl_cpio_add(out, "fl-node/hosts", S_IFREG | 0644, hosts, hosts_len) == 0 &&
                      fl_cpio_end(out) == 0
                  ? 0 : -1;
         if (fclose(out) != 0) rc = -1;
@@ -206,35 +207,31 @@ static pid_t start_qemu(const char *dir, const char *cluster, size_t i, const vm
     return fl_spawn_detached(argv, log, err, err_bytes);
 }
 
-static void hosts_text(size_t nodes, char node_addr[][16], char *out, size_t bytes) {
-    int n = snprintf(out, bytes, "127.0.0.1 localhost\n::1 localhost\n");
-    for (size_t i = 0; i < nodes && n > 0 && (size_t)n < bytes; i++)
-        n += snprintf(out + n, bytes - (size_t)n, "%s n%zu\n", node_addr[i], i + 1);
-}
-
 int fl_cluster_vm_start(const char *dir, const char *cluster, size_t nodes,
                         char node_addr[][16], int prefix, const fl_vm_options *o,
                         char *err, size_t err_bytes) {
     assert(nodes >= 1 && o->memory_mb >= 128);
     vm_image img;
     if (build_image(dir, o, &img, err, err_bytes) != 0) return -1;
-    char hosts[64 * 40];
-    hosts_text(nodes, node_addr, hosts, sizeof hosts);
+    char hosts_path[PATH_BYTES + 16];
+    snprintf(hosts_path, sizeof hosts_path, "%s/hosts", dir);
+    size_t hosts_len = 0;
+    if (fl_cluster_hosts_file(dir, nodes, node_addr, err, err_bytes) != 0) return -1;
+    char *hosts = slurp(hosts_path, &hosts_len);
+    if (!hosts) return snprintf(err, err_bytes, "cannot read %s", hosts_path), -1;
     fprintf(stderr, "cluster up --vm: starting %zu guests (%s, %zu MiB each)\n", nodes,
             img.accel, o->memory_mb);
     for (size_t i = 0; i < nodes; i++) {
-        if (write_node_initrd(dir, i, node_addr[i], prefix, hosts, &img, err, err_bytes) != 0)
-            return -1;
-        pid_t pid = start_qemu(dir, cluster, i, &img, o->memory_mb, err, err_bytes);
-        if (pid < 0) return -1;
-        char pidfile[PATH_BYTES + 64];
-        snprintf(pidfile, sizeof pidfile, "%s/node-n%zu/node.pid", dir, i + 1);
-        FILE *f = fopen(pidfile, "w");
-        if (!f || fprintf(f, "%d\n", (int)pid) < 0 || fclose(f) != 0) {
-            snprintf(err, err_bytes, "cannot write %s", pidfile);
+        pid_t pid = -1;
+        if (write_node_initrd(dir, i, node_addr[i], prefix, hosts, hosts_len, &img, err,
+                              err_bytes) != 0 ||
+            (pid = start_qemu(dir, cluster, i, &img, o->memory_mb, err, err_bytes)) < 0 ||
+            fl_node_pid_write(dir, i, pid, err, err_bytes) != 0) {
+            free(hosts);
             return -1;
         }
     }
+    free(hosts);
     return 0;
 }
 
