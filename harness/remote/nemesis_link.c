@@ -123,6 +123,12 @@ int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, ch
                                size_t bytes) {
     bool netem = false;
     for (size_t i = 0; i < spec->count; i++) netem |= spec->faults[i].kind == FL_FAULT_NETEM;
+    /* netem acts on the traffic between nodes (never on the controller's own). */
+    if (netem && l->control->nodes->count < 2) {
+        snprintf(err, bytes, "the spec asks for netem, which acts between nodes, but %s has "
+                 "only one node", l->control->nodes->path ? l->control->nodes->path : "the nodes file");
+        return -1;
+    }
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         json_t *reply = NULL, *hello = json_pack("{s:i,s:s}", "id", 0, "cmd", "hello");
         int rc = call_agent(l, i, hello, &reply, err, bytes);
