@@ -108,6 +108,8 @@ typedef struct fl_target {
      * reads the clock through the vDSO"), or NULL. When set, clock faults are refused on
      * nodes in faketime clock mode (exit 64) instead of being claimed and not applied. */
     const char *clock_shim_blind;
+    /* The workloads it fits (NULL-terminated), or NULL: any. A target file names them. */
+    const char *const *workloads;
     /* Optional: a deterministic simulator of the target's protocol, a companion binary
      * found like the daemons (harness/libexec.h), or NULL. `faultline zoo` runs it per
      * row as `SIM [ARGS] --seeds A-B --all [--bug NAME]`: exit 0 and a line ending in "no

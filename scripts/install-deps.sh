@@ -26,6 +26,7 @@ packages=(
   etcd-server libcurl4-openssl-dev   # the etcd target: its server, and libcurl for its JSON gateway
   libssl-dev                         # and OpenSSL's base64 for the gateway's keys and values
   redis-sentinel libhiredis-dev      # the redis target: Sentinel, and its client (hiredis)
+  python3 python3-redis              # the target-file examples' clients (examples/)
 )
 missing=()
 for p in "${packages[@]}"; do

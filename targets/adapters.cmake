@@ -18,6 +18,10 @@ add_library(fl_targets STATIC
   ${CMAKE_CURRENT_LIST_DIR}/redis/adapter.c
   ${CMAKE_CURRENT_LIST_DIR}/redis/client.c
   ${CMAKE_CURRENT_LIST_DIR}/redis/probe.c
-  ${CMAKE_CURRENT_LIST_DIR}/redis/sentinel.c)
-target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support ${CMAKE_CURRENT_LIST_DIR}/raftkv)
-target_link_libraries(fl_targets PUBLIC fl_harness PkgConfig::LIBPQ PkgConfig::LIBCURL PkgConfig::HIREDIS PkgConfig::LIBCRYPTO)
+  ${CMAKE_CURRENT_LIST_DIR}/redis/sentinel.c
+  ${CMAKE_CURRENT_LIST_DIR}/file/target_file.c
+  ${CMAKE_CURRENT_LIST_DIR}/file/file_adapter.c
+  ${CMAKE_CURRENT_LIST_DIR}/file/client_process.c)
+target_include_directories(fl_targets PUBLIC ${CMAKE_CURRENT_LIST_DIR}/support ${CMAKE_CURRENT_LIST_DIR}/raftkv
+                           ${CMAKE_CURRENT_LIST_DIR}/file)
+target_link_libraries(fl_targets PUBLIC fl_harness fl_workloads PkgConfig::LIBPQ PkgConfig::LIBCURL PkgConfig::HIREDIS PkgConfig::LIBCRYPTO)

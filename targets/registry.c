@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "target.h"
+#include "target_file.h"
 
 extern const fl_target fl_target_quorumkv;
 extern const fl_target fl_target_raftkv;
@@ -18,7 +19,9 @@ const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, &
 const fl_target *fl_target_find(const char *name) {
     for (size_t i = 0; fl_targets[i]; i++)
         if (!strcmp(fl_targets[i]->name, name)) return fl_targets[i];
-    return NULL;
+    /* The target file this process loaded (--target-file), by its own name. */
+    const fl_target_file *tf = fl_target_file_current();
+    return tf && !strcmp(tf->name, name) ? &tf->target : NULL;
 }
 
 bool fl_target_has_op(const fl_target *t, const char *f) {

@@ -4,11 +4,20 @@
 
 #include "commands.h"
 #include "target.h"
+#include "target_file.h"
 
 int fl_cmd_targets(int argc, char **argv) {
-    (void)argv;
+    if (argc == 3 && !strcmp(argv[1], "--file")) {
+        /* A target file: checked as `test --target-file` checks it, then described. */
+        const fl_target *t;
+        char err[1024];
+        int rc = fl_target_file_load(argv[2], &t, err, sizeof err);
+        if (rc != 0) return fprintf(stderr, "faultline targets: %s\n", err), rc;
+        fl_target_file_describe(fl_target_file_current(), stdout);
+        return 0;
+    }
     if (argc > 1) {
-        fputs("usage: faultline targets\n", stderr);
+        fputs("usage: faultline targets [--file TARGET_FILE]\n", stderr);
         return 64;
     }
     for (size_t i = 0; fl_targets[i]; i++) {

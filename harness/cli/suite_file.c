@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exit_codes.h"
+#include "file_text.h"
 #include "json_line.h"
 
 #define WHERE_BYTES 4500
@@ -36,21 +37,6 @@ static void place(char *out, size_t bytes, const char *path, const char *text, c
     int line = text ? fl_json_line_of(text, key, index) : 0;
     if (line > 0) snprintf(out, bytes, "%s:%d", path, line);
     else snprintf(out, bytes, "%s", path);
-}
-
-/* The file's text, for line numbers (NULL when it cannot be read again: no lines). */
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "r");
-    if (!f) return NULL;
-    char *text = NULL;
-    size_t bytes = 0;
-    FILE *out = open_memstream(&text, &bytes);
-    char buf[8192];
-    size_t n;
-    while (out && (n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, out);
-    if (out) fclose(out);
-    fclose(f);
-    return text;
 }
 
 static int listed_tests(const char *path, const char *text, const json_t *list,
@@ -171,7 +157,7 @@ int fl_suite_read(const char *path, fl_suite *s) {
         goto out;
     }
     rc = 0;
-    char *text = slurp(path);
+    char *text = fl_file_text(path, NULL); /* for line numbers; NULL: none */
     if (list) rc = listed_tests(path, text, list, defaults, s->tests);
     if (matrix && rc == 0) rc = matrices(path, text, matrix, defaults, s->tests);
     free(text);

@@ -21,6 +21,7 @@
 #include "control.h"
 #include "cluster_sshd.h"
 #include "cpio_newc.h"
+#include "file_text.h"
 #include "libexec.h"
 #include "nodes.h"
 #include "process.h"
@@ -111,29 +112,6 @@ static int build_image(const char *dir, const fl_vm_options *o, vm_image *img, c
     return read_image_env(env, img, err, err_bytes);
 }
 
-static char *slurp(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    size_t cap = 0, used = 0, n;
-    do {
-        if (used == cap) {
-            char *grown = realloc(buf, cap = cap ? cap * 2 : 65536);
-            if (!grown) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = grown;
-        }
-        n = fread(buf + used, 1, cap - used, f);
-        used += n;
-    } while (n > 0);
-    fclose(f);
-    *len = used;
-    return buf;
-}
-
 /* The node's boot image: the cached one, zeros to a 4-byte boundary (the kernel looks
  * for the next archive only there), then the node's own files. */
 static int write_node_initrd(const char *dir, size_t i, const char *addr, int prefix,
@@ -148,8 +126,8 @@ static int write_node_initrd(const char *dir, size_t i, const char *addr, int pr
     snprintf(env, sizeof env, "FL_NODE=n%zu\nFL_ADDR=%s/%d\nFL_USER=%s\n", i + 1, addr, prefix,
              FL_VM_USER);
     size_t base_len = 0, key_len = 0, pub_len = 0, auth_len = 0;
-    char *base = slurp(img->initrd, &base_len), *key_data = slurp(key, &key_len),
-         *pub_data = slurp(pub, &pub_len), *auth_data = slurp(auth, &auth_len);
+    char *base = fl_file_text(img->initrd, &base_len), *key_data = fl_file_text(key, &key_len),
+         *pub_data = fl_file_text(pub, &pub_len), *auth_data = fl_file_text(auth, &auth_len);
     FILE *out = base && key_data && pub_data && auth_data ? fopen(path, "wb") : NULL;
     int rc = -1;
     if (out) {
@@ -217,7 +195,7 @@ int fl_cluster_vm_start(const char *dir, const char *cluster, size_t nodes,
     snprintf(hosts_path, sizeof hosts_path, "%s/hosts", dir);
     size_t hosts_len = 0;
     if (fl_cluster_hosts_file(dir, nodes, node_addr, err, err_bytes) != 0) return -1;
-    char *hosts = slurp(hosts_path, &hosts_len);
+    char *hosts = fl_file_text(hosts_path, &hosts_len);
     if (!hosts) return snprintf(err, err_bytes, "cannot read %s", hosts_path), -1;
     fprintf(stderr, "cluster up --vm: starting %zu guests (%s, %zu MiB each)\n", nodes,
             img.accel, o->memory_mb);

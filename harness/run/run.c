@@ -426,6 +426,14 @@ static int prepare(fl_run *r, char *err, size_t bytes) {
     if (!r->tctx.options) return FL_EXIT_USAGE;
     r->wdef = fl_workload_find(c->workload);
     if (!r->wdef) return snprintf(err, bytes, "no workload \"%s\" (register, set)", c->workload), FL_EXIT_USAGE;
+    if (r->target->workloads) {
+        size_t i = 0;
+        while (r->target->workloads[i] && strcmp(r->target->workloads[i], c->workload)) i++;
+        if (!r->target->workloads[i])
+            return snprintf(err, bytes, "%s does not fit the workload %s (its target file "
+                            "names the ones it fits: `faultline targets --file F`)", c->target,
+                            c->workload), FL_EXIT_USAGE;
+    }
     fl_workload_options wo = fl_test_workload_options(c, r->seed, r->target, r->tctx.options);
     r->workload = r->wdef->create(&wo, err, bytes);
     if (!r->workload) return FL_EXIT_USAGE;

@@ -10,6 +10,7 @@
 
 #include "exit_codes.h"
 #include "target.h"
+#include "target_file.h"
 
 const char fl_test_usage[] =
     "usage: faultline test [OPTIONS]\n"
@@ -17,6 +18,9 @@ const char fl_test_usage[] =
     "  a nemesis injects faults, records every op in history.jsonl, heals, checks the\n"
     "  history and prints the verdict and the run directory.\n"
     "  --target T              system under test (default quorumkv; see `faultline targets`)\n"
+    "  --target-file F         a system under test described in a file, with a client\n"
+    "                          program (README \"Your own system\"; check it with\n"
+    "                          `faultline targets --file F`)\n"
     "  --bug NAME              run the target with this seeded bug (default: correct mode)\n"
     "  --target-opt K=V        a target option (repeatable; see `faultline targets`)\n"
     "  --workload W            register, set, list-append, lock, saga, txn-list-append or\n"
@@ -56,11 +60,12 @@ const char fl_test_usage[] =
 enum {
     O_TARGET = 1, O_BUG, O_TARGET_OPT, O_WORKLOAD, O_NEMESIS, O_INTERVAL, O_AT_ONCE,
     O_NODES, O_CONCURRENCY, O_RATE, O_TIME, O_SEED, O_COUNT, O_STORE, O_JUNIT, O_NAME, O_OPK,
-    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK, O_DELAY,
+    O_OP_TIMEOUT, O_RECOVERY, O_CHECK_TIME, O_CONFIG, O_HELP, O_TPK, O_DELAY, O_TARGET_FILE,
 };
 
 static const struct option options[] = {
     {"target", required_argument, NULL, O_TARGET},
+    {"target-file", required_argument, NULL, O_TARGET_FILE},
     {"bug", required_argument, NULL, O_BUG},
     {"target-opt", required_argument, NULL, O_TARGET_OPT},
     {"workload", required_argument, NULL, O_WORKLOAD},
@@ -123,6 +128,19 @@ static int set(fl_test_config *c, const char *where, int id, const char *name, c
     c->given |= 1u << id;
     switch (id) {
     case O_TARGET: c->target = text; break;
+    case O_TARGET_FILE: {
+        /* Loaded now, so a bad file is reported before anything runs, by its line. */
+        const fl_target *t;
+        char err[1024];
+        int load = fl_target_file_load(text, &t, err, sizeof err);
+        if (load != 0) {
+            fprintf(stderr, "%s%s%s\n", where ? where : "faultline test", ": --target-file ", err);
+            return load;
+        }
+        c->target_file = text;
+        c->target = t->name;
+        break;
+    }
     case O_BUG: c->bug = text; break;
     case O_TARGET_OPT: {
         const char *eq = strchr(text, '=');
@@ -301,7 +319,7 @@ json_t *fl_test_config_json(const fl_test_config *c) {
     const fl_target *t = fl_target_find(c->target);
     json_t *defaults = json_pack("{s:o,s:s?}", "settings", from_target, "why",
                                  t && t->defaults && c->target_defaults[0] ? t->defaults->why : NULL);
-    return json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",
+    json_t *resolved = json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",
                      "target", c->target, "bug", c->bug, "target-opt", opts, "workload",
                      c->workload, "nemesis", c->nemesis, "nemesis-interval",
                      c->nemesis_interval_s, "nemesis-delay", c->nemesis_delay_s, "at-once", c->at_once, "nodes-file", c->nodes_file,
@@ -311,6 +329,9 @@ json_t *fl_test_config_json(const fl_test_config *c) {
                      c->threads_per_key, "op-timeout",
                      c->op_timeout_s, "recovery-time", c->recovery_s, "check-time-limit",
                      c->check_time_limit_s, "target-defaults", defaults);
+    if (resolved && c->target_file)
+        json_object_set_new(resolved, "target-file", json_string(c->target_file));
+    return resolved;
 }
 
 void fl_test_config_free(fl_test_config *c) {

@@ -13,6 +13,7 @@
 
 typedef struct fl_test_config {
     const char *target;          /* default quorumkv */
+    const char *target_file;     /* --target-file: the target it defines, or NULL */
     const char *bug;             /* NULL: correct mode */
     const char *opt_names[FL_TEST_OPTS_MAX], *opt_values[FL_TEST_OPTS_MAX];
     size_t opt_count;

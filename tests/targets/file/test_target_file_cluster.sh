@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The target-file examples on a local cluster of their own (ctest label cluster; short):
+#   - quorumkv through examples/quorumkv (its binary uploaded from {libexec}, a Python
+#     client over its TCP protocol): the correct mode valid, stale-quorum caught, as the
+#     built-in adapter gives;
+#   - Redis with asynchronous replicas through examples/redis (redis-py): the run
+#     completes with ops done and an honest verdict (valid, or a stale read named), never
+#     a harness error;
+#   - a client that hangs: every op is info within the op timeout and the run ends on
+#     time with its history kept.
+#
+#   test_target_file_cluster.sh FAULTLINE EXAMPLES_DIR
+source "$(dirname "$0")/../../support/cluster_lib.sh"
+FL=$1 EXAMPLES=$2
+scratch_cluster
+
+"$FL" test --target-file "$EXAMPLES/quorumkv/quorumkv.json" --nodes-file "$NODES" --store "$STORE" \
+    --name qkv --time-limit 8 --seed 3 >"$DIR/qkv.out" 2>&1
+rc=$?
+check "quorumkv through its target file: valid" test "$rc" = 0
+((rc == 0)) || tail -n 5 "$DIR/qkv.out"
+check "… with ops done on every node" \
+    jq -e '.checkers.stats | .ok > 100 and ([.ok_by_node[]] | min) > 0' "$STORE/qkv/latest/results.json"
+"$FL" test --target-file "$EXAMPLES/quorumkv/quorumkv.json" --bug stale-quorum --nodes-file "$NODES" \
+    --store "$STORE" --name qkv-stale --time-limit 8 --seed 3 >"$DIR/stale.out" 2>&1
+rc=$?
+check "stale-quorum through the target file: caught (exit 1)" test "$rc" = 1
+check "… by the linearizability checker" \
+    jq -e '.checkers.linearizable.valid == false' "$STORE/qkv-stale/latest/results.json"
+
+if /usr/bin/python3 -c 'import redis' 2>/dev/null && command -v redis-server >/dev/null; then
+    "$FL" test --target-file "$EXAMPLES/redis/redis.json" --nodes-file "$NODES" --store "$STORE" \
+        --name redis --time-limit 8 --seed 3 >"$DIR/redis.out" 2>&1
+    rc=$?
+    R="$STORE/redis/latest"
+    check "Redis through its target file: the run completes with a verdict (exit $rc)" \
+        bash -c "[ $rc = 0 ] || [ $rc = 1 ]"
+    check "… with ops done, primaries recorded" \
+        bash -c "jq -e '.checkers.stats.ok > 50' '$R/results.json' >/dev/null && grep -q '\"primaries\"' '$R/history.jsonl'"
+    [ "$rc" = 1 ] && check "… and an anomaly it names is a stale read" \
+        jq -e '[.checkers.linearizable.keys[]? | .anomaly.shape // empty] | index("stale-read")' "$R/results.json"
+else
+    echo "# skipped the Redis example: no redis-server or Debian's python3-redis"
+fi
+
+# A client that takes every request and never answers.
+cat >"$DIR/hang.py" <<'PY'
+import sys, time
+for line in sys.stdin:
+    time.sleep(3600)
+PY
+jq --arg c "$DIR/hang.py" '.name = "hangs" | .client.command = ["python3", $c] | .ready = {"tcp": 7001}' \
+    "$EXAMPLES/quorumkv/quorumkv.json" >"$DIR/hang.json"
+t0=$(date +%s)
+"$FL" test --target-file "$DIR/hang.json" --nodes-file "$NODES" --store "$STORE" --name hang \
+    --time-limit 6 --op-timeout 0.5 --nemesis none >"$DIR/hang.out" 2>&1
+rc=$?
+took=$(($(date +%s) - t0))
+check "a client that hangs: the run ends (exit $rc, in $took s) as unknown (exit 2)" \
+    bash -c "[ $rc = 2 ] && [ $took -lt 60 ]"
+check "… every op info with the timeout named, the history kept" \
+    jq -se '[.[] | select(.type == "info")] | length > 3 and all(.error | test("no reply within 500 ms"))' \
+    "$STORE/hang/latest/history.jsonl"
+echo "$pass passed, $fail failed"
+test "$fail" -eq 0
