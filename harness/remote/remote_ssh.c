@@ -48,7 +48,7 @@ static int run_as_root(fl_ssh *s, const char *command, char err[FL_REMOTE_ERR_BY
     if (fl_ssh_exec(s, command, 30000, &r, err) != 0) return -1;
     int rc = r.exit_status == 0 ? 0 : -1;
     if (rc != 0)
-        snprintf(err, FL_REMOTE_ERR_BYTES, "%s: `%s` (through sudo) exited %d: %s",
+        snprintf(err, FL_REMOTE_ERR_BYTES, "%s: `%.160s` (through sudo) exited %d: %.200s",
                  fl_ssh_name(s), command, r.exit_status, r.err ? r.err : "");
     fl_exec_result_free(&r);
     return rc;
