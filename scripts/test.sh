@@ -3,7 +3,7 @@
 # libFuzzer, and Release (what packagers build; compiled only) — all with -Werror, and
 # runs ctest in the first three, tests side by side (every cluster test brings up a
 # cluster of its own, so they run side by side, beside a cluster the main job left up;
-# the fuzz runs go beside the sanitizer tree's tests).
+# the fuzz runs and the VM tests go beside the sanitizer tree's tests).
 # The sanitizer tree skips the tests labelled `heavy` (long whole-system runs, the VM and
 # the browser: their C paths are covered by shorter tests there). Long acceptance runs
 # (label `acceptance`) are left to `ctest --test-dir build -L acceptance`.
@@ -18,18 +18,11 @@ build() { # dir, cmake args...
   cmake -S . -B "$dir" -DFL_WERROR=ON "$@" >/dev/null && cmake --build "$dir" -j "$jobs" >/dev/null
 }
 
-# The VM tests' image (Debian's kernel, an mmdebstrap root; cached per build tree) is
-# made beside the builds, mostly waiting on the mirror; its tests build it themselves
-# (or skip, saying why) if this did not.
-mkdir -p build
-(nice -n 10 harness/cluster/vm/vm-image.sh build/vm-cache >/dev/null 2>build/vm-image.log) &
-image_pid=$!
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "build failed"; exit 1; }
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON || { echo "sanitizer build failed"; exit 1; }
 CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON \
   || { echo "fuzz build failed"; exit 1; }
 build build-release -DCMAKE_BUILD_TYPE=Release || { echo "Release build failed (-Werror)"; exit 1; }
-wait "$image_pid" || echo "the VM image was not built beside the builds (its tests retry): $(tail -n 1 build/vm-image.log)"
 echo "builds: $(($(date +%s) - started)) s"
 
 passed=0 failed=0 status=0
@@ -67,14 +60,25 @@ fuzz_t0=$(date +%s)
 (nice -n 10 ctest --test-dir build-fuzz --output-on-failure -j 1 -LE acceptance >"$fuzz_out" 2>&1
  echo $? >"$fuzz_out.rc") &
 fuzz_pid=$!
+# So do the VM tests (label vm, the normal build's: qemu guests, whose image they build
+# into build/vm-cache the first time): the sanitizer tests leave the CPU mostly idle.
+vm_out=$(mktemp)
+trap 'rm -f "$fuzz_out" "$fuzz_out.rc" "$vm_out" "$vm_out.rc"' EXIT
+vm_t0=$(date +%s)
+(nice -n 10 ctest --test-dir build --output-on-failure -j 1 -L vm -LE acceptance >"$vm_out" 2>&1
+ echo $? >"$vm_out.rc") &
+vm_pid=$!
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "sanitizer build (ASan+UBSan)" build-asan "$jobs" -LE 'acceptance|heavy'
 wait "$fuzz_pid"
 report_ctest "fuzz targets (beside the sanitizer tests)" "$(cat "$fuzz_out")" \
   "$(cat "$fuzz_out.rc" 2>/dev/null || echo 1)" "$(($(date +%s) - fuzz_t0))"
+wait "$vm_pid"
+report_ctest "VM tests (beside the sanitizer tests)" "$(cat "$vm_out")" \
+  "$(cat "$vm_out.rc" 2>/dev/null || echo 1)" "$(($(date +%s) - vm_t0))"
 # One more test than cores: the whole-system cluster runs spend most of their time
 # waiting on the clock (20-30 s runs at 100-200 ops/s), so a third test keeps both busy.
-run_ctest "normal build" build "$((jobs + 1))" -LE acceptance
+run_ctest "normal build" build "$((jobs + 1))" -LE 'acceptance|vm'
 echo "suite: $(($(date +%s) - started)) s"
 echo "total: $passed passed, $failed failed"
 exit $status

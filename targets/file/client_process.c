@@ -34,6 +34,52 @@ struct fl_client_process {
     char why[200]; /* why it is broken (as long as a reply's error) */
 };
 
+extern char **environ;
+
+/* argv0 as exec would find it: itself when it names a path, else the first executable
+ * file of that name on PATH. malloc'd, or NULL. */
+static char *resolve(const char *argv0) {
+    if (strchr(argv0, '/')) return access(argv0, X_OK) == 0 ? strdup(argv0) : NULL;
+    const char *dirs = getenv("PATH");
+    if (!dirs) dirs = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = dirs; *p;) {
+        size_t n = strcspn(p, ":");
+        char *candidate = NULL;
+        if (asprintf(&candidate, "%.*s/%s", (int)n, n ? p : ".", argv0) < 0) return NULL;
+        if (access(candidate, X_OK) == 0) return candidate;
+        free(candidate);
+        p += n + (p[n] == ':');
+    }
+    return NULL;
+}
+
+static void free_environment(char **envp) {
+    for (size_t i = 0; envp && envp[i]; i++) free(envp[i]);
+    free(envp);
+}
+
+/* This process's environment with FL_NODE, FL_HOST, FL_PORT and FL_HOSTS set. */
+static char **child_environment(const char *node, const char *host, const char *port,
+                                const char *hosts) {
+    static const char *const names[] = {"FL_NODE=", "FL_HOST=", "FL_PORT=", "FL_HOSTS="};
+    const char *values[] = {node, host, port, hosts};
+    size_t count = 0;
+    while (environ && environ[count]) count++;
+    char **envp = calloc(count + 5, sizeof *envp);
+    size_t at = 0;
+    for (size_t i = 0; envp && i < count; i++) {
+        bool ours = false;
+        for (size_t k = 0; k < 4; k++) ours |= !strncmp(environ[i], names[k], strlen(names[k]));
+        if (!ours && !(envp[at++] = strdup(environ[i]))) return free_environment(envp), NULL;
+    }
+    for (size_t k = 0; envp && k < 4; k++)
+        if (asprintf(&envp[at++], "%s%s", names[k], values[k]) < 0) {
+            envp[at - 1] = NULL;
+            return free_environment(envp), NULL;
+        }
+    return envp;
+}
+
 static int64_t now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -61,8 +107,22 @@ fl_client_process *fl_client_process_open(char *const *argv, const char *node,
         close(to_child[0]), close(to_child[1]), close(from_child[0]), close(from_child[1]);
         return NULL;
     }
+    /* Everything the child needs is made here: between fork and exec in a threaded
+     * process only async-signal-safe calls are allowed (a setenv or a PATH search that
+     * mallocs can deadlock on a lock another thread held at the fork). */
+    char **envp = NULL, *path = resolve(argv[0]);
     char port_s[16];
     snprintf(port_s, sizeof port_s, "%d", port);
+    if (path) envp = child_environment(node, host, port_s, hosts ? hosts : host);
+    if (!path || !envp) {
+        snprintf(err, bytes, "cannot start the client %s: %s", argv[0],
+                 path ? "out of memory" : "not found (on PATH, or not executable)");
+        free(path);
+        free_environment(envp);
+        close(err_fd), close(status_pipe[0]), close(status_pipe[1]);
+        close(to_child[0]), close(to_child[1]), close(from_child[0]), close(from_child[1]);
+        return NULL;
+    }
     pid_t pid = fork();
     if (pid == 0) {
         setpgid(0, 0);
@@ -70,16 +130,14 @@ fl_client_process *fl_client_process_open(char *const *argv, const char *node,
         dup2(from_child[1], STDOUT_FILENO);
         dup2(err_fd, STDERR_FILENO);
         signal(SIGPIPE, SIG_DFL);
-        setenv("FL_NODE", node, 1);
-        setenv("FL_HOST", host, 1);
-        setenv("FL_PORT", port_s, 1);
-        setenv("FL_HOSTS", hosts ? hosts : host, 1);
-        execvp(argv[0], argv);
+        execve(path, argv, envp);
         int e = errno;
         ssize_t ignored = write(status_pipe[1], &e, sizeof e);
         (void)ignored;
         _exit(127);
     }
+    free(path);
+    free_environment(envp);
     close(to_child[0]);
     close(from_child[1]);
     close(err_fd);

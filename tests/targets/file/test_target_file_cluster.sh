@@ -13,6 +13,7 @@
 source "$(dirname "$0")/../../support/cluster_lib.sh"
 FL=$1 EXAMPLES=$2
 scratch_cluster
+jqe() { jq -e "$@" >/dev/null; }
 
 "$FL" test --target-file "$EXAMPLES/quorumkv/quorumkv.json" --nodes-file "$NODES" --store "$STORE" \
     --name qkv --time-limit 8 --seed 3 >"$DIR/qkv.out" 2>&1
@@ -20,13 +21,13 @@ rc=$?
 check "quorumkv through its target file: valid" test "$rc" = 0
 ((rc == 0)) || tail -n 5 "$DIR/qkv.out"
 check "… with ops done on every node" \
-    jq -e '.checkers.stats | .ok > 100 and ([.ok_by_node[]] | min) > 0' "$STORE/qkv/latest/results.json"
+    jqe '.checkers.stats | .ok > 100 and ([.ok_by_node[]] | min) > 0' "$STORE/qkv/latest/results.json"
 "$FL" test --target-file "$EXAMPLES/quorumkv/quorumkv.json" --bug stale-quorum --nodes-file "$NODES" \
     --store "$STORE" --name qkv-stale --time-limit 8 --seed 3 >"$DIR/stale.out" 2>&1
 rc=$?
 check "stale-quorum through the target file: caught (exit 1)" test "$rc" = 1
 check "… by the linearizability checker" \
-    jq -e '.checkers.linearizable.valid == false' "$STORE/qkv-stale/latest/results.json"
+    jqe '.checkers.linearizable.valid == false' "$STORE/qkv-stale/latest/results.json"
 
 if /usr/bin/python3 -c 'import redis' 2>/dev/null && command -v redis-server >/dev/null; then
     "$FL" test --target-file "$EXAMPLES/redis/redis.json" --nodes-file "$NODES" --store "$STORE" \
@@ -38,7 +39,7 @@ if /usr/bin/python3 -c 'import redis' 2>/dev/null && command -v redis-server >/d
     check "… with ops done, primaries recorded" \
         bash -c "jq -e '.checkers.stats.ok > 50' '$R/results.json' >/dev/null && grep -q '\"primaries\"' '$R/history.jsonl'"
     [ "$rc" = 1 ] && check "… and an anomaly it names is a stale read" \
-        jq -e '[.checkers.linearizable.keys[]? | .anomaly.shape // empty] | index("stale-read")' "$R/results.json"
+        jqe '[.checkers.linearizable.keys[]? | .anomaly.shape // empty] | index("stale-read")' "$R/results.json"
 else
     echo "# skipped the Redis example: no redis-server or Debian's python3-redis"
 fi
@@ -59,7 +60,7 @@ took=$(($(date +%s) - t0))
 check "a client that hangs: the run ends (exit $rc, in $took s) as unknown (exit 2)" \
     bash -c "[ $rc = 2 ] && [ $took -lt 60 ]"
 check "… every op info with the timeout named, the history kept" \
-    jq -se '[.[] | select(.type == "info")] | length > 3 and all(.error | test("no reply within 500 ms"))' \
+    jqe -s '[.[] | select(.type == "info")] | length > 3 and all(.error | test("no reply within 500 ms"))' \
     "$STORE/hang/latest/history.jsonl"
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
