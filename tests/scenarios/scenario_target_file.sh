@@ -8,7 +8,8 @@
 #      (exit 0 or 1, never a harness error); the anomalies named.
 # A table per scenario: seed, exit, ok / info / fail, verdict, anomaly shapes.
 #
-# usage: [FL_SCENARIOS="quorumkv redis"] scenario_target_file.sh FAULTLINE [SECONDS]
+# usage: [FL_SCENARIOS="quorumkv redis"] [FL_MODES="correct stale-quorum"]
+#        scenario_target_file.sh FAULTLINE [SECONDS]
 source "$(dirname "$0")/../support/cluster_lib.sh"
 acceptance_cluster "$@"
 EXAMPLES=$(cd "$HERE/../../examples" && pwd)
@@ -32,7 +33,7 @@ want() { [[ " ${FL_SCENARIOS:-quorumkv redis} " == *" $1 "* ]]; }
 
 if want quorumkv; then
     header
-    for mode in correct stale-quorum; do
+    for mode in ${FL_MODES:-correct stale-quorum}; do
         bug=() && [ "$mode" = correct ] || bug=(--bug "$mode")
         file_hits=0 builtin_hits=0
         for seed in 1 2 3 4 5; do

@@ -11,7 +11,7 @@
 #     modules the node needs before its root disk (virtio for the disk and the NIC, ext4)
 #     and the qdiscs the agent uses (htb, u32, netem);
 #   - which accelerator works: KVM only when a short probe boot under KVM reaches the
-#     initramfs (a /dev/kvm whose guest hangs, as on hosts without vmx, means TCG),
+#     initramfs within 10 s (a /dev/kvm whose guest hangs, as on hosts without vmx, means TCG),
 #     remembered per host boot.
 # Why mmdebstrap and a disk: the node is a real Debian userland (PAM, sudo, sshd as
 # packaged), as a user's own VM is, and the disk is shared by every node read-only
@@ -114,12 +114,12 @@ if [[ ! -f $accel_file ]]; then
   accel=tcg
   if [[ -r /dev/kvm && -w /dev/kvm ]]; then
     log=$cache/kvm-probe.log
-    timeout -k 5 20 qemu-system-x86_64 -accel kvm -machine pc -m 256 -smp 1 -nodefaults \
+    timeout -k 5 10 qemu-system-x86_64 -accel kvm -machine pc -m 256 -smp 1 -nodefaults \
       -display none -no-reboot -nic none -serial "file:$log" -kernel "$FL_VMLINUZ" \
       -initrd "$initrd" -append "console=ttyS0 panic=-1 quiet fl_probe=1" \
       </dev/null >/dev/null 2>&1 || true
     grep -aq FL-PROBE-OK "$log" 2>/dev/null && accel=kvm
-    echo "vm-image: KVM probe boot: $([[ $accel == kvm ]] && echo works || echo "no guest ran in 20 s, using TCG")" >&2
+    echo "vm-image: KVM probe boot: $([[ $accel == kvm ]] && echo works || echo "no guest ran in 10 s, using TCG")" >&2
   fi
   rm -f "$cache"/accel-*
   echo "$accel" >"$accel_file"
