@@ -17,11 +17,15 @@ static const fl_target_bug qkv_bugs[] = {
                      "as Dynamo-style stores do): reads miss acknowledged writes", NULL, NULL},
     {"no-write-back", "reads skip ABD's write-back phase: a read can see a new value and a "
                       "later read the old one",
-                      /* with no delay, a read's two phases finish before any other op can
-                         fall between them */
-                      "netem delay (messages held 50-250 ms, so a second read overtakes a "
-                      "first one's missing write-back)",
-                      "netem:delay"},
+                      /* Each node sends a peer all its requests on one TCP connection and
+                         its replies on the peer's: with every packet delayed alike a reply
+                         cannot overtake the put it follows, so the window is a few ms.
+                         A lost segment waits for TCP's retransmission (>= 200 ms) while the
+                         other connection's packets pass: a read then sees a put that has
+                         reached one replica, and a later read misses it. */
+                      "packet loss (a put's lost segment waits for TCP's retransmission "
+                      "while replies on the other connection pass it)",
+                      "netem:loss"},
     {"wall-clock-lww", "write versions from the coordinator's wall clock, last write wins: "
                        "clock skew silently drops acknowledged writes", NULL, NULL},
     {NULL, NULL, NULL, NULL},
