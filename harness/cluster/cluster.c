@@ -355,7 +355,8 @@ static void remove_files(const char *dir) {
     }
     rmdir(root);
     rmdir(dir); /* only when empty: never anything of the user's */
-    if (!strcmp(dir, FL_CLUSTER_DIR)) rmdir("/var/lib/faultline"); /* up made it; if empty */
+    if (!strcmp(dir, FL_CLUSTER_DIR) || !strcmp(dir, FL_VM_CLUSTER_DIR))
+        rmdir("/var/lib/faultline"); /* up made it; if empty */
 }
 
 /* Which cluster name is this folder's to take down: its registry entry's; else the
