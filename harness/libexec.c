@@ -8,18 +8,21 @@
 #include <string.h>
 #include <unistd.h>
 
-int fl_libexec_path(const char *name, char *path, size_t bytes, char *err, size_t err_bytes) {
+int fl_libexec_dir(char *dir, size_t bytes, char *err, size_t err_bytes) {
     const char *libexec = getenv("FAULTLINE_LIBEXEC");
+    if (libexec) return snprintf(dir, bytes, "%s", libexec) < (int)bytes ? 0 : -1;
     char self[4096];
-    if (libexec) {
-        snprintf(path, bytes, "%s/%s", libexec, name);
-    } else {
-        ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-        if (n < 0)
-            return snprintf(err, err_bytes, "readlink /proc/self/exe: %s", strerror(errno)), -1;
-        self[n] = '\0';
-        snprintf(path, bytes, "%s/%s", dirname(self), name);
-    }
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        return snprintf(err, err_bytes, "readlink /proc/self/exe: %s", strerror(errno)), -1;
+    self[n] = '\0';
+    return snprintf(dir, bytes, "%s", dirname(self)) < (int)bytes ? 0 : -1;
+}
+
+int fl_libexec_path(const char *name, char *path, size_t bytes, char *err, size_t err_bytes) {
+    char dir[4096];
+    if (fl_libexec_dir(dir, sizeof dir, err, err_bytes) != 0) return -1;
+    snprintf(path, bytes, "%s/%s", dir, name);
     if (access(path, R_OK) != 0) {
         snprintf(err, err_bytes, "%s: %s (build it, or point FAULTLINE_LIBEXEC at its folder)",
                  path, strerror(errno));

@@ -9,4 +9,8 @@
  * to do. */
 int fl_libexec_path(const char *name, char *path, size_t bytes, char *err, size_t err_bytes);
 
+/* That folder itself ($FAULTLINE_LIBEXEC, else the running executable's): 0, or -1 with
+ * err. */
+int fl_libexec_dir(char *dir, size_t bytes, char *err, size_t err_bytes);
+
 #endif

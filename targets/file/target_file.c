@@ -420,7 +420,7 @@ int fl_target_file_parse(const char *path, const char *text, const fl_target **o
         snprintf(err, bytes, "out of memory");
         rc = FL_EXIT_HARNESS;
     }
-    char libexec_dir[4096] = "", self[4096];
+    char libexec_dir[4096] = "";
     if (!rc) {
         tf->path = strdup(path);
         char *abs = realpath(path, NULL);
@@ -428,9 +428,9 @@ int fl_target_file_parse(const char *path, const char *text, const fl_target **o
         if (slash) *slash = '\0';
         tf->file_dir = abs ? abs : strdup(".");
         /* {libexec}: where the companion binaries are (fl-quorumkv for one). */
-        char probe_err[256];
-        if (fl_libexec_path(".", self, sizeof self, probe_err, sizeof probe_err) == 0)
-            snprintf(libexec_dir, sizeof libexec_dir, "%.*s", (int)(strlen(self) - 2), self);
+        char ignored[256];
+        if (fl_libexec_dir(libexec_dir, sizeof libexec_dir, ignored, sizeof ignored) != 0)
+            libexec_dir[0] = '\0';
         rc = load_fields(&l, tf);
     }
     if (!rc) rc = load_install(&l, tf, libexec_dir);
