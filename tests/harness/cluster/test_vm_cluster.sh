@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VM cluster, short (ctest labels vm, heavy; issue 20): `faultline cluster up --vm`
 # with three qemu guests (image cache CACHE_DIR, shared with the VM test of the agent),
-# a 20 s raftkv test on them with netem and real clock faults at once, then down:
+# a 20 s quorumkv test on them with netem and real clock faults at once, then down:
 #   - up prints the nodes file; the nodes are Debian's kernel and log in as the sudo user;
 #   - the run is valid, its netem and clock faults were applied on the guests
 #     (applied_ns), the binaries went up and the logs came back through sudo's staging;
@@ -39,16 +39,19 @@ check "every guest runs Debian's kernel" test "$(echo "$out" | grep -c Debian)" 
 check "commands run as root through sudo" test "$(echo "$out" | grep -c ': root$')" = 3
 check "up set the guests' clocks to the host's (within 0.5 s)" clocks_near "$NODES" 0.5
 
-"$FL" test --target raftkv --nodes-file "$NODES" --store "$STORE" --name vm --time-limit 20 \
+# quorumkv: no leader and 5 s op timeouts, so guests slowed by a loaded host (TCG beside
+# the sanitizer tests) still serve; raftkv's 0.5 s timeouts there left runs unknown.
+"$FL" test --target quorumkv --nodes-file "$NODES" --store "$STORE" --name vm --time-limit 20 \
     --nemesis netem+clock --nemesis-interval 4 --seed 7 >"$DIR/test.out" 2>"$DIR/test.err"
 rc=$?
 R=$(readlink -f "$STORE/vm/latest")
-check "a 20 s raftkv run with netem and clock faults is valid" test "$rc" = 0
+check "a 20 s quorumkv run with netem and clock faults is valid" test "$rc" = 0
 ((rc == 0)) || { tail -n 5 "$DIR/test.err"; cat "$DIR/test.out"; }
-applied() { jq -c "select(.process == \"nemesis\" and .f == \"$1\" and (.value.applied_ns | length) == 3)" \
-    "$R/history.jsonl" | wc -l; }
+applied() { # event, how many guests at least (a clock bump picks some of them)
+    jq -c "select(.process == \"nemesis\" and .f == \"$1\" and (.value.applied_ns | length) >= ${2:-3})" \
+        "$R/history.jsonl" | wc -l; }
 check "netem applied on every guest" test "$(applied netem-start)" -ge 1
-check "the clock set on every guest (system mode)" test "$(applied clock-start)" -ge 1
+check "the clock set on the guests it chose (system mode)" test "$(applied clock-start 1)" -ge 1
 check "every guest healed at the end" test "$(applied heal)" -ge 1
 check "the nodes' logs came back (through sudo's staging)" \
     bash -c "ls '$R'/nodes/n*/* 2>/dev/null | grep -q ."
