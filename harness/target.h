@@ -25,10 +25,10 @@ typedef struct fl_target_option {
 typedef struct fl_target_bug {
     const char *name;
     const char *help;
-    /* A fault this bug needs that a local cluster cannot apply, e.g. "packet loss" (this
+    /* A fault this bug needs that a local cluster cannot apply, e.g. "packets reordered" (this
      * kernel has no netem); NULL: none. The zoo says so in the bug's row. */
     const char *needs;
-    /* That fault as a --nemesis spec ("netem:loss"): on nodes that are machines of their
+    /* That fault as a --nemesis spec ("netem:reorder"): on nodes that are machines of their
      * own (every node's clock "system": VMs, a user's machines) the zoo's row for the bug
      * runs with it instead of the target's default faults. NULL: none. */
     const char *needs_nemesis;

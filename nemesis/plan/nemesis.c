@@ -10,10 +10,12 @@
  *              every 8–512 ms), or reset every node. clock:bump|strobe:TARGETS names the
  *              nodes instead (one, minority, majority, all, primaries: a leader's clock
  *              is what a lease trusts). stop: reset every node.
- *   netem      start: every node sends to every other through netem (delay 50–250 ms
- *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % behind a
- *              20 ms delay, corrupt 2–11 %); where the kernel has no netem the agent says
- *              so and the fault fails (the run refuses such a spec before it starts).
+ *   netem      start: some nodes (netem:VARIANT:TARGETS names them, as clock does; default
+ *              a random subset) send to every other through netem (delay 50–250 ms
+ *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % sent at
+ *              once past a 50–250 ms delay, corrupt 2–11 %); where the kernel has no
+ *              netem the agent says so and the fault fails (the run refuses such a
+ *              spec before it starts).
  *              stop: lift netem only (a partition in force stays).
  *              partition:mute-primaries is one-way: the primaries' packets to every
  *              other node are dropped while they still hear everyone (requests arrive
@@ -194,21 +196,29 @@ static int primaries_choice(void) {
     return i;
 }
 
+/* The nodes a clock or netem fault acts on: the spec's choice (named in the event), else
+ * the primaries half the time when the target can name them, else a random subset. */
+static int fault_nodes(fl_nemesis *n, int targets, json_t *event, uint64_t *nodes, char *err,
+                       size_t bytes) {
+    if (targets < 0 && n->io.primaries && fl_rng_below(&n->rng, 2) && some_primary(n))
+        targets = primaries_choice();
+    if (targets < 0) {
+        *nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
+        return 0;
+    }
+    const char *choice = fl_fault_targets()[targets];
+    if (choose_targets(n, choice, nodes, err, bytes) != 0) return -1;
+    json_object_set_new(event, "targets", json_string(choice));
+    return 0;
+}
+
 static json_t *clock_fault(fl_nemesis *n, const char *variant, int targets, json_t *event,
                            json_t *applied, char *err, size_t bytes) {
     if (!strcmp(variant, "reset"))
         return call_nodes(n, all_nodes(n), json_pack("{s:s,s:s}", "cmd", "clock", "op", "reset"),
                           applied, err, bytes) ? NULL : event;
     uint64_t nodes;
-    if (targets < 0 && n->io.primaries && fl_rng_below(&n->rng, 2) && some_primary(n))
-        targets = primaries_choice();
-    if (targets < 0) {
-        nodes = random_nodes(n, 1 + fl_rng_below(&n->rng, n->io.node_count));
-    } else {
-        const char *choice = fl_fault_targets()[targets];
-        if (choose_targets(n, choice, &nodes, err, bytes) != 0) return NULL;
-        json_object_set_new(event, "targets", json_string(choice));
-    }
+    if (fault_nodes(n, targets, event, &nodes, err, bytes) != 0) return NULL;
     json_t *offsets = json_object(), *periods = json_object();
     json_object_set_new(event, "offset_ms", offsets);
     if (!strcmp(variant, "strobe")) json_object_set_new(event, "period_ms", periods);
@@ -266,23 +276,33 @@ static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
 /* netem parameters for a variant, drawn from the rng. */
 static json_t *netem_params(fl_nemesis *n, const char *variant) {
     int64_t pct = 5 + (int64_t)fl_rng_below(&n->rng, 46); /* 5–50 % */
-    if (!strcmp(variant, "delay")) {
+    if (!strcmp(variant, "delay") || !strcmp(variant, "reorder")) {
         int64_t ms = 50 + (int64_t)fl_rng_below(&n->rng, 201);
+        /* Reordered packets go at once and overtake the rest by the whole delay, as on a
+         * path where some packets take a faster route: a reply can then arrive before a
+         * request the same node sent earlier on another connection. */
+        if (!strcmp(variant, "reorder"))
+            return json_pack("{s:I,s:I}", "delay_ms", (json_int_t)ms, "reorder_pct", (json_int_t)pct);
         return json_pack("{s:I,s:I}", "delay_ms", (json_int_t)ms, "jitter_ms", (json_int_t)(ms / 10));
     }
     if (!strcmp(variant, "loss")) return json_pack("{s:I}", "loss_pct", (json_int_t)pct);
     if (!strcmp(variant, "duplicate")) return json_pack("{s:I}", "duplicate_pct", (json_int_t)pct);
-    if (!strcmp(variant, "reorder"))
-        return json_pack("{s:i,s:I}", "delay_ms", 20, "reorder_pct", (json_int_t)pct);
     return json_pack("{s:I}", "corrupt_pct", (json_int_t)(1 + pct / 5)); /* corrupt: 2–11 % */
 }
 
-/* Every node sends its packets to every other node through netem. */
-static json_t *netem_fault(fl_nemesis *n, const char *variant, json_t *event, json_t *applied,
-                           char *err, size_t bytes) {
+/* The chosen nodes send their packets to every other node through netem: a degraded
+ * node or link is the common case, and the others' clean paths race the degraded ones. */
+static json_t *netem_fault(fl_nemesis *n, const char *variant, int targets, json_t *event,
+                           json_t *applied, char *err, size_t bytes) {
     json_t *params = netem_params(n, variant);
     json_object_set(event, "params", params);
+    uint64_t nodes;
+    if (fault_nodes(n, targets, event, &nodes, err, bytes) != 0) {
+        json_decref(params);
+        return NULL;
+    }
     for (size_t i = 0; i < n->io.node_count; i++) {
+        if (!(nodes >> i & 1)) continue;
         json_t *req = json_deep_copy(params), *peers = json_array();
         for (size_t j = 0; j < n->io.node_count; j++)
             if (j != i) json_array_append_new(peers, json_string(n->io.addrs[j]));
@@ -294,7 +314,7 @@ static json_t *netem_fault(fl_nemesis *n, const char *variant, json_t *event, js
         }
     }
     json_decref(params);
-    json_object_set_new(event, "nodes", names_of(n, all_nodes(n)));
+    json_object_set_new(event, "nodes", names_of(n, nodes));
     return event;
 }
 
@@ -357,7 +377,7 @@ json_t *fl_nemesis_start(fl_nemesis *n, char *err, size_t err_bytes) {
     case FL_FAULT_KILL: done = signal_fault(n, variant, "KILL", event, applied, err, err_bytes); break;
     case FL_FAULT_PAUSE: done = signal_fault(n, variant, "STOP", event, applied, err, err_bytes); break;
     case FL_FAULT_CLOCK: done = clock_fault(n, variant, choice.targets, event, applied, err, err_bytes); break;
-    default: done = netem_fault(n, variant, event, applied, err, err_bytes);
+    default: done = netem_fault(n, variant, choice.targets, event, applied, err, err_bytes);
     }
     /* Nothing took effect: no event, and nothing in force to stop later. */
     if (!done && json_object_size(applied) == 0) {

@@ -1,6 +1,7 @@
 /* Parsing the `--nemesis` fault spec (see spec.h). */
 #include "spec.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,19 +78,20 @@ static int parse_entry(const char *entry, size_t len, fl_fault_choice *out, char
         return -1;
     }
     if (!second) return 0;
-    /* Only a clock fault that moves clocks has a choice of nodes; kill and pause name
-     * theirs in the variant already. */
-    if (out->kind != FL_FAULT_CLOCK || !strcmp(colon + 1, "reset")) {
+    /* Only a clock fault that moves clocks and netem have a choice of nodes; kill and
+     * pause name theirs in the variant already. */
+    bool clock_moves = out->kind == FL_FAULT_CLOCK && strcmp(colon + 1, "reset");
+    if (!clock_moves && out->kind != FL_FAULT_NETEM) {
         snprintf(err, err_bytes, "--nemesis: '%s:%s' takes no node choice ('%s'); only "
-                 "clock:bump and clock:strobe do", text, colon + 1, second + 1);
+                 "clock:bump, clock:strobe and netem do", text, colon + 1, second + 1);
         return -1;
     }
     for (int t = 0; target_variants[t]; t++)
         if (!strcmp(second + 1, target_variants[t])) out->targets = t;
     if (out->targets < 0) {
         list(target_variants, allowed, sizeof allowed);
-        snprintf(err, err_bytes, "--nemesis: clock:%s cannot target '%s'; targets: %s",
-                 colon + 1, second + 1, allowed);
+        snprintf(err, err_bytes, "--nemesis: %s:%s cannot target '%s'; targets: %s",
+                 text, colon + 1, second + 1, allowed);
         return -1;
     }
     return 0;

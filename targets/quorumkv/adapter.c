@@ -20,12 +20,12 @@ static const fl_target_bug qkv_bugs[] = {
                       /* Each node sends a peer all its requests on one TCP connection and
                          its replies on the peer's: with every packet delayed alike a reply
                          cannot overtake the put it follows, so the window is a few ms.
-                         A lost segment waits for TCP's retransmission (>= 200 ms) while the
-                         other connection's packets pass: a read then sees a put that has
-                         reached one replica, and a later read misses it. */
-                      "packet loss (a put's lost segment waits for TCP's retransmission "
-                      "while replies on the other connection pass it)",
-                      "netem:loss"},
+                         Reordered packets can: netem sends some at once past the delay,
+                         so a read sees a put that has reached one replica, and a later
+                         read, while the put is still held back, misses it. */
+                      "packets reordered (netem delay with some packets sent at once, so "
+                      "a reply overtakes the put its node sent before it)",
+                      "netem:reorder"},
     {"wall-clock-lww", "write versions from the coordinator's wall clock, last write wins: "
                        "clock skew silently drops acknowledged writes", NULL, NULL},
     {NULL, NULL, NULL, NULL},

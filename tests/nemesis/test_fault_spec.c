@@ -30,6 +30,9 @@ static void parses(void **state) {
     assert_string_equal(fl_fault_targets()[s.faults[0].targets], "primaries");
     assert_string_equal(fl_fault_targets()[s.faults[1].targets], "minority");
     assert_int_equal(s.step_count, 2);
+    assert_int_equal(fl_fault_spec_parse("netem:reorder:one", &s, err, sizeof err), 0);
+    assert_string_equal(fl_fault_variants(FL_FAULT_NETEM)[s.faults[0].variant], "reorder");
+    assert_string_equal(fl_fault_targets()[s.faults[0].targets], "one");
 }
 
 /* A+B is one step of two faults; commas separate steps. */
@@ -58,6 +61,7 @@ static void errors(void **state) {
         {"clock:bump:x", "clock:bump cannot target 'x'; targets: one, minority"},
         {"clock:reset:one", "'clock:reset' takes no node choice"},
         {"kill:one:primaries", "'kill:one' takes no node choice"},
+        {"netem:reorder:some", "netem:reorder cannot target 'some'; targets: one, minority"},
         {"clock:bump+clock:strobe", "holds one fault of each kind, and it has two of clock"},
         {"kill+", "empty"},
         {"+kill", "empty"},

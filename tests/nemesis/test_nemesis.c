@@ -186,12 +186,13 @@ static void refusals(void **state) {
     fake_free(&f);
 }
 
-/* Every node sends to all the others through netem, with the parameters the event
- * names; stop lifts netem only. */
+/* netem:VARIANT:all: every node sends to all the others through netem, with the
+ * parameters the event names; stop lifts netem only. */
 static void netem_requests(void **state) {
     (void)state;
-    static const char *const variants[] = {"netem:delay", "netem:loss", "netem:duplicate",
-                                           "netem:reorder", "netem:corrupt"};
+    static const char *const variants[] = {"netem:delay:all", "netem:loss:all",
+                                           "netem:duplicate:all", "netem:reorder:all",
+                                           "netem:corrupt:all"};
     static const char *const fields[] = {"delay_ms", "loss_pct", "duplicate_pct", "reorder_pct",
                                          "corrupt_pct"};
     for (size_t v = 0; v < 5; v++) {
@@ -204,6 +205,10 @@ static void netem_requests(void **state) {
         const json_t *params = json_object_get(event, "params");
         double x = json_number_value(json_object_get(params, fields[v]));
         assert_true(x >= 1 && x <= 250);
+        if (v == 0 || v == 3) { /* delay, and the delay reordered packets overtake */
+            double ms = json_number_value(json_object_get(params, "delay_ms"));
+            assert_true(ms >= 50 && ms <= 250);
+        }
         for (size_t j = 0; j < 5; j++) {
             const json_t *req = json_array_get(f.requests[j], 0);
             assert_string_equal(json_string_value(json_object_get(req, "cmd")), "netem");
@@ -221,6 +226,80 @@ static void netem_requests(void **state) {
         json_decref(event);
         fake_free(&f);
     }
+}
+
+/* The nodes whose netem request went out (each sends to all the others), as a mask. */
+static uint32_t netem_senders(const fake *f) {
+    uint32_t mask = 0;
+    for (size_t j = 0; j < 5; j++) {
+        const json_t *req = json_array_get(f->requests[j], 0);
+        if (!req || strcmp(json_string_value(json_object_get(req, "cmd")), "netem")) continue;
+        assert_int_equal(json_array_size(json_object_get(req, "peers")), 4);
+        mask |= 1u << j;
+    }
+    return mask;
+}
+
+/* netem acts on the nodes its targets name (the event says which), on a random subset
+ * without them; its stop heals netem on every node. */
+static void netem_targets(void **state) {
+    (void)state;
+    static const struct { const char *spec; int count; } named[] = {
+        {"netem:delay:one", 1}, {"netem:loss:minority", 2}, {"netem:reorder:majority", 3},
+        {"netem:corrupt:all", 5}};
+    for (size_t t = 0; t < 4; t++) {
+        fl_nemesis n;
+        fake f;
+        char err[512];
+        setup_nemesis(&n, &f, named[t].spec, NULL, 0);
+        json_t *event = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(event);
+        uint32_t senders = netem_senders(&f);
+        assert_int_equal(__builtin_popcount(senders), named[t].count);
+        const json_t *nodes = json_object_get(event, "nodes");
+        assert_int_equal(json_array_size(nodes), (size_t)named[t].count);
+        for (size_t i = 0; i < 5; i++) assert_int_equal(has(nodes, names[i]), senders >> i & 1);
+        assert_string_equal(json_string_value(json_object_get(event, "targets")),
+                            strrchr(named[t].spec, ':') + 1);
+        json_decref(event);
+        event = fl_nemesis_stop(&n, err, sizeof err);
+        assert_non_null(event);
+        assert_int_equal(json_object_size(json_object_get(event, "applied_ns")), 5);
+        for (size_t j = 0; j < 5; j++) {
+            const json_t *heal = json_array_get(f.requests[j], json_array_size(f.requests[j]) - 1);
+            assert_string_equal(json_string_value(json_object_get(heal, "only")), "netem");
+        }
+        json_decref(event);
+        fake_free(&f);
+    }
+    /* the primaries, when named */
+    fl_nemesis n;
+    fake f;
+    char err[512];
+    setup_nemesis(&n, &f, "netem:reorder:primaries", NULL, 0);
+    f.primaries = 1u << 2; /* n3 */
+    json_t *event = fl_nemesis_start(&n, err, sizeof err);
+    assert_non_null(event);
+    assert_int_equal(netem_senders(&f), 1u << 2);
+    json_decref(event);
+    fake_free(&f);
+    /* without targets: subsets of every size over the seeds, the event naming each */
+    uint32_t sizes_seen = 0;
+    for (uint64_t seed = 1; seed <= 200; seed++) {
+        setup_nemesis(&n, &f, "netem:delay", NULL, 0);
+        n.rng.s = seed;
+        event = fl_nemesis_start(&n, err, sizeof err);
+        assert_non_null(event);
+        uint32_t senders = netem_senders(&f);
+        assert_true(senders != 0);
+        assert_int_equal(json_array_size(json_object_get(event, "nodes")),
+                         (size_t)__builtin_popcount(senders));
+        assert_null(json_object_get(event, "targets"));
+        sizes_seen |= 1u << __builtin_popcount(senders);
+        json_decref(event);
+        fake_free(&f);
+    }
+    assert_int_equal(sizes_seen, 0x3e); /* 1, 2, 3, 4 and 5 nodes */
 }
 
 /* partition:primaries isolates exactly the nodes the target names; kill:primaries hits
@@ -415,6 +494,7 @@ int main(void) {
         cmocka_unit_test(partly_applied),
         cmocka_unit_test(refusals),
         cmocka_unit_test(netem_requests),
+        cmocka_unit_test(netem_targets),
         cmocka_unit_test(primaries),
         cmocka_unit_test(packages),
         cmocka_unit_test(holds_vary),

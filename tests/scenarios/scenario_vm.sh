@@ -6,8 +6,8 @@
 #   2. raftkv under partition,netem,clock,kill: valid in 3 of 3 runs of SECONDS, each with
 #      netem and clock faults applied on the guests (applied_ns), every guest healed
 #      (no qdisc of ours left) and its clock back within 1 s of the host's at the end;
-#   3. quorumkv's no-write-back with netem loss: caught in ≥ 3 of 5 (the rate printed),
-#      the correct mode valid in 2 of 2 under the same loss;
+#   3. quorumkv's no-write-back with netem delay and reordering (`netem:reorder`): caught
+#      in ≥ 3 of 5 (the rate printed), the correct mode valid in 2 of 2 under the same;
 #   4. quorumkv's wall-clock-lww with real clock bumps (system mode, no shim): caught in
 #      ≥ 3 of 5, and the correct mode valid in 3 of 3 under the same bumps;
 #   5. down: no qemu, namespace or tap left; the host's links, addresses, routes and
@@ -88,17 +88,17 @@ if want no-write-back; then
     header
     caught=0 valid=0
     for seed in 1 2 3 4 5; do
-        row quorumkv no-write-back "$seed" --bug no-write-back --nemesis netem:loss \
+        row quorumkv no-write-back "$seed" --bug no-write-back --nemesis netem:reorder \
             --nemesis-interval 5
         [ "$rc" = 1 ] && caught=$((caught + 1))
     done
     for seed in 1 2; do
-        row quorumkv correct-loss "$seed" --nemesis netem:loss --nemesis-interval 5
+        row quorumkv correct-reorder "$seed" --nemesis netem:reorder --nemesis-interval 5
         [ "$rc" = 0 ] && valid=$((valid + 1))
     done
-    echo "# no-write-back with netem loss: caught in $caught of 5"
+    echo "# no-write-back with netem reordering: caught in $caught of 5"
     [ "$caught" -ge 3 ] && ok "no-write-back: caught in $caught of 5" || bad "no-write-back: caught in only $caught of 5"
-    [ "$valid" = 2 ] && ok "correct mode under netem loss: valid in 2 of 2" || bad "correct mode under loss: valid in $valid of 2"
+    [ "$valid" = 2 ] && ok "correct mode under netem reordering: valid in 2 of 2" || bad "correct mode under reordering: valid in $valid of 2"
 fi
 if want wall-clock-lww; then
     header

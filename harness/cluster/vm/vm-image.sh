@@ -7,7 +7,7 @@
 #     mirror (openssh-server, sudo, iproute2, procps), a user "faultline" with password-less
 #     sudo, sshd set for keys only, and /usr/local/sbin/fl-node-init (vm-node-init.sh) as
 #     the node's PID 1; an ext4 file system made by mke2fs -d, so no loop mount is needed;
-#   - the boot initramfs (make-initramfs.sh --exec with vm-boot.sh): busybox and the
+#   - the boot initramfs (make-initramfs.sh with vm-boot.sh): busybox and the
 #     modules the node needs before its root disk (virtio for the disk and the NIC, ext4)
 #     and the qdiscs the agent uses (htb, u32, netem);
 #   - which accelerator works: KVM only when a short probe boot under KVM reaches the
@@ -98,7 +98,7 @@ if [[ ! -f $rootfs ]]; then
 fi
 
 if [[ ! -f $initrd ]]; then
-  "$here/make-initramfs.sh" --exec "$FL_MODDIR" - "$here/vm-boot.sh" "$initrd" "${modules[@]}"
+  "$here/make-initramfs.sh" "$FL_MODDIR" "$here/vm-boot.sh" "$initrd" "${modules[@]}"
   built=1
 fi
 

@@ -22,7 +22,7 @@ rc=$?
 [ "$rc" = 0 ] && ok "zoo --target quorumkv: exit 0 (no false alarm)" || bad "zoo: exit $rc: $(tail -n 5 "$DIR/err")"
 grep -Eq '^quorumkv +stale-quorum +1/1 +0 +0 +[0-9.]+ s +linearizable 1' "$DIR/out" \
     && grep -Eq '^quorumkv +correct +0/1 false alarms' "$DIR/out" \
-    && grep -Eq '^quorumkv +no-write-back .*needs: packet loss' "$DIR/out" \
+    && grep -Eq '^quorumkv +no-write-back .*needs: packets reordered' "$DIR/out" \
     && ok "the matrix: stale-quorum 1/1 caught by linearizable, the correct mode's false alarms, no-write-back's needs" \
     || bad "matrix: $(cat "$DIR/out")"
 
@@ -47,7 +47,7 @@ check "zoo.json: stale-quorum detected, caught by linearizable, with its first a
     .rows[1] | .detected == 1 and .caught_by.linearizable == 1 and (.median_first_anomaly_s | type == "number")
     and (.runs[0].checkers | index("linearizable"))' "$J"
 check "zoo.json: the correct mode counts false alarms; no-write-back says what it needs" jq -e '
-    (.rows[0] | .correct and .false_alarms == .detected) and (.rows[2].needs | startswith("packet loss"))' "$J"
+    (.rows[0] | .correct and .false_alarms == .detected) and (.rows[2].needs | startswith("packets reordered"))' "$J"
 missing=$(jq -r '.rows[].runs[].dir' "$J" | while read -r d; do [ -s "$STORE/$d/report.html" ] || echo "$d"; done)
 [ -z "$missing" ] && ok "every run's dir (relative to the store) holds its report.html" || bad "no report in: $missing"
 

@@ -83,7 +83,7 @@ row() { grep "^$1	" "$TMP/list"; }
 [ "$(row zoo-quorumkv-stale-quorum | cut -f2 | jq -c .)" = '{"bug":"stale-quorum","seed":"1","store":"store","target":"quorumkv","test-count":5,"time-limit":60}' ] \
     && [ "$(row zoo-quorumkv-correct | cut -f2 | jq -c '.["test-count"]')" = 10 ] \
     && ok "defaults: 5 runs a bug, 10 a correct mode, 60 s, seed 1" || bad "defaults: $(row zoo-quorumkv-stale-quorum)"
-row zoo-quorumkv-no-write-back | grep -q "	needs: packet loss" && ok "a bug that needs netem says so" \
+row zoo-quorumkv-no-write-back | grep -q "	needs: packets reordered" && ok "a bug that needs netem says so" \
     || bad "no-write-back: $(row zoo-quorumkv-no-write-back)"
 row zoo-raftkv-lease-read | grep -q "	simulator: raft-sim, 2000 seeds" && ! row zoo-quorumkv-correct | grep -q simulator \
     && ok "a target with a simulator says so; one without does not" || bad "simulator: $(row zoo-raftkv-lease-read)"

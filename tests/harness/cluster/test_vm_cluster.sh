@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The VM cluster, short (ctest labels vm, heavy; issue 20): `faultline cluster up --vm`
-# with three qemu guests (image cache CACHE_DIR, shared with the VM test of the agent),
-# a 20 s quorumkv test on them with netem and real clock faults at once, then down:
+# with three qemu guests (image cache CACHE_DIR),
+# a 20 s quorumkv test on them with netem and real clock faults at once, the agent's
+# faults measured on the guests, then down:
 #   - up prints the nodes file; the nodes are Debian's kernel and log in as the sudo user;
 #   - the run is valid, its netem and clock faults were applied on the guests
 #     (applied_ns), the binaries went up and the logs came back through sudo's staging;
 #   - after the run no qdisc of ours is left on a guest and its clock is the host's;
+#   - netem delay lengthens a TCP connect between guests by both delays, and heal undoes
+#     it; a controller killed mid-fault leaves no qdisc and no skew (the agents' stdin
+#     closes); an agent told the controller shares its kernel refuses system clock mode;
 #   - a second up says it is already up; down leaves no qemu, namespace, tap or file,
 #     and the host's links, addresses and routes are as they were.
 # Skips (77), saying why, where qemu, mmdebstrap or the kernel package cannot be had.
@@ -50,7 +54,8 @@ check "a 20 s quorumkv run with netem and clock faults is valid" test "$rc" = 0
 applied() { # event, how many guests at least (a clock bump picks some of them)
     jq -c "select(.process == \"nemesis\" and .f == \"$1\" and (.value.applied_ns | length) >= ${2:-3})" \
         "$R/history.jsonl" | wc -l; }
-check "netem applied on every guest" test "$(applied netem-start)" -ge 1
+check "netem applied on the guests it chose" test "$(jq -c 'select(.process == "nemesis"
+    and .f == "netem-start" and (.value.applied_ns | keys) == (.value.nodes | sort))' "$R/history.jsonl" | wc -l)" -ge 1
 check "the clock set on the guests it chose (system mode)" test "$(applied clock-start 1)" -ge 1
 check "every guest healed at the end" test "$(applied heal)" -ge 1
 check "the nodes' logs came back (through sudo's staging)" \
@@ -58,6 +63,88 @@ check "the nodes' logs came back (through sudo's staging)" \
 qd=$("$FL" exec --nodes-file "$NODES" -- 'tc qdisc show dev eth0' 2>&1)
 check "no qdisc of ours is left on a guest" bash -c "! echo '$qd' | grep -Eq 'netem|htb'"
 check "every guest's clock is back within 0.5 s of the host's" clocks_near "$NODES" 0.5
+
+# The agent's faults measured on the guests, whose kernel has the netem this host's lacks
+# and whose clocks are theirs to move.
+# connect_ms: on every guest, the median of 5 TCP connects (ms) to the next guest's sshd:
+# prints "nI MS" lines.
+connect_ms() {
+    "$FL" exec --nodes-file "$NODES" -- 'i=$(hostname); i=${i#n}; bash -c '"'"'for k in 1 2 3 4 5; do
+        s=$EPOCHREALTIME; exec 3<>/dev/tcp/$0/22 || exit 1; e=$EPOCHREALTIME; exec 3<&-
+        echo "$s $e"; done'"'"' "n$((i % 3 + 1))" | awk '"'"'{ print ($2 - $1) * 1000 }'"'"' | sort -n | sed -n 3p' \
+        2>&1 | tr -d ':'
+}
+# offsets_match EVENT: every node a clock-start event moved reads its offset_ms (within
+# 0.3 s beyond the window of the reading, as clocks_near).
+offsets_match() {
+    local before after out want
+    want=$(echo "$1" | jq -r '.value.offset_ms // {} | to_entries[] | "\(.key)=\(.value)"')
+    [ -n "$want" ] || return 1
+    before=$(date +%s.%N)
+    out=$("$FL" exec --nodes-file "$NODES" -- 'date +%s.%N' 2>&1)
+    after=$(date +%s.%N)
+    echo "$out" | tr -d ':' | awk -v a="$before" -v b="$after" -v want="$(echo $want)" '
+        BEGIN { n = split(want, w, " ")
+                for (i = 1; i <= n; i++) { split(w[i], kv, "="); off[kv[1]] = kv[2] / 1000 } }
+        ($1 in off) { lo = $2 - b; hi = $2 - a; o = off[$1]; seen++
+                      printf "# %s: its clock %.3f..%.3f s off the host'"'"'s, bumped by %.3f s\n", $1, lo, hi, o
+                      if (o < lo - 0.3 || o > hi + 0.3) bad++ }
+        END { exit !(seen == n && !bad) }'
+}
+nemesis_pid=
+on_exit() { [ -z "$nemesis_pid" ] || kill -KILL "$nemesis_pid" 2>/dev/null; }
+# Waits (60 s at most: the agents start first) until FILE has a line with "f":"F"; prints
+# that line.
+wait_event() {
+    local i
+    for i in $(seq 600); do
+        grep -m 1 "\"f\":\"$2\"" "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+base=$(connect_ms)
+echo "# TCP connect to the next guest, no fault (median ms): $(echo $base)"
+#   - netem delay: a connect waits two delays (the SYN, then the SYN-ACK), then heal lifts
+#     it. The fault is held past the 8 s the run lasts (holds are 0.5–1.5 intervals).
+"$FL" nemesis --nodes-file "$NODES" --nemesis netem:delay:all --duration 8 --interval 20 --seed 3 \
+    >"$DIR/netem.jsonl" 2>"$DIR/netem.err" &
+nemesis_pid=$!
+start=$(wait_event "$DIR/netem.jsonl" netem-start)
+delay=$(echo "$start" | jq '.value.params.delay_ms')
+during=$(connect_ms)
+echo "# TCP connect under netem delay ${delay:-?} ms (median ms): $(echo $during)"
+check "netem delay: every connect waited both delays" \
+    awk -v d="${delay:-0}" -v n="$(echo "$during" | wc -l)" '
+        { if (!($2 >= 1.8 * d)) bad++ } END { exit !(d > 0 && n == 3 && !bad) }' <<<"$during"
+wait "$nemesis_pid"
+check "faultline nemesis healed and exited 0" test $? = 0
+after=$(connect_ms)
+echo "# TCP connect after heal (median ms): $(echo $after)"
+check "after heal no connect waits the delay" \
+    awk -v d="${delay:-0}" '{ if (!($2 < d / 2)) bad++; n++ } END { exit !(n == 3 && !bad) }' <<<"$after"
+#   - a controller killed while netem and a clock bump on every guest are in force leaves
+#     neither: each agent's stdin closes with its SSH session, and it heals and resets.
+"$FL" nemesis --nodes-file "$NODES" --nemesis netem:delay:all+clock:bump:all --duration 60 \
+    --interval 20 --seed 5 >"$DIR/kill.jsonl" 2>"$DIR/kill.err" &
+nemesis_pid=$!
+wait_event "$DIR/kill.jsonl" netem-start >/dev/null &&
+    bump=$(wait_event "$DIR/kill.jsonl" clock-start)
+check "every guest's clock reads the offset its bump gave it" offsets_match "$bump"
+kill -KILL "$nemesis_pid"
+wait "$nemesis_pid" 2>/dev/null
+sleep 3
+qd=$("$FL" exec --nodes-file "$NODES" -- 'tc qdisc show dev eth0' 2>&1)
+check "after the controller's death no qdisc of ours is left" bash -c "! echo '$qd' | grep -Eq 'netem|htb'"
+check "after the controller's death every clock is reset" clocks_near "$NODES" 0.5
+#   - an agent told that the controller runs on its own kernel refuses system clock mode.
+out=$("$FL" exec --nodes-file "$NODES" -- "echo '{\"id\":1,\"cmd\":\"clock\",\"op\":\"bump\",\"delta_ms\":5000}' |
+    $(jq -r '.nodes[0].workdir' "$NODES")/bin/faultline-agent serve --clock system --watchdog 10 \
+    --controller-boot-id \$(cat /proc/sys/kernel/random/boot_id)" 2>&1)
+echo "$out" | sed 's/^/#   /'
+check "an agent sharing the controller's kernel refuses a clock bump" \
+    test "$(echo "$out" | grep -c 'refusing system clock mode')" = 3
+check "and no clock moved" clocks_near "$NODES" 0.5
 check "a second up finds it up" bash -c "'$FL' cluster up --vm --dir '$CDIR' --cache '$CACHE' 2>&1 | grep -q 'already up'"
 
 name=$(jq -r .cluster "$NODES")
