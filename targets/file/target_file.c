@@ -219,6 +219,7 @@ static int load_ready(loader *l, fl_target_file *tf) {
         if (!json_is_number(t) || json_number_value(t) <= 0 || json_number_value(t) > 3600)
             return bad(l, "ready_timeout", "seconds, more than 0 and at most 3600");
         tf->ready_timeout_ms = (int)(json_number_value(t) * 1000);
+        if (tf->ready_timeout_ms < 1) tf->ready_timeout_ms = 1; /* 0.0001 s: still a wait */
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 /* A generic daemon on the nodes: start, wait, stop, kill, pause, wipe, logs (service.h). */
 #include "service.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #define STOP_GRACE_MS 5000
 #define POLL_PAUSE_MS 50
 #define CHECK_TIMEOUT_MS 500
+#define ALIVE_EVERY_MS 1000
 /* "The process $p is alive", in sh: kill -0 alone calls a zombie alive, and a killed
  * daemon stays one until whoever inherited it reaps it (a container's PID 1 may take its
  * time), so a restart right after a kill would think it still runs and start nothing. */
@@ -34,6 +36,8 @@ int fl_service_shell(fl_target_ctx *t, size_t node, const char *command, const c
 
 char *fl_service_path_of(const fl_target_ctx *t, const fl_service *s, size_t node,
                          fl_service_path which) {
+    assert(node < t->nodes->count);
+    assert(s->name && s->name[0] && !strchr(s->name, '/')); /* a folder name, not a path */
     const char *w = t->nodes->nodes[node].workdir;
     char path[4096];
     switch (which) {
@@ -51,6 +55,17 @@ char *fl_service_path_q(const fl_target_ctx *t, const fl_service *s, size_t node
     char *q = p ? fl_shell_quote(p) : NULL;
     free(p);
     return q;
+}
+
+/* "<dir>/<name>.launched", quoted: the pid of the process the launcher started, for a
+ * daemon that writes its own pidfile (which it may not have written yet, or never will
+ * when it fails at once). malloc'd. */
+static char *launched_q(const fl_target_ctx *t, const fl_service *s, size_t node) {
+    assert(node < t->nodes->count);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s/%s.launched", t->nodes->nodes[node].workdir, s->name,
+             s->name);
+    return fl_shell_quote(path);
 }
 
 /* Send sig to what the pidfile names; with grace_ms > 0 (TERM), KILL it when it is still
@@ -118,8 +133,8 @@ int fl_service_prepare(fl_target_ctx *t, const fl_service *s, size_t node, char 
     rc = run(t, node, cmd, NULL, NULL, 0, err, bytes);
     if (rc == 0) rc = fl_service_stop(t, s, node, err, bytes);
     if (rc == 0) {
-        snprintf(cmd, sizeof cmd, "rm -rf %s/data %s %s && mkdir -p %s/data", dir_q, pid_q,
-                 log_q, dir_q);
+        snprintf(cmd, sizeof cmd, "rm -rf %s/data %s %s %s/*.launched && mkdir -p %s/data",
+                 dir_q, pid_q, log_q, dir_q, dir_q);
         rc = run(t, node, cmd, NULL, NULL, 0, err, bytes);
     }
 out:
@@ -136,10 +151,11 @@ int fl_service_launch(fl_target_ctx *t, const fl_service *s, size_t node, const 
     char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
     char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
     char *work_q = fl_shell_quote(n->workdir);
-    size_t cap = strlen(command) + 24576;
+    char *started_q = launched_q(t, s, node);
+    size_t cap = strlen(command) + 28672;
     char *cmd = malloc(cap), shim[8192] = "";
     int rc = -1;
-    if (!dir_q || !pid_q || !log_q || !work_q || !cmd) {
+    if (!dir_q || !pid_q || !log_q || !work_q || !started_q || !cmd) {
         snprintf(err, bytes, "out of memory");
         goto out;
     }
@@ -152,12 +168,12 @@ int fl_service_launch(fl_target_ctx *t, const fl_service *s, size_t node, const 
      * daemon alone goes to the background, its output to its log: nothing may keep the
      * channel's descriptors (an SSH channel), or the command would never end. Without
      * job control the background job is no group leader, so setsid does not fork and $!
-     * is the daemon's pid. */
+     * is the daemon's pid: the pidfile's, or the launched file's when the daemon writes
+     * its own (fl_service_wait watches it). */
     snprintf(cmd, cap,
              "p=$(cat %s 2>/dev/null) && [ -n \"$p\" ] && " P_ALIVE " && exit 0; "
-             "rm -f %s; cd %s || exit 1; env %ssetsid %s </dev/null >>%s 2>&1 &%s%s",
-             pid_q, pid_q, dir_q, shim, command, log_q,
-             s->writes_pidfile ? "" : " echo $! >", s->writes_pidfile ? "" : pid_q);
+             "rm -f %s; cd %s || exit 1; env %ssetsid %s </dev/null >>%s 2>&1 & echo $! >%s",
+             pid_q, pid_q, dir_q, shim, command, log_q, s->writes_pidfile ? started_q : pid_q);
     rc = run(t, node, cmd, "start", NULL, 0, err, bytes);
 out:
     free(cmd);
@@ -165,6 +181,7 @@ out:
     free(pid_q);
     free(log_q);
     free(work_q);
+    free(started_q);
     return rc;
 }
 
@@ -183,6 +200,8 @@ long fl_service_pid(fl_target_ctx *t, const fl_service *s, size_t node) {
 
 bool fl_service_check_once(fl_target_ctx *t, size_t node, const fl_service_check *check,
                            int timeout_ms) {
+    /* service.h: exactly one way to tell */
+    assert((check->probe != NULL) + (check->command != NULL) + (check->tcp_port > 0) == 1);
     if (check->probe) return check->probe(t, node, check->arg, timeout_ms);
     if (check->command)
         return fl_remote_run(t->control->remotes[node], check->command, NULL, timeout_ms, NULL,
@@ -200,23 +219,75 @@ static double now_ms(void) {
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Whether the daemon runs: the process its pidfile or (for one that writes its own
+ * pidfile) the launcher's record names is alive. 1, 0, or -1 when the node could not be
+ * asked. */
+static int daemon_alive(fl_target_ctx *t, const fl_service *s, size_t node) {
+    char cmd[8192], out[16] = "";
+    char *pid_q = fl_service_path_q(t, s, node, FL_SERVICE_PIDFILE);
+    char *started_q = launched_q(t, s, node);
+    if (!pid_q || !started_q) {
+        free(pid_q);
+        free(started_q);
+        return -1;
+    }
+    snprintf(cmd, sizeof cmd,
+             "for f in %s %s; do p=$(cat \"$f\" 2>/dev/null) && [ -n \"$p\" ] && " P_ALIVE
+             " && { echo alive; exit 0; }; done; echo dead",
+             pid_q, started_q);
+    free(pid_q);
+    free(started_q);
+    if (run(t, node, cmd, NULL, out, sizeof out, NULL, 0) != 0) return -1;
+    return strncmp(out, "alive", 5) == 0 ? 1 : !strncmp(out, "dead", 4) ? 0 : -1;
+}
+
+/* What a check is, for errors: "a ping on port 7001". */
+static void check_what(const fl_service_check *check, char *what, size_t bytes) {
+    if (check->what) snprintf(what, bytes, "%s", check->what);
+    else if (check->command) snprintf(what, bytes, "its check `%s`", check->command);
+    else if (check->probe) snprintf(what, bytes, "its ping");
+    else snprintf(what, bytes, "a connect to port %d", check->tcp_port);
+}
+
+/* The log's last lines; empty when it cannot be read (best effort: for an error). */
+static void log_tail(fl_target_ctx *t, const fl_service *s, size_t node, char *tail,
+                     size_t bytes) {
+    char cmd[8192];
+    tail[0] = '\0';
+    char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
+    if (!log_q) return;
+    snprintf(cmd, sizeof cmd, "tail -n 5 %s", log_q);
+    run(t, node, cmd, NULL, tail, bytes, NULL, 0);
+    free(log_q);
+}
+
 int fl_service_wait(fl_target_ctx *t, const fl_service *s, size_t node,
                     const fl_service_check *check, int timeout_ms, char *err, size_t bytes) {
-    double deadline = now_ms() + timeout_ms;
+    assert(timeout_ms > 0);
+    double started = now_ms(), deadline = started + timeout_ms;
+    /* A daemon that died (a bad flag, a port in use) will never answer: seen gone twice,
+     * a second apart (one that forks may be between its parent's exit and its pidfile),
+     * the wait ends then rather than at the deadline. */
+    double next_look = started + ALIVE_EVERY_MS;
+    int seen_gone = 0;
+    char what[128], tail[2048];
     while (!fl_service_check_once(t, node, check, CHECK_TIMEOUT_MS)) {
-        if (now_ms() > deadline) {
-            char cmd[8192], tail[2048] = "", what[128];
-            char *log_q = fl_service_path_q(t, s, node, FL_SERVICE_LOG);
-            if (log_q) {
-                snprintf(cmd, sizeof cmd, "tail -n 5 %s", log_q);
-                /* Best effort: tail stays empty when the log cannot be read. */
-                run(t, node, cmd, NULL, tail, sizeof tail, NULL, 0);
+        double now = now_ms();
+        if (now >= next_look) {
+            seen_gone = daemon_alive(t, s, node) == 0 ? seen_gone + 1 : 0;
+            next_look = now + ALIVE_EVERY_MS;
+            if (seen_gone >= 2 && !fl_service_check_once(t, node, check, CHECK_TIMEOUT_MS)) {
+                check_what(check, what, sizeof what);
+                log_tail(t, s, node, tail, sizeof tail);
+                snprintf(err, bytes, "%s: %s exited %.1f s after it was started, before it "
+                         "answered %s; its log ends: %s", t->nodes->nodes[node].name, s->name,
+                         (now_ms() - started) / 1e3, what, tail);
+                return -1;
             }
-            free(log_q);
-            if (check->what) snprintf(what, sizeof what, "%s", check->what);
-            else if (check->command) snprintf(what, sizeof what, "its check `%s`", check->command);
-            else if (check->probe) snprintf(what, sizeof what, "its ping");
-            else snprintf(what, sizeof what, "a connect to port %d", check->tcp_port);
+        }
+        if (now > deadline) {
+            check_what(check, what, sizeof what);
+            log_tail(t, s, node, tail, sizeof tail);
             snprintf(err, bytes, "%s: %s did not answer %s within %d s%s; its log ends: %s",
                      t->nodes->nodes[node].name, s->name, what, timeout_ms / 1000,
                      fl_service_pid(t, s, node) > 0 ? "" : " (and is not running)", tail);

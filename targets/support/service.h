@@ -44,8 +44,9 @@ int fl_service_prepare(fl_target_ctx *t, const fl_service *s, size_t node, char 
 int fl_service_wipe(fl_target_ctx *t, const fl_service *s, size_t node, char *err,
                     size_t bytes);
 /* Start command (a shell command line, already quoted; run from the folder, stdin
- * /dev/null, stdout and stderr appended to the log) detached on node. Does nothing when
- * the pidfile names a live process. 0, or -1 with err. */
+ * /dev/null, stdout and stderr appended to the log) detached on node; the pid it started
+ * goes to the pidfile, or to <name>.launched when the daemon writes its own. Does nothing
+ * when the pidfile names a live process. 0, or -1 with err. */
 int fl_service_launch(fl_target_ctx *t, const fl_service *s, size_t node, const char *command,
                       char *err, size_t bytes);
 /* The pid the pidfile names when that process is alive, else 0; -1 when the node could
@@ -66,7 +67,8 @@ typedef struct fl_service_check {
 bool fl_service_check_once(fl_target_ctx *t, size_t node, const fl_service_check *check,
                            int timeout_ms);
 /* Poll check until it holds or timeout_ms passed; then -1 with err naming the check and
- * the tail of the log (and whether the process is still alive). */
+ * the tail of the log (and whether the process is still alive). A daemon seen gone twice,
+ * a second apart, ends the wait at once with the same (it will never answer). */
 int fl_service_wait(fl_target_ctx *t, const fl_service *s, size_t node,
                     const fl_service_check *check, int timeout_ms, char *err, size_t bytes);
 /* launch, then wait (timeout_ms). */

@@ -7,7 +7,9 @@
 #     completes with ops done and an honest verdict (valid, or a stale read named), never
 #     a harness error;
 #   - a client that hangs: every op is info within the op timeout and the run ends on
-#     time with its history kept.
+#     time with its history kept;
+#   - a daemon that exits at once: a harness error within seconds, naming the node and
+#     quoting its log.
 #
 #   test_target_file_cluster.sh FAULTLINE EXAMPLES_DIR
 source "$(dirname "$0")/../../support/cluster_lib.sh"
@@ -62,5 +64,18 @@ check "a client that hangs: the run ends (exit $rc, in $took s) as unknown (exit
 check "… every op info with the timeout named, the history kept" \
     jqe -s '[.[] | select(.type == "info")] | length > 3 and all(.error | test("no reply within 500 ms"))' \
     "$STORE/hang/latest/history.jsonl"
+# A daemon that exits at once (a flag it does not know): the run stops within seconds,
+# not at the start timeout, naming the node and the daemon's own complaint.
+jq '.name = "dies" | .start |= sub("--data-dir"; "--no-such-flag --data-dir")' \
+    "$EXAMPLES/quorumkv/quorumkv.json" >"$DIR/dies.json"
+t0=$(date +%s)
+"$FL" test --target-file "$DIR/dies.json" --nodes-file "$NODES" --store "$STORE" --name dies \
+    --time-limit 6 --nemesis none >"$DIR/dies.out" 2>&1
+rc=$?
+took=$(($(date +%s) - t0))
+check "a daemon that exits at once: a harness error (exit $rc) in $took s, not the start timeout" \
+    bash -c "[ $rc = 3 ] && [ $took -lt 20 ]"
+check "… naming the node, that it exited, and its log's last lines (its usage text)" \
+    grep -Eq 'n[0-9]: dies exited [0-9.]+ s after it was started, before it answered a ping from the client; its log ends: .*--pidfile' "$DIR/dies.out"
 echo "$pass passed, $fail failed"
 test "$fail" -eq 0
