@@ -22,10 +22,12 @@ static const fl_target_bug qkv_bugs[] = {
                          cannot overtake the put it follows, so the window is a few ms.
                          Reordered packets can: netem sends some at once past the delay,
                          so a read sees a put that has reached one replica, and a later
-                         read, while the put is still held back, misses it. */
-                      "packets reordered (netem delay with some packets sent at once, so "
-                      "a reply overtakes the put its node sent before it)",
-                      "netem:reorder"},
+                         read, while the put is still held back, misses it. On every node:
+                         a node with clean links completes its writes at once, and a newer
+                         write hides the held-back put before a second read can miss it. */
+                      "packets reordered on every node (netem delay with some packets sent "
+                      "at once, so a reply overtakes the put its node sent before it)",
+                      "netem:reorder:all"},
     {"wall-clock-lww", "write versions from the coordinator's wall clock, last write wins: "
                        "clock skew silently drops acknowledged writes", NULL, NULL},
     {NULL, NULL, NULL, NULL},
