@@ -8,6 +8,7 @@
 #     a harness error;
 #   - a client that hangs: every op is info within the op timeout and the run ends on
 #     time with its history kept;
+#   - a target slow to start still gets its whole main phase (--time-limit);
 #   - a daemon that exits at once: a harness error within seconds, naming the node and
 #     quoting its log.
 #
@@ -64,6 +65,16 @@ check "a client that hangs: the run ends (exit $rc, in $took s) as unknown (exit
 check "… every op info with the timeout named, the history kept" \
     jqe -s '[.[] | select(.type == "info")] | length > 3 and all(.error | test("no reply within 500 ms"))' \
     "$STORE/hang/latest/history.jsonl"
+# A target slow to start: --time-limit is the main phase's length, the setup not counted
+# (five nodes started one by one, 1.5 s each, left a 2 s limit no main phase when it was).
+jq --arg c "$EXAMPLES/quorumkv/client.py" '.name = "slow" | .start |= "sleep 1.5; " + . |
+    .client.command = ["python3", $c]' "$EXAMPLES/quorumkv/quorumkv.json" >"$DIR/slow.json"
+"$FL" test --target-file "$DIR/slow.json" --nodes-file "$NODES" --store "$STORE" --name slow \
+    --time-limit 2 --nemesis none >"$DIR/slow.out" 2>&1
+rc=$?
+check "a target slow to start: the main phase still lasts --time-limit (exit $rc)" \
+    bash -c "[ $rc = 0 ] && grep -Eq 'main phase over at [0-9.]+ s \(2\.[0-9] s long\): ok [1-9]' '$STORE/slow/latest/faultline.log'"
+
 # A daemon that exits at once (a flag it does not know): the run stops within seconds,
 # not at the start timeout, naming the node and the daemon's own complaint.
 jq '.name = "dies" | .start |= sub("--data-dir"; "--no-such-flag --data-dir")' \
