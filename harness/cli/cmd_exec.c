@@ -93,7 +93,7 @@ int fl_cmd_exec(int argc, char **argv) {
     fl_control ctl;
     fl_node_result results[FL_NODES_MAX];
     int status = FL_EXIT_HARNESS;
-    if (fl_control_open(&ctl, &nodes, trust, 5000, err, sizeof err) < 0) {
+    if (fl_control_open(&ctl, &nodes, trust, FL_CONNECT_TIMEOUT_MS, err, sizeof err) < 0) {
         fprintf(stderr, "faultline exec: %s\n", err);
     } else {
         fl_control_exec_all(&ctl, command, (int)(timeout_s * 1000), results);

@@ -123,8 +123,12 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
     r.link.primary_cmd = primary_cmd;
     int status = FL_EXIT_HARNESS;
     fl_nemesis_io io;
-    if (fl_control_open(&r.control, &nodes, false, 5000, err, sizeof err) != 0) {
-        fprintf(stderr, "faultline nemesis: %s%s\n", err, r.control.errors[0]);
+    int unreachable = fl_control_open(&r.control, &nodes, false, FL_CONNECT_TIMEOUT_MS, err, sizeof err);
+    if (unreachable < 0) {
+        fprintf(stderr, "faultline nemesis: %s\n", err);
+    } else if (unreachable > 0) { /* each node's own error names it */
+        for (size_t i = 0; i < nodes.count; i++)
+            if (!r.control.remotes[i]) fprintf(stderr, "faultline nemesis: %s\n", r.control.errors[i]);
     } else if (fl_agents_start(&r.agents, &r.control, r.watchdog_s, err, sizeof err) != 0) {
         fprintf(stderr, "faultline nemesis: %s\n", err);
     } else {

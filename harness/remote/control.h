@@ -16,6 +16,12 @@ typedef struct fl_control {
     double connect_ms[FL_NODES_MAX];
 } fl_control;
 
+/* How long each step of an SSH connection (TCP connect, handshake, authentication) may
+ * take before the node counts as unreachable. Generous: a qemu guest without KVM, on a
+ * host busy with other work, can take seconds to finish a key exchange, and a node
+ * wrongly called unreachable fails the whole run. */
+#define FL_CONNECT_TIMEOUT_MS 15000
+
 /* Enter the cluster's namespace (when the nodes file names one; before any thread),
  * check the guard, then connect to every node in parallel. Returns how many nodes
  * could not be reached (their errors are in c->errors), or -1 when the guard or the

@@ -14,7 +14,7 @@ int fl_node_status(const char *nodes_file) {
     fl_control ctl;
     fl_node_result results[FL_NODES_MAX];
     int status = FL_EXIT_VALID;
-    if (fl_control_open(&ctl, &nodes, false, 5000, err, sizeof err) < 0) {
+    if (fl_control_open(&ctl, &nodes, false, FL_CONNECT_TIMEOUT_MS, err, sizeof err) < 0) {
         fprintf(stderr, "faultline cluster status: %s\n", err);
         status = FL_EXIT_HARNESS;
     } else {

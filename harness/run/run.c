@@ -25,7 +25,6 @@
 #include "run_internal.h"
 #include "version_json.h"
 
-#define CONNECT_TIMEOUT_MS 5000
 #define WATCHDOG_S 10
 
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -225,7 +224,7 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     r->nodes_read = true;
     if (r->nodes.count > 64) return snprintf(err, bytes, "%s: at most 64 nodes", nodes_path), FL_EXIT_HARNESS;
     if (c->nemesis && refuse_blind_clock(r, nodes_path, err, bytes)) return FL_EXIT_USAGE;
-    int unreachable = fl_control_open(&r->control, &r->nodes, false, CONNECT_TIMEOUT_MS, err, bytes);
+    int unreachable = fl_control_open(&r->control, &r->nodes, false, FL_CONNECT_TIMEOUT_MS, err, bytes);
     if (unreachable < 0) return FL_EXIT_HARNESS;
     r->control_open = true;
     if (unreachable > 0) {

@@ -6,9 +6,9 @@
 pass=0 fail=0
 ok() { echo "ok   - $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL - $1"; fail=$((fail + 1)); }
-check() { # description, command...
+check() { # description, command... (returns the command's status, for what a failure prints)
     local what=$1; shift
-    if "$@"; then ok "$what"; else bad "$what"; fi
+    if "$@"; then ok "$what"; else bad "$what"; return 1; fi
 }
 root_net() { ip -o link | sed 's/link\/ether.*//'; ip -o addr; ip route; }
 

@@ -94,14 +94,15 @@ offsets_match() {
 nemesis_pid=
 on_exit() { [ -z "$nemesis_pid" ] || kill -KILL "$nemesis_pid" 2>/dev/null; }
 # Waits (60 s at most: the agents start first) until FILE has a line with "f":"F"; prints
-# that line.
+# that line. Gives up at once when the nemesis has exited.
 wait_event() {
     local i
     for i in $(seq 600); do
         grep -m 1 "\"f\":\"$2\"" "$1" && return 0
+        kill -0 "$nemesis_pid" 2>/dev/null || break
         sleep 0.1
     done
-    return 1
+    grep -m 1 "\"f\":\"$2\"" "$1"
 }
 base=$(connect_ms)
 echo "# TCP connect to the next guest, no fault (median ms): $(echo $base)"
@@ -110,7 +111,8 @@ echo "# TCP connect to the next guest, no fault (median ms): $(echo $base)"
 "$FL" nemesis --nodes-file "$NODES" --nemesis netem:delay:all --duration 8 --interval 20 --seed 3 \
     >"$DIR/netem.jsonl" 2>"$DIR/netem.err" &
 nemesis_pid=$!
-start=$(wait_event "$DIR/netem.jsonl" netem-start)
+start=$(wait_event "$DIR/netem.jsonl" netem-start) ||
+    { echo "# the nemesis said:"; sed 's/^/#   /' "$DIR/netem.err"; }
 delay=$(echo "$start" | jq '.value.params.delay_ms')
 during=$(connect_ms)
 echo "# TCP connect under netem delay ${delay:-?} ms (median ms): $(echo $during)"
@@ -132,8 +134,9 @@ check "after heal no connect waits the delays" \
 nemesis_pid=$!
 wait_event "$DIR/kill.jsonl" netem-start >/dev/null &&
     bump=$(wait_event "$DIR/kill.jsonl" clock-start)
-check "every guest's clock reads the offset its bump gave it" offsets_match "$bump"
-kill -KILL "$nemesis_pid"
+check "every guest's clock reads the offset its bump gave it" offsets_match "$bump" ||
+    { echo "# the nemesis said:"; sed 's/^/#   /' "$DIR/kill.err" "$DIR/kill.jsonl"; }
+kill -KILL "$nemesis_pid" 2>/dev/null
 wait "$nemesis_pid" 2>/dev/null
 sleep 3
 qd=$("$FL" exec --nodes-file "$NODES" -- 'tc qdisc show dev eth0' 2>&1)
