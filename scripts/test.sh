@@ -3,7 +3,7 @@
 # libFuzzer, and Release (what packagers build; compiled only) — all with -Werror, and
 # runs ctest in the first three, tests side by side (every cluster test brings up a
 # cluster of its own, so they run side by side, beside a cluster the main job left up;
-# the fuzz runs and the VM tests go beside the sanitizer tree's tests).
+# the VM tests, the fuzz runs and the Release build go beside the two trees' tests).
 # The sanitizer tree skips the tests labelled `heavy` (long whole-system runs, the VM and
 # the browser: their C paths are covered by shorter tests there). Long acceptance runs
 # (label `acceptance`) are left to `ctest --test-dir build -L acceptance`.
@@ -22,7 +22,6 @@ build build -DCMAKE_BUILD_TYPE=RelWithDebInfo || { echo "build failed"; exit 1; 
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DFL_SANITIZE=ON || { echo "sanitizer build failed"; exit 1; }
 CC=clang build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFL_FUZZ=ON \
   || { echo "fuzz build failed"; exit 1; }
-build build-release -DCMAKE_BUILD_TYPE=Release || { echo "Release build failed (-Werror)"; exit 1; }
 echo "builds: $(($(date +%s) - started)) s"
 
 passed=0 failed=0 status=0
@@ -51,34 +50,46 @@ run_ctest() { # label, dir, parallel tests, ctest args...
   report_ctest "$label" "$out" "$rc" "$(($(date +%s) - t0))"
 }
 
-# The fuzz runs (CPU only, a fixed number of inputs each: their verdicts do not depend on
-# the load) go one at a time at low priority beside the sanitizer tree's tests, which
-# spend much of their time waiting on clusters, and are reported after them.
-fuzz_out=$(mktemp)
-trap 'rm -f "$fuzz_out" "$fuzz_out.rc"' EXIT
-fuzz_t0=$(date +%s)
-(nice -n 10 ctest --test-dir build-fuzz --output-on-failure -j 1 -LE acceptance >"$fuzz_out" 2>&1
- echo $? >"$fuzz_out.rc") &
-fuzz_pid=$!
-# So do the VM tests (label vm, the normal build's: qemu guests, whose image they build
-# into build/vm-cache the first time): the sanitizer tests leave the CPU mostly idle.
-vm_out=$(mktemp)
-trap 'rm -f "$fuzz_out" "$fuzz_out.rc" "$vm_out" "$vm_out.rc"' EXIT
-vm_t0=$(date +%s)
-(nice -n 10 ctest --test-dir build --output-on-failure -j 1 -L vm -LE acceptance >"$vm_out" 2>&1
- echo $? >"$vm_out.rc") &
-vm_pid=$!
+# Beside the two trees' tests, work that needs the CPU they leave idle (both wait much
+# of the time on clusters: ~40 % of the sanitizer stage's CPU is idle here, ~55 % of the
+# normal stage's), at low priority and reported after them:
+#   - the VM tests (label vm, the normal build's: qemu guests, whose image they build into
+#     build/vm-cache the first time), from the start of the sanitizer stage: they outlast
+#     it;
+#   - the fuzz runs (CPU only, a fixed number of inputs each: their verdicts do not depend
+#     on the load), one at a time, and the Release tree (compiled only), beside the normal
+#     stage.
+bg_dir=$(mktemp -d)
+trap 'rm -rf "$bg_dir"' EXIT
+background() { # name, command or function...: at low priority, its output and exit code in bg_dir
+  local name=$1; shift
+  date +%s >"$bg_dir/$name.t0"
+  (renice -n 10 -p "$BASHPID" >/dev/null; "$@" >"$bg_dir/$name.out" 2>&1; echo $? >"$bg_dir/$name.rc") &
+  echo $! >"$bg_dir/$name.pid"
+}
+seconds_since() { echo $(($(date +%s) - $(cat "$bg_dir/$1.t0"))); }
+report_background() { # name, label: wait for it, then report it as ctest output
+  local name=$1 label=$2
+  wait "$(cat "$bg_dir/$name.pid")"
+  report_ctest "$label" "$(cat "$bg_dir/$name.out")" "$(cat "$bg_dir/$name.rc" 2>/dev/null || echo 1)" \
+    "$(seconds_since "$name")"
+}
+background vm ctest --test-dir build --output-on-failure -j 1 -L vm -LE acceptance
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_ctest "sanitizer build (ASan+UBSan)" build-asan "$jobs" -LE 'acceptance|heavy'
-wait "$fuzz_pid"
-report_ctest "fuzz targets (beside the sanitizer tests)" "$(cat "$fuzz_out")" \
-  "$(cat "$fuzz_out.rc" 2>/dev/null || echo 1)" "$(($(date +%s) - fuzz_t0))"
-wait "$vm_pid"
-report_ctest "VM tests (beside the sanitizer tests)" "$(cat "$vm_out")" \
-  "$(cat "$vm_out.rc" 2>/dev/null || echo 1)" "$(($(date +%s) - vm_t0))"
+background fuzz ctest --test-dir build-fuzz --output-on-failure -j 1 -LE acceptance
+background release build build-release -DCMAKE_BUILD_TYPE=Release
 # Two more tests than cores: the whole-system cluster runs spend most of their time
 # waiting on the clock (20-30 s main phases at 100-200 ops/s, each its whole length).
 run_ctest "normal build" build "$((jobs + 2))" -LE 'acceptance|vm'
+wait "$(cat "$bg_dir/release.pid")"
+if [[ "$(cat "$bg_dir/release.rc" 2>/dev/null)" == 0 ]]; then
+  echo "(Release build, beside the normal stage: $(seconds_since release) s)"
+else
+  cat "$bg_dir/release.out"; echo "Release build failed (-Werror)"; status=1
+fi
+report_background fuzz "fuzz targets (beside the normal stage)"
+report_background vm "VM tests (beside the sanitizer and normal stages)"
 echo "suite: $(($(date +%s) - started)) s"
 echo "total: $passed passed, $failed failed"
 exit $status
