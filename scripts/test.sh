@@ -64,15 +64,16 @@ trap 'rm -rf "$bg_dir"' EXIT
 background() { # name, command or function...: at low priority, its output and exit code in bg_dir
   local name=$1; shift
   date +%s >"$bg_dir/$name.t0"
-  (renice -n 10 -p "$BASHPID" >/dev/null; "$@" >"$bg_dir/$name.out" 2>&1; echo $? >"$bg_dir/$name.rc") &
+  (renice -n 10 -p "$BASHPID" >/dev/null; "$@" >"$bg_dir/$name.out" 2>&1; echo $? >"$bg_dir/$name.rc"
+   date +%s >"$bg_dir/$name.t1") &
   echo $! >"$bg_dir/$name.pid"
 }
-seconds_since() { echo $(($(date +%s) - $(cat "$bg_dir/$1.t0"))); }
+seconds_taken() { echo $(($(cat "$bg_dir/$1.t1" 2>/dev/null || date +%s) - $(cat "$bg_dir/$1.t0"))); }
 report_background() { # name, label: wait for it, then report it as ctest output
   local name=$1 label=$2
   wait "$(cat "$bg_dir/$name.pid")"
   report_ctest "$label" "$(cat "$bg_dir/$name.out")" "$(cat "$bg_dir/$name.rc" 2>/dev/null || echo 1)" \
-    "$(seconds_since "$name")"
+    "$(seconds_taken "$name")"
 }
 background vm ctest --test-dir build --output-on-failure -j 1 -L vm -LE acceptance
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -84,7 +85,7 @@ background release build build-release -DCMAKE_BUILD_TYPE=Release
 run_ctest "normal build" build "$((jobs + 2))" -LE 'acceptance|vm'
 wait "$(cat "$bg_dir/release.pid")"
 if [[ "$(cat "$bg_dir/release.rc" 2>/dev/null)" == 0 ]]; then
-  echo "(Release build, beside the normal stage: $(seconds_since release) s)"
+  echo "(Release build, beside the normal stage: $(seconds_taken release) s)"
 else
   cat "$bg_dir/release.out"; echo "Release build failed (-Werror)"; status=1
 fi

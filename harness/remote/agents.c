@@ -22,11 +22,40 @@ static void boot_id(char *out, size_t bytes) {
     if (f) fclose(f);
 }
 
-/* Upload the agent to node i and start it; its channel in a->streams[i]. */
-static int start_one(fl_agents *a, size_t i, const char *binary, const char *controller_boot,
-                     int watchdog_s, char *err, size_t err_bytes) {
-    const fl_node *node = &a->control->nodes->nodes[i];
-    fl_remote *s = a->control->remotes[i];
+/* Node i's agent answers its first request (a heartbeat): it started, and its watchdog
+ * counts from now. 0, or -1 with why (what it said when it exited at once). */
+static int first_answer(fl_agents *a, size_t i, char *why, size_t why_bytes) {
+    char *answer = NULL;
+    int rc = fl_remote_stream_write_line(a->streams[i], "{\"id\":0,\"cmd\":\"heartbeat\"}",
+                                         CALL_TIMEOUT_MS, why);
+    if (rc == 0) rc = fl_remote_stream_read_line(a->streams[i], CALL_TIMEOUT_MS, &answer, why);
+    if (rc == 1)
+        snprintf(why, why_bytes, "it exited at once; it said: %s",
+                 fl_remote_stream_stderr(a->streams[i]));
+    json_t *reply = rc == 0 ? json_loads(answer, 0, NULL) : NULL;
+    if (rc == 0 && !json_is_true(json_object_get(reply, "ok")))
+        snprintf(why, why_bytes, "its first answer is not ok: %.200s", answer), rc = -1;
+    json_decref(reply);
+    free(answer);
+    return rc == 0 ? 0 : -1;
+}
+
+typedef struct start_task {
+    fl_agents *a;
+    size_t node;
+    const char *binary, *controller_boot;
+    int watchdog_s;
+    int rc;
+    char err[FL_REMOTE_ERR_BYTES + 64];
+} start_task;
+
+/* Upload the agent to a node and start it, its channel in a->streams[node]; then its
+ * first answer (a thread of fl_control_each). */
+static void *start_one(void *arg) {
+    start_task *t = arg;
+    fl_agents *a = t->a;
+    const fl_node *node = &a->control->nodes->nodes[t->node];
+    fl_remote *s = a->control->remotes[t->node];
     char remote[4096], command[12288], why[FL_REMOTE_ERR_BYTES];
     char *dir_q = fl_shell_quote(node->workdir);
     snprintf(command, sizeof command, "mkdir -p %s/bin", dir_q);
@@ -34,38 +63,49 @@ static int start_one(fl_agents *a, size_t i, const char *binary, const char *con
              ? -1 : 0;
     /* The clock shim goes along: targets started in faketime mode preload it. */
     char shim[4096], shim_remote[4096];
-    snprintf(shim, sizeof shim, "%.*s/libflclock.so", (int)(strrchr(binary, '/') - binary), binary);
+    snprintf(shim, sizeof shim, "%.*s/libflclock.so", (int)(strrchr(t->binary, '/') - t->binary),
+             t->binary);
     snprintf(shim_remote, sizeof shim_remote, "%s/bin/libflclock.so", node->workdir);
     if (rc == 0) rc = fl_remote_upload(s, shim, shim_remote, why);
     snprintf(remote, sizeof remote, "%s/bin/faultline-agent", node->workdir);
-    if (rc == 0) rc = fl_remote_upload(s, binary, remote, why);
-    char *bin_q = fl_shell_quote(remote), *boot_q = fl_shell_quote(controller_boot);
+    if (rc == 0) rc = fl_remote_upload(s, t->binary, remote, why);
+    char *bin_q = fl_shell_quote(remote), *boot_q = fl_shell_quote(t->controller_boot);
     snprintf(command, sizeof command,
              "exec %s serve --clock %s --clock-file %s/clock.offset --watchdog %d "
              "--controller-boot-id %s",
-             bin_q, node->clock == FL_CLOCK_SYSTEM ? "system" : "faketime", dir_q, watchdog_s,
+             bin_q, node->clock == FL_CLOCK_SYSTEM ? "system" : "faketime", dir_q, t->watchdog_s,
              boot_q);
     free(bin_q);
     free(boot_q);
     free(dir_q);
-    if (rc == 0) rc = fl_remote_stream_open(s, command, &a->streams[i], why);
-    if (rc != 0) snprintf(err, err_bytes, "%s: starting the agent: %s", node->name, why);
-    return rc;
+    if (rc == 0) rc = fl_remote_stream_open(s, command, &a->streams[t->node], why);
+    if (rc == 0) rc = first_answer(a, t->node, why, sizeof why);
+    if (rc != 0) snprintf(t->err, sizeof t->err, "%s: starting the agent: %s", node->name, why);
+    t->rc = rc;
+    return NULL;
 }
 
+/* Every node's agent at once, each asked for its first answer as soon as it runs: started
+ * one after another, the first agents' watchdogs could fire (no request in watchdog_s)
+ * while slow nodes (qemu guests on a busy host) were still being set up. */
 int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size_t err_bytes) {
     memset(a, 0, sizeof *a);
     a->control = c;
     char binary[4096], boot[64];
     if (fl_libexec_path("faultline-agent", binary, sizeof binary, err, err_bytes) != 0) return -1;
     boot_id(boot, sizeof boot);
-    for (size_t i = 0; i < c->nodes->count; i++) {
-        if (!c->remotes[i]) {
-            snprintf(err, err_bytes, "%s", c->errors[i]);
+    for (size_t i = 0; i < c->nodes->count; i++)
+        if (!c->remotes[i]) return snprintf(err, err_bytes, "%s", c->errors[i]), -1;
+    start_task tasks[FL_NODES_MAX];
+    for (size_t i = 0; i < c->nodes->count; i++)
+        tasks[i] = (start_task){a, i, binary, boot, watchdog_s, 0, ""};
+    fl_control_each(c, start_one, tasks, sizeof *tasks);
+    for (size_t i = 0; i < c->nodes->count; i++)
+        if (tasks[i].rc != 0) {
+            snprintf(err, err_bytes, "%s", tasks[i].err);
+            fl_agents_stop(a); /* the agents that did start heal and exit */
             return -1;
         }
-        if (start_one(a, i, binary, boot, watchdog_s, err, err_bytes) != 0) return -1;
-    }
     return 0;
 }
 

@@ -19,7 +19,9 @@ typedef struct fl_agents {
     bool gone[FL_NODES_MAX];
 } fl_agents;
 
-/* Upload faultline-agent to every node and start it; 0, or -1 with err naming the node. */
+/* Upload faultline-agent to every node and start it, all nodes at once, each agent
+ * answering a first heartbeat as soon as it runs; 0, or -1 with err naming the node (the
+ * agents that did start are stopped). */
 int fl_agents_start(fl_agents *a, fl_control *c, int watchdog_s, char *err, size_t err_bytes);
 /* One request to node's agent, its reply (new reference). After a failed call the node's
  * agent is gone: later calls fail at once, naming the first failure. */

@@ -55,15 +55,15 @@ static void *exec_one(void *arg) {
     return NULL;
 }
 
-/* Run fn for every node on its own thread and wait for all. */
-static void on_every_node(fl_control *c, void *(*fn)(void *), task *tasks) {
+void fl_control_each(const fl_control *c, void *(*fn)(void *), void *tasks, size_t task_bytes) {
     pthread_t ids[FL_NODES_MAX];
     bool started[FL_NODES_MAX] = {false};
+    char *task_at = tasks;
     for (size_t i = 0; i < c->nodes->count; i++)
-        started[i] = pthread_create(&ids[i], NULL, fn, &tasks[i]) == 0;
+        started[i] = pthread_create(&ids[i], NULL, fn, task_at + i * task_bytes) == 0;
     for (size_t i = 0; i < c->nodes->count; i++) {
         if (started[i]) pthread_join(ids[i], NULL);
-        else fn(&tasks[i]);
+        else fn(task_at + i * task_bytes); /* no thread to be had: on this one */
     }
 }
 
@@ -75,7 +75,7 @@ int fl_control_open(fl_control *c, const fl_nodes *nodes, bool trust_new_hosts,
     task tasks[FL_NODES_MAX];
     for (size_t i = 0; i < nodes->count; i++)
         tasks[i] = (task){c, i, trust_new_hosts, timeout_ms, NULL, NULL};
-    on_every_node(c, connect_one, tasks);
+    fl_control_each(c, connect_one, tasks, sizeof *tasks);
     int unreachable = 0;
     for (size_t i = 0; i < nodes->count; i++) unreachable += c->remotes[i] == NULL;
     return unreachable;
@@ -88,7 +88,7 @@ void fl_control_exec_all(fl_control *c, const char *command, int timeout_ms,
         memset(&results[i], 0, sizeof results[i]);
         tasks[i] = (task){c, i, false, timeout_ms, command, &results[i]};
     }
-    on_every_node(c, exec_one, tasks);
+    fl_control_each(c, exec_one, tasks, sizeof *tasks);
 }
 
 void fl_control_close(fl_control *c) {

@@ -30,6 +30,11 @@ int fl_control_open(fl_control *c, const fl_nodes *nodes, bool trust_new_hosts,
                     int timeout_ms, char *err, size_t err_bytes);
 void fl_control_close(fl_control *c);
 
+/* Run fn on every node at once: one thread per node, each given its own element of tasks
+ * (nodes->count elements of task_bytes each; fn must touch only its node's remote), and
+ * wait for all. */
+void fl_control_each(const fl_control *c, void *(*fn)(void *), void *tasks, size_t task_bytes);
+
 typedef struct fl_node_result {
     int rc;                  /* 0 ran (see r), -1 transport error or timeout (error) */
     fl_exec_result r;

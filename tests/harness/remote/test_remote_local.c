@@ -3,15 +3,18 @@
  * 127.0.0.1 and 127.0.0.2), the agents uploaded and started on their kept streams and
  * spoken to (hello, a clock bump written to the node's offset file, SIGSTOP/SIGCONT and
  * SIGKILL of a daemon by its pidfile, status), and an in-tree server (fl-quorumkv)
- * uploaded, started, answered, restarted and stopped by targets/support. Every check
+ * uploaded, started, answered, restarted and stopped by targets/support; then an agent
+ * that exits at once, which fails the agents' start and stops the other. Every check
  * is made from outside the layer it tests: /proc for process states, the pidfile, a
  * ping over TCP. Exit 0 when all hold; each failure is printed.
  * usage: test_remote_local (FAULTLINE_LIBEXEC names the folder of faultline-agent,
  * libflclock.so and fl-quorumkv) */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agents.h"
@@ -115,6 +118,46 @@ static void check_signals(fl_agents *a, fl_target_ctx *t, const fl_daemon *d, co
     else pass("restarted by targets/support after the kill");
 }
 
+/* How many running processes' command lines contain text (/proc). */
+static int processes_with(const char *text) {
+    DIR *proc = opendir("/proc");
+    int count = 0;
+    for (struct dirent *e; proc && (e = readdir(proc));) {
+        char path[300], line[8192];
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        snprintf(path, sizeof path, "/proc/%s/cmdline", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(line, 1, sizeof line - 1, f) : 0;
+        if (f) fclose(f);
+        for (size_t i = 0; i < n; i++) line[i] = line[i] ? line[i] : ' ';
+        line[n] = '\0';
+        count += strstr(line, text) != NULL;
+    }
+    if (proc) closedir(proc);
+    return count;
+}
+
+/* An agent that exits at once (n2's clock file cannot be opened: it is a folder) fails
+ * the start, naming its node and what it said; n1's agent, started beside it, is stopped. */
+static void check_start_failure(fl_control *ctl, const char *dir) {
+    char path[4300], err[2048];
+    snprintf(path, sizeof path, "%s/n2/clock.offset", dir);
+    unlink(path);
+    if (mkdir(path, 0755) != 0) return tally_fail("mkdir %s", path);
+    fl_agents agents;
+    int rc = fl_agents_start(&agents, ctl, 60, err, sizeof err);
+    if (rc == 0) {
+        fl_agents_stop(&agents);
+        return tally_fail("agents started although n2's clock file is a folder");
+    }
+    if (!strstr(err, "n2: starting the agent: it exited at once; it said: faultline-agent: "))
+        return tally_fail("a failed start says: %s", err);
+    snprintf(path, sizeof path, "%s/n1/bin/faultline-agent", dir);
+    int left = processes_with(path);
+    if (left != 0) return tally_fail("%d agent(s) of n1 still running after the failed start", left);
+    pass("an agent that exits at once fails the start, naming its node; the other is stopped");
+}
+
 /* A nodes file of two local nodes in dir; its path in path. */
 static int write_nodes(const char *dir, char *path, size_t bytes) {
     snprintf(path, bytes, "%s/nodes.json", dir);
@@ -168,6 +211,7 @@ int main(void) {
             kill((pid_t)pids[i], SIGKILL);
         }
     if (!tally_failures()) pass("stopped on both nodes, nothing left running");
+    check_start_failure(&ctl, dir);
     fl_control_close(&ctl);
     fl_nodes_free(&nodes);
     char rm[4300];
