@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The VM cluster, short (ctest labels vm, heavy; issue 20): `faultline cluster up --vm`
 # with three qemu guests (image cache CACHE_DIR),
-# a 12 s quorumkv test on them with netem and real clock faults at once, the agent's
+# a 20 s quorumkv test on them with netem and real clock faults at once, the agent's
 # faults measured on the guests, then down:
 #   - up prints the nodes file; the nodes are Debian's kernel and log in as the sudo user;
 #   - the run is valid, its netem and clock faults were applied on the guests
@@ -45,11 +45,11 @@ check "up set the guests' clocks to the host's (within 0.5 s)" clocks_near "$NOD
 
 # quorumkv: no leader and 5 s op timeouts, so guests slowed by a loaded host (TCG beside
 # the sanitizer tests) still serve; raftkv's 0.5 s timeouts there left runs unknown.
-"$FL" test --target quorumkv --nodes-file "$NODES" --store "$STORE" --name vm --time-limit 12 \
+"$FL" test --target quorumkv --nodes-file "$NODES" --store "$STORE" --name vm --time-limit 20 \
     --nemesis netem+clock --nemesis-interval 4 --seed 7 >"$DIR/test.out" 2>"$DIR/test.err"
 rc=$?
 R=$(readlink -f "$STORE/vm/latest")
-check "a 12 s quorumkv run with netem and clock faults is valid" test "$rc" = 0
+check "a 20 s quorumkv run with netem and clock faults is valid" test "$rc" = 0
 ((rc == 0)) || { tail -n 5 "$DIR/test.err"; cat "$DIR/test.out"; }
 applied() { # event, how many guests at least (a clock bump picks some of them)
     jq -c "select(.process == \"nemesis\" and .f == \"$1\" and (.value.applied_ns | length) >= ${2:-3})" \
