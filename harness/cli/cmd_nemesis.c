@@ -133,7 +133,8 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
         fprintf(stderr, "faultline nemesis: %s\n", err);
     } else {
         fl_nemesis_link_init(&r.link, &r.control, &r.agents, &io);
-        if (fl_nemesis_link_check_spec(&r.link, spec, err, sizeof err) != 0) {
+        if (fl_nemesis_link_beat_start(&r.link, err, sizeof err) != 0 ||
+            fl_nemesis_link_check_spec(&r.link, spec, err, sizeof err) != 0) {
             fprintf(stderr, "faultline nemesis: %s\n", err);
         } else {
             fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);

@@ -1,6 +1,7 @@
 /* The callbacks nemesis/ needs, filled by the harness (see nemesis_link.h). */
 #include "nemesis_link.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,8 @@ void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_ne
     l->agents = a;
     pthread_mutex_init(&l->agents_mu, NULL);
     pthread_mutex_init(&l->primaries_mu, NULL);
+    l->beating = false;
+    atomic_init(&l->beats_over, false);
     for (size_t i = 0; i < c->nodes->count; i++) {
         l->names[i] = c->nodes->nodes[i].name;
         l->addrs[i] = c->nodes->nodes[i].host;
@@ -110,13 +113,44 @@ void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_ne
     };
 }
 
-void fl_nemesis_link_heartbeat(fl_nemesis_link *l) {
+#define HEARTBEAT_EVERY_MS 3000
+#define BEAT_TICK_MS 100
+
+static void heartbeat(fl_nemesis_link *l) {
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         json_t *reply = NULL, *beat = json_pack("{s:i,s:s}", "id", 0, "cmd", "heartbeat");
         char err[FL_REMOTE_ERR_BYTES];
         if (call_agent(l, i, beat, &reply, err, sizeof err) == 0) json_decref(reply);
         json_decref(beat);
     }
+}
+
+static void *beat_main(void *arg) {
+    fl_nemesis_link *l = arg;
+    while (!atomic_load(&l->beats_over)) {
+        for (int i = 0; i < HEARTBEAT_EVERY_MS / BEAT_TICK_MS && !atomic_load(&l->beats_over); i++) {
+            struct timespec ts = {0, BEAT_TICK_MS * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (!atomic_load(&l->beats_over)) heartbeat(l);
+    }
+    return NULL;
+}
+
+int fl_nemesis_link_beat_start(fl_nemesis_link *l, char *err, size_t bytes) {
+    assert(!l->beating);
+    atomic_store(&l->beats_over, false);
+    int rc = pthread_create(&l->beat_thread, NULL, beat_main, l);
+    if (rc != 0) return snprintf(err, bytes, "cannot start the heartbeat thread: %s", strerror(rc)), -1;
+    l->beating = true;
+    return 0;
+}
+
+void fl_nemesis_link_beat_stop(fl_nemesis_link *l) {
+    if (!l->beating) return;
+    atomic_store(&l->beats_over, true);
+    pthread_join(l->beat_thread, NULL);
+    l->beating = false;
 }
 
 int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, char *err,
@@ -148,24 +182,19 @@ int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, ch
 }
 
 void fl_nemesis_link_free(fl_nemesis_link *l) {
+    fl_nemesis_link_beat_stop(l);
     pthread_mutex_destroy(&l->agents_mu);
     pthread_mutex_destroy(&l->primaries_mu);
 }
 
 #define HOLD_TICK_MS 100
-#define HEARTBEAT_EVERY_MS 3000
 
-/* Sleep ms (or until done), with a heartbeat to every agent every few seconds. */
-static void hold(fl_nemesis_link *l, const fl_nemesis_sink *sink, long ms) {
-    long since_beat = 0;
+/* Sleep ms, or until the sink says to cut the hold short. */
+static void hold(const fl_nemesis_sink *sink, long ms) {
     bool (*cut)(void *) = sink->cut_hold ? sink->cut_hold : sink->done;
     for (long left = ms; left > 0 && !cut(sink->ctx); left -= HOLD_TICK_MS) {
         struct timespec ts = {0, HOLD_TICK_MS * 1000000L};
         nanosleep(&ts, NULL);
-        if ((since_beat += HOLD_TICK_MS) >= HEARTBEAT_EVERY_MS) {
-            fl_nemesis_link_heartbeat(l);
-            since_beat = 0;
-        }
     }
 }
 
@@ -185,6 +214,7 @@ static int report(const fl_nemesis_sink *sink, json_t *event, const char *suffix
 
 int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, int at_once,
                         const fl_nemesis_sink *sink) {
+    assert(l->beating); /* the agents' watchdogs are fed throughout */
     char err[FL_NEMESIS_ERR_BYTES];
     int rc = 0;
     while (!sink->done(sink->ctx)) {
@@ -194,16 +224,16 @@ int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, in
             event = fl_nemesis_start(n, err, sizeof err);
             rc |= report(sink, event, "start", err);
             if (fl_nemesis_package_starting(n)) { /* the rest of a package, soon */
-                hold(l, sink, fl_nemesis_package_gap_ms(n, interval_s));
+                hold(sink, fl_nemesis_package_gap_ms(n, interval_s));
                 continue;
             }
-            hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
+            hold(sink, fl_nemesis_hold_ms(n, interval_s));
         }
         if ((int)fl_nemesis_packages_in_force(n) < at_once && event) continue;
         do {
             if (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
         } while (fl_nemesis_package_stopping(n));
-        hold(l, sink, fl_nemesis_hold_ms(n, interval_s));
+        hold(sink, fl_nemesis_hold_ms(n, interval_s));
     }
     while (n->active_count > 0) rc |= report(sink, fl_nemesis_stop(n, err, sizeof err), "stop", err);
     json_t *healed = fl_nemesis_heal_all(n, err, sizeof err);

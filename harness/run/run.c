@@ -99,13 +99,12 @@ static bool sink_done(void *ctx) {
     return atomic_load(&r->main_over);
 }
 
-/* The calm before the first fault (--nemesis-delay), heartbeats going. */
+/* The calm before the first fault (--nemesis-delay); the link's thread sends heartbeats. */
 static void calm_first(fl_run *r) {
-    long left_ms = (long)(r->cfg->nemesis_delay_s * 1000), since_beat = 0;
-    for (; left_ms > 0 && !atomic_load(&r->main_over); left_ms -= 100, since_beat += 100) {
+    long left_ms = (long)(r->cfg->nemesis_delay_s * 1000);
+    for (; left_ms > 0 && !atomic_load(&r->main_over); left_ms -= 100) {
         struct timespec ts = {0, 100 * 1000000};
         nanosleep(&ts, NULL);
-        if (since_beat >= 3000) fl_nemesis_link_heartbeat(&r->link), since_beat = 0;
     }
 }
 
@@ -114,20 +113,6 @@ static void *nemesis_main(void *arg) {
     fl_nemesis_sink sink = {r, sink_event, sink_error, sink_done, NULL};
     calm_first(r);
     fl_nemesis_schedule(&r->nemesis, &r->link, r->cfg->nemesis_interval_s, r->cfg->at_once, &sink);
-    return NULL;
-}
-
-/* Heartbeats keep the agents (and so the run's faults) alive, every 3 s from their start
- * to their stop, whatever the other threads are waiting on. */
-static void *heartbeat_main(void *arg) {
-    fl_run *r = arg;
-    while (!atomic_load(&r->beats_over)) {
-        for (int i = 0; i < 30 && !atomic_load(&r->beats_over); i++) {
-            struct timespec ts = {0, 100 * 1000000};
-            nanosleep(&ts, NULL);
-        }
-        if (!atomic_load(&r->beats_over)) fl_nemesis_link_heartbeat(&r->link);
-    }
     return NULL;
 }
 
@@ -238,12 +223,14 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     fl_run_log(r, false, "connected to %zu nodes (%s)", r->nodes.count, nodes_path);
     if (fl_agents_start(&r->agents, &r->control, WATCHDOG_S, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->agents_up = true;
+    fl_run_log(r, false, "agents answering on %zu nodes", r->nodes.count);
     r->link.target = r->target;
     r->link.target_ctx = &r->tctx;
     fl_nemesis_io io;
     fl_nemesis_link_init(&r->link, &r->control, &r->agents, &io);
-    r->beating = pthread_create(&r->beat_thread, NULL, heartbeat_main, r) == 0;
-    if (!r->beating) return snprintf(err, bytes, "cannot start the heartbeat thread"), FL_EXIT_HARNESS;
+    /* From here to the agents' stop: a target's setup, a restart on the nemesis thread
+     * or long final reads must never outlast the agents' watchdog. */
+    if (fl_nemesis_link_beat_start(&r->link, err, bytes) != 0) return FL_EXIT_HARNESS;
     if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL,
                                       r->target->signal_tree};
@@ -310,7 +297,6 @@ static void phase_recover(fl_run *r) {
     for (double waited = 0; waited < r->cfg->recovery_s && !*r->interrupted; waited += 0.1) {
         struct timespec ts = {0, 100 * 1000000};
         nanosleep(&ts, NULL);
-        if ((int)(waited * 10) % 30 == 29) fl_nemesis_link_heartbeat(&r->link);
     }
     fl_final_reads(r);
     fl_final_ops(r);
@@ -330,12 +316,8 @@ static void phase_teardown(fl_run *r) {
         }
         if (r->target->teardown) r->target->teardown(&r->tctx);
     }
-    if (r->beating) {
-        atomic_store(&r->beats_over, true);
-        pthread_join(r->beat_thread, NULL);
-        r->beating = false;
-    }
     if (r->agents_up) {
+        fl_nemesis_link_beat_stop(&r->link);
         fl_agents_stop(&r->agents); /* every agent heals what it did and exits */
         fl_nemesis_link_free(&r->link);
     }

@@ -44,12 +44,6 @@ typedef struct fl_run {
     fl_hwriter history;
     bool history_open;
     atomic_bool main_over;          /* workers and nemesis stop */
-    /* Heartbeats to the agents from the moment they start until they are stopped, on a
-     * thread of their own: a target's setup, a restart on the nemesis thread or long
-     * final reads must never outlast the agents' watchdog. */
-    pthread_t beat_thread;
-    bool beating;
-    atomic_bool beats_over;
     volatile sig_atomic_t *interrupted;
     atomic_long ok, fail, info;
     atomic_long node_ok[FL_NODES_MAX];
