@@ -22,13 +22,20 @@ static void boot_id(char *out, size_t bytes) {
     if (f) fclose(f);
 }
 
+/* One request line to an agent and its answer line (malloc'd): 0, 1 the agent exited
+ * (its stderr: fl_remote_stream_stderr), or -1 (why). */
+static int exchange(fl_remote_stream *st, const char *line, char **answer,
+                    char why[FL_REMOTE_ERR_BYTES]) {
+    *answer = NULL;
+    int rc = fl_remote_stream_write_line(st, line, CALL_TIMEOUT_MS, why);
+    return rc == 0 ? fl_remote_stream_read_line(st, CALL_TIMEOUT_MS, answer, why) : rc;
+}
+
 /* Node i's agent answers its first request (a heartbeat): it started, and its watchdog
  * counts from now. 0, or -1 with why (what it said when it exited at once). */
 static int first_answer(fl_agents *a, size_t i, char *why, size_t why_bytes) {
-    char *answer = NULL;
-    int rc = fl_remote_stream_write_line(a->streams[i], "{\"id\":0,\"cmd\":\"heartbeat\"}",
-                                         CALL_TIMEOUT_MS, why);
-    if (rc == 0) rc = fl_remote_stream_read_line(a->streams[i], CALL_TIMEOUT_MS, &answer, why);
+    char *answer;
+    int rc = exchange(a->streams[i], "{\"id\":0,\"cmd\":\"heartbeat\"}", &answer, why);
     if (rc == 1)
         snprintf(why, why_bytes, "it exited at once; it said: %s",
                  fl_remote_stream_stderr(a->streams[i]));
@@ -114,12 +121,10 @@ int fl_agents_call(fl_agents *a, size_t node, json_t *request, json_t **reply, c
     const char *name = a->control->nodes->nodes[node].name;
     if (a->gone[node])
         return snprintf(err, err_bytes, "%s: the agent is gone (the first agent lost: %s)", name, a->lost), -1;
-    char why[FL_REMOTE_ERR_BYTES];
-    char *line = json_dumps(request, JSON_COMPACT);
-    int rc = line ? fl_remote_stream_write_line(a->streams[node], line, CALL_TIMEOUT_MS, why) : -1;
+    char why[FL_REMOTE_ERR_BYTES] = "out of memory";
+    char *line = json_dumps(request, JSON_COMPACT), *answer = NULL;
+    int rc = line ? exchange(a->streams[node], line, &answer, why) : -1;
     free(line);
-    char *answer = NULL;
-    if (rc == 0) rc = fl_remote_stream_read_line(a->streams[node], CALL_TIMEOUT_MS, &answer, why);
     if (rc != 0) {
         snprintf(err, err_bytes, "%s: the agent did not answer: %s%s%s", name,
                  rc == 1 ? "it exited" : why, rc == 1 ? "; it said: " : "",

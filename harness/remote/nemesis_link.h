@@ -48,6 +48,7 @@ void fl_nemesis_link_beat_stop(fl_nemesis_link *l);
  * with err naming the node and why. */
 int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, char *err,
                                size_t bytes);
+/* Stop the heartbeats (before the agents stop: they use the agents' channels) and free. */
 void fl_nemesis_link_free(fl_nemesis_link *l);
 
 /* Where a schedule's events go, and when it is over. */

@@ -317,9 +317,8 @@ static void phase_teardown(fl_run *r) {
         if (r->target->teardown) r->target->teardown(&r->tctx);
     }
     if (r->agents_up) {
-        fl_nemesis_link_beat_stop(&r->link);
-        fl_agents_stop(&r->agents); /* every agent heals what it did and exits */
-        fl_nemesis_link_free(&r->link);
+        fl_nemesis_link_free(&r->link); /* its heartbeats first: the agents' channels close next */
+        fl_agents_stop(&r->agents);     /* every agent heals what it did and exits */
     }
     if (r->control_open) fl_control_close(&r->control);
 }
