@@ -53,7 +53,7 @@ static void null_invoke(fl_client *c, const fl_request *req, int timeout_ms, fl_
 static void null_close(fl_client *c) { free(c); }
 
 static const char *const null_ops[] = {"read", "write", NULL};
-static const fl_target_bug null_bugs[] = {{NULL, NULL, NULL, NULL}};
+static const fl_target_bug null_bugs[] = {{NULL, NULL, NULL, NULL, 0}};
 static const fl_target_option null_options[] = {{NULL, NULL, NULL}};
 
 static const fl_target null_target = {

@@ -1,7 +1,8 @@
 /* The --nemesis fault spec (nemesis/plan/spec.c), from flags, --config files and suite
  * entries: any bytes as a spec. Either it is refused with a message naming what is wrong,
  * or it parses into steps that cover its faults in order, each step a package of faults
- * of distinct kinds, with variants and node choices that exist. */
+ * of distinct kinds, with variants and node choices that exist (a node choice only on
+ * clock and netem faults). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 if (f->kind < 0 || f->kind >= FL_FAULT_KIND_COUNT) abort();
                 if (f->variant < -1 || f->variant >= (int)count_of(fl_fault_variants(f->kind))) abort();
                 if (f->targets < -1 || f->targets >= (int)count_of(fl_fault_targets())) abort();
-                if (f->targets >= 0 && f->kind != FL_FAULT_CLOCK) abort();
+                /* a node choice only where the parser allows one: clock and netem */
+                if (f->targets >= 0 && f->kind != FL_FAULT_CLOCK && f->kind != FL_FAULT_NETEM)
+                    abort();
                 for (size_t j = step->first; j < i; j++)
                     if (spec.faults[j].kind == f->kind) abort();
             }

@@ -25,9 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (rc != 0 && rc != 65) abort();
         if (rc == 65 && (t || strncmp(err, "fuzz.json", 9))) abort();
         if (rc == 0) {
-            const fl_target_file *tf = fl_target_file_current();
-            if (!t || !tf || t != &tf->target || !tf->start || !tf->ops[0] || !tf->client_argv[0])
+            const fl_target_file *tf = fl_target_file_of(t);
+            if (!t || !tf || tf != fl_target_file_current() || !tf->start || !tf->ops[0] ||
+                !tf->client_argv[0] || fl_target_file_named(tf->name) != tf)
                 abort();
+            fl_target_file_unload_all();
         }
     } else {
         fl_reply r;

@@ -32,6 +32,9 @@ typedef struct fl_target_bug {
      * own (every node's clock "system": VMs, a user's machines) the zoo's row for the bug
      * runs with it instead of the target's default faults. NULL: none. */
     const char *needs_nemesis;
+    /* How long a run of that row lasts there at least (s), for a bug whose fault opens
+     * its window rarely: the row's rate is stated at this length. 0: the zoo's length. */
+    double needs_seconds;
 } fl_target_bug;
 
 /* A behaviour of a real system the field has documented (not a seeded bug: nobody here
@@ -64,6 +67,8 @@ typedef struct fl_target_defaults {
 /* What an adapter gets from the run: the nodes and their remotes (remote.h), the run
  * directory, the seeded bug and the resolved options. */
 typedef struct fl_target_ctx {
+    const struct fl_target *target; /* the target itself (a target file's adapter finds
+                                     * its file by it) */
     const fl_nodes *nodes;
     fl_control *control;
     const char *run_dir;

@@ -19,9 +19,9 @@ const fl_target *const fl_targets[] = {&fl_target_quorumkv, &fl_target_raftkv, &
 const fl_target *fl_target_find(const char *name) {
     for (size_t i = 0; fl_targets[i]; i++)
         if (!strcmp(fl_targets[i]->name, name)) return fl_targets[i];
-    /* The target file this process loaded (--target-file), by its own name. */
-    const fl_target_file *tf = fl_target_file_current();
-    return tf && !strcmp(tf->name, name) ? &tf->target : NULL;
+    /* A target file this process loaded (--target-file), by its own name. */
+    const fl_target_file *tf = fl_target_file_named(name);
+    return tf ? &tf->target : NULL;
 }
 
 bool fl_target_has_op(const fl_target *t, const char *f) {

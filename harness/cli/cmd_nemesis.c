@@ -29,8 +29,9 @@ static const char usage_text[] =
     "  mute-primaries],\n"
     "  kill|pause[:one|minority|majority|all|primaries], clock[:bump|strobe|reset],\n"
     "  clock:bump|strobe:one|minority|majority|all|primaries (default: a random subset),\n"
-    "  netem[:delay|loss|duplicate|reorder|corrupt[:TARGETS]] (TARGETS as for clock; the\n"
-    "  chosen nodes send to every other through netem).\n"
+    "  netem[:delay|slow-flows|loss|duplicate|reorder|corrupt[:TARGETS]] (TARGETS as for\n"
+    "  clock; the chosen nodes send to every other through netem; slow-flows: half the\n"
+    "  connections delayed, the others clean).\n"
     "  --primary-cmd CMD runs on every node; the nodes where it exits 0 are the primaries;\n"
     "  it is also asked about once a second, and each change printed as f \"primaries\".\n"
     "  --at-once K keeps up to K faults (of different kinds) in force together.\n"
@@ -133,8 +134,7 @@ static int run_nemesis(const char *nodes_path, const fl_fault_spec *spec, double
         fprintf(stderr, "faultline nemesis: %s\n", err);
     } else {
         fl_nemesis_link_init(&r.link, &r.control, &r.agents, &io);
-        if (fl_nemesis_link_beat_start(&r.link, err, sizeof err) != 0 ||
-            fl_nemesis_link_check_spec(&r.link, spec, err, sizeof err) != 0) {
+        if (fl_nemesis_link_check_spec(&r.link, spec, err, sizeof err) != 0) {
             fprintf(stderr, "faultline nemesis: %s\n", err);
         } else {
             fl_nemesis_init(&r.nemesis, &io, spec, seed, processes, process_count);

@@ -13,7 +13,7 @@ int fl_cmd_targets(int argc, char **argv) {
         char err[1024];
         int rc = fl_target_file_load(argv[2], &t, err, sizeof err);
         if (rc != 0) return fprintf(stderr, "faultline targets: %s\n", err), rc;
-        fl_target_file_describe(fl_target_file_current(), stdout);
+        fl_target_file_describe(fl_target_file_of(t), stdout);
         return 0;
     }
     if (argc > 1) {
@@ -41,6 +41,12 @@ int fl_cmd_targets(int argc, char **argv) {
         for (size_t k = 0; t->bugs[k].name; k++) {
             printf("    %-*s %s\n", width, t->bugs[k].name, t->bugs[k].help);
             if (t->bugs[k].needs) printf("    %-*s needs: %s\n", width, "", t->bugs[k].needs);
+            if (t->bugs[k].needs_nemesis)
+                printf("    %-*s where it can be had, the zoo runs it with --nemesis %s", width,
+                       "", t->bugs[k].needs_nemesis);
+            if (t->bugs[k].needs_nemesis && t->bugs[k].needs_seconds > 0)
+                printf(" for %.0f s at least", t->bugs[k].needs_seconds);
+            if (t->bugs[k].needs_nemesis) putchar('\n');
         }
         if (t->findings && t->findings[0].name) {
             printf("  known findings (documented behaviour of the real system; the zoo runs each):\n");

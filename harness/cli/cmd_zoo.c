@@ -21,6 +21,7 @@
 #include "run_series.h"
 #include "version_json.h"
 #include "zoo.h"
+#include "target_file.h"
 #include "zoo_run.h"
 
 static const char usage[] =
@@ -33,6 +34,8 @@ static const char usage[] =
     "  STORE/zoo/<UTC time>/zoo.json and zoo.html (STORE/zoo/latest: the newest); runs go\n"
     "  to STORE/zoo-<target>-<mode>/.\n"
     "  --target T          only this target (default: every one)\n"
+    "  --target-file F     a target described in a file instead of the built-in ones: its\n"
+    "                      correct mode and its bugs (with their needs, on machines)\n"
     "  --bug B|correct     only this bug, or only the correct modes (default: every mode)\n"
     "  --runs N            runs per bug, seeds X … X+N-1 (default 5)\n"
     "  --correct-runs M    runs per correct mode (default 2 × --runs)\n"
@@ -82,6 +85,7 @@ static int whole(const char *flag, const char *text, double lo, double hi, int *
 static int parse_flags(int argc, char **argv, fl_zoo_options *o, bool *help) {
     static const struct option longs[] = {
         {"target", required_argument, NULL, 't'},     {"bug", required_argument, NULL, 'b'},
+        {"target-file", required_argument, NULL, 'f'},
         {"runs", required_argument, NULL, 'r'},       {"correct-runs", required_argument, NULL, 'c'},
         {"time-limit", required_argument, NULL, 'l'}, {"seed", required_argument, NULL, 's'},
         {"sim-seeds", required_argument, NULL, 'k'},  {"store", required_argument, NULL, 'd'},
@@ -98,6 +102,17 @@ static int parse_flags(int argc, char **argv, fl_zoo_options *o, bool *help) {
     while (rc == 0 && (id = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (id) {
         case 't': o->target = optarg; break;
+        case 'f': {
+            /* Loaded now, as faultline test does: a bad file is reported by its line. */
+            char err[1024];
+            int load = fl_target_file_load(optarg, &o->file_target, err, sizeof err);
+            if (load != 0) {
+                fprintf(stderr, "faultline zoo: --target-file %s\n", err);
+                return load;
+            }
+            o->target_file = optarg;
+            break;
+        }
         case 'b': o->bug = optarg; break;
         case 'r': rc = whole("runs", optarg, 1, 1000, &o->runs); break;
         case 'c': rc = whole("correct-runs", optarg, 1, 1000, &o->correct_runs); break;
@@ -272,7 +287,7 @@ int fl_cmd_zoo(int argc, char **argv) {
         fl_zoo_list(stdout, rows, count, o.sim_seeds);
         double seconds = 0;
         for (size_t i = 0; i < count; i++) {
-            seconds += rows[i].config.test_count * (o.time_limit_s + rows[i].config.recovery_s + 10);
+            seconds += rows[i].config.test_count * (rows[i].config.time_limit_s + rows[i].config.recovery_s + 10);
             if (rows[i].refused[0]) rc = FL_EXIT_HARNESS;
         }
         fprintf(stderr, "faultline zoo: %zu row%s (about %.0f min)%s\n", count,

@@ -33,6 +33,13 @@ static bool unsafe_by_default(const fl_target *t) {
     return false;
 }
 
+/* The targets the zoo has rows for: the built-in ones, or the --target-file's alone. */
+static const fl_target *const *zoo_targets(const fl_zoo_options *o) {
+    static const fl_target *from_file[2];
+    from_file[0] = o->file_target;
+    return o->file_target ? from_file : fl_targets;
+}
+
 /* "faultline zoo: --target X: …; known: a, b" / "--bug X: …; known: correct, …". */
 static int refuse(const fl_zoo_options *o, bool target) {
     fprintf(stderr, "faultline zoo: --%s %s: %s; known: ", target ? "target" : "bug",
@@ -40,8 +47,9 @@ static int refuse(const fl_zoo_options *o, bool target) {
             target ? "no such target" : o->target ? "no such bug of this target" : "no target has this bug");
     if (!target) fputs("correct", stderr);
     bool first = target;
-    for (size_t i = 0; fl_targets[i]; i++) {
-        const fl_target *t = fl_targets[i];
+    const fl_target *const *targets = zoo_targets(o);
+    for (size_t i = 0; targets[i]; i++) {
+        const fl_target *t = targets[i];
         if (target) {
             fprintf(stderr, "%s%s", first ? "" : ", ", t->name);
             first = false;
@@ -86,9 +94,13 @@ static json_t *row_settings(const fl_zoo_options *o, const fl_zoo_row *r) {
         json_object_set_new(s, "target-opt", opts);
     }
     if (o->nodes_file) json_object_set_new(s, "nodes-file", json_string(o->nodes_file));
-    /* The fault the bug needs, where it can be had; elsewhere the row says what it needs. */
-    if (r->bug && r->bug->needs_nemesis && nodes_are_machines(o->nodes_file))
+    /* The fault the bug needs, where it can be had, for as long as the bug needs it;
+     * elsewhere the row says what it needs. */
+    if (r->bug && r->bug->needs_nemesis && nodes_are_machines(o->nodes_file)) {
         json_object_set_new(s, "nemesis", json_string(r->bug->needs_nemesis));
+        if (r->bug->needs_seconds > o->time_limit_s)
+            json_object_set_new(s, "time-limit", json_real(r->bug->needs_seconds));
+    }
     return s;
 }
 
@@ -101,6 +113,12 @@ static void resolve_row(const fl_zoo_options *o, fl_zoo_row *r) {
     int rc = fl_test_config_resolve(&r->config, r->settings, where, r->refused, sizeof r->refused);
     if (rc == FL_EXIT_DATAERR) snprintf(r->refused, sizeof r->refused, "its settings do not apply");
     else if (rc == 0) r->refused[0] = '\0';
+    /* The run's target is the file's; each run's test.json names the file, as faultline
+     * test --target-file writes it. */
+    if (rc == 0 && o->target_file) {
+        r->config.target_file = o->target_file;
+        r->config.file_target = o->file_target;
+    }
 }
 
 int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count) {
@@ -108,8 +126,9 @@ int fl_zoo_plan(const fl_zoo_options *o, fl_zoo_row **rows, size_t *count) {
     *rows = calloc(FL_ZOO_PLAN_ROWS_MAX, sizeof **rows);
     if (!*rows) return fputs("faultline zoo: out of memory\n", stderr), FL_EXIT_HARNESS;
     bool target_known = false;
-    for (size_t i = 0; fl_targets[i]; i++) {
-        const fl_target *t = fl_targets[i];
+    const fl_target *const *targets = zoo_targets(o);
+    for (size_t i = 0; targets[i]; i++) {
+        const fl_target *t = targets[i];
         if (!wanted_target(o, t)) continue;
         target_known = true;
         size_t bugs = 0, findings = 0;

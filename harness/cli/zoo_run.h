@@ -19,6 +19,8 @@
 
 typedef struct fl_zoo_options {
     const char *target;     /* NULL: every target */
+    const char *target_file; /* --target-file: the rows are this file's target's only */
+    const fl_target *file_target; /* loaded from it (the process's current target file) */
     const char *bug;        /* NULL: every mode; "correct": the correct modes only */
     const char *store, *nodes_file, *junit;
     int runs;               /* per bug, default 5 */

@@ -19,14 +19,6 @@ static char *for_node(const fl_nemesis_link *l, size_t node, const char *text) {
     return out;
 }
 
-static int call_agent(fl_nemesis_link *l, size_t node, json_t *request, json_t **reply,
-                      char *err, size_t bytes) {
-    pthread_mutex_lock(&l->agents_mu);
-    int rc = fl_agents_call(l->agents, node, request, reply, err, bytes);
-    pthread_mutex_unlock(&l->agents_mu);
-    return rc;
-}
-
 static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char *err,
                    size_t bytes) {
     fl_nemesis_link *l = ctx;
@@ -34,7 +26,7 @@ static int io_call(void *ctx, size_t node, json_t *request, json_t **reply, char
     char *mine = pidfile ? for_node(l, node, pidfile) : NULL;
     if (mine) json_object_set_new(request, "pidfile", json_string(mine));
     free(mine);
-    return call_agent(l, node, request, reply, err, bytes);
+    return fl_agents_call(l->agents, node, request, reply, err, bytes);
 }
 
 #define COMMAND_TIMEOUT_MS 30000
@@ -93,10 +85,7 @@ static int io_primaries(void *ctx, uint64_t *nodes, char *err, size_t bytes) {
 void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_nemesis_io *io) {
     l->control = c;
     l->agents = a;
-    pthread_mutex_init(&l->agents_mu, NULL);
     pthread_mutex_init(&l->primaries_mu, NULL);
-    l->beating = false;
-    atomic_init(&l->beats_over, false);
     for (size_t i = 0; i < c->nodes->count; i++) {
         l->names[i] = c->nodes->nodes[i].name;
         l->addrs[i] = c->nodes->nodes[i].host;
@@ -113,46 +102,6 @@ void fl_nemesis_link_init(fl_nemesis_link *l, fl_control *c, fl_agents *a, fl_ne
     };
 }
 
-#define HEARTBEAT_EVERY_MS 3000
-#define BEAT_TICK_MS 100
-
-static void heartbeat(fl_nemesis_link *l) {
-    for (size_t i = 0; i < l->control->nodes->count; i++) {
-        json_t *reply = NULL, *beat = json_pack("{s:i,s:s}", "id", 0, "cmd", "heartbeat");
-        char err[FL_REMOTE_ERR_BYTES];
-        if (call_agent(l, i, beat, &reply, err, sizeof err) == 0) json_decref(reply);
-        json_decref(beat);
-    }
-}
-
-static void *beat_main(void *arg) {
-    fl_nemesis_link *l = arg;
-    while (!atomic_load(&l->beats_over)) {
-        for (int i = 0; i < HEARTBEAT_EVERY_MS / BEAT_TICK_MS && !atomic_load(&l->beats_over); i++) {
-            struct timespec ts = {0, BEAT_TICK_MS * 1000000L};
-            nanosleep(&ts, NULL);
-        }
-        if (!atomic_load(&l->beats_over)) heartbeat(l);
-    }
-    return NULL;
-}
-
-int fl_nemesis_link_beat_start(fl_nemesis_link *l, char *err, size_t bytes) {
-    assert(!l->beating);
-    atomic_store(&l->beats_over, false);
-    int rc = pthread_create(&l->beat_thread, NULL, beat_main, l);
-    if (rc != 0) return snprintf(err, bytes, "cannot start the heartbeat thread: %s", strerror(rc)), -1;
-    l->beating = true;
-    return 0;
-}
-
-void fl_nemesis_link_beat_stop(fl_nemesis_link *l) {
-    if (!l->beating) return;
-    atomic_store(&l->beats_over, true);
-    pthread_join(l->beat_thread, NULL);
-    l->beating = false;
-}
-
 int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, char *err,
                                size_t bytes) {
     bool netem = false;
@@ -165,7 +114,7 @@ int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, ch
     }
     for (size_t i = 0; i < l->control->nodes->count; i++) {
         json_t *reply = NULL, *hello = json_pack("{s:i,s:s}", "id", 0, "cmd", "hello");
-        int rc = call_agent(l, i, hello, &reply, err, bytes);
+        int rc = fl_agents_call(l->agents, i, hello, &reply, err, bytes);
         json_decref(hello);
         if (rc != 0) return -1;
         const json_t *applied = json_object_get(reply, "applied");
@@ -182,8 +131,6 @@ int fl_nemesis_link_check_spec(fl_nemesis_link *l, const fl_fault_spec *spec, ch
 }
 
 void fl_nemesis_link_free(fl_nemesis_link *l) {
-    fl_nemesis_link_beat_stop(l);
-    pthread_mutex_destroy(&l->agents_mu);
     pthread_mutex_destroy(&l->primaries_mu);
 }
 
@@ -214,7 +161,7 @@ static int report(const fl_nemesis_sink *sink, json_t *event, const char *suffix
 
 int fl_nemesis_schedule(fl_nemesis *n, fl_nemesis_link *l, double interval_s, int at_once,
                         const fl_nemesis_sink *sink) {
-    assert(l->beating); /* the agents' watchdogs are fed throughout */
+    assert(l->agents->control); /* started: each agent is fed until fl_agents_stop */
     char err[FL_NEMESIS_ERR_BYTES];
     int rc = 0;
     while (!sink->done(sink->ctx)) {

@@ -99,7 +99,7 @@ static bool sink_done(void *ctx) {
     return atomic_load(&r->main_over);
 }
 
-/* The calm before the first fault (--nemesis-delay); the link's thread sends heartbeats. */
+/* The calm before the first fault (--nemesis-delay); the agents feed their own watchdogs. */
 static void calm_first(fl_run *r) {
     long left_ms = (long)(r->cfg->nemesis_delay_s * 1000);
     for (; left_ms > 0 && !atomic_load(&r->main_over); left_ms -= 100) {
@@ -228,16 +228,13 @@ static int phase_setup(fl_run *r, char *err, size_t bytes) {
     r->link.target_ctx = &r->tctx;
     fl_nemesis_io io;
     fl_nemesis_link_init(&r->link, &r->control, &r->agents, &io);
-    /* From here to the agents' stop: a target's setup, a restart on the nemesis thread
-     * or long final reads must never outlast the agents' watchdog. */
-    if (fl_nemesis_link_beat_start(&r->link, err, bytes) != 0) return FL_EXIT_HARNESS;
     if (c->nemesis && fl_nemesis_link_check_spec(&r->link, &r->spec, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->process = (fl_nemesis_process){r->target->name, r->target->pidfile, NULL,
                                       r->target->signal_tree};
     fl_nemesis_init(&r->nemesis, &io, &r->spec, r->seed, &r->process, 1);
 
-    r->tctx = (fl_target_ctx){.nodes = &r->nodes, .control = &r->control, .run_dir = r->dir,
-                              .bug = c->bug, .options = r->tctx.options, .log = r->log};
+    r->tctx = (fl_target_ctx){.target = r->target, .nodes = &r->nodes, .control = &r->control,
+                              .run_dir = r->dir, .bug = c->bug, .options = r->tctx.options, .log = r->log};
     if (r->target->setup(&r->tctx, err, bytes) != 0) return FL_EXIT_HARNESS;
     r->target_set_up = true;
     for (size_t i = 0; i < r->nodes.count; i++)
@@ -317,8 +314,8 @@ static void phase_teardown(fl_run *r) {
         if (r->target->teardown) r->target->teardown(&r->tctx);
     }
     if (r->agents_up) {
-        fl_nemesis_link_free(&r->link); /* its heartbeats first: the agents' channels close next */
-        fl_agents_stop(&r->agents);     /* every agent heals what it did and exits */
+        fl_nemesis_link_free(&r->link);
+        fl_agents_stop(&r->agents); /* the heartbeats end, then every agent heals and exits */
     }
     if (r->control_open) fl_control_close(&r->control);
 }
@@ -402,7 +399,7 @@ static void write_reports(fl_run *r, const json_t *results, bool recorded) {
 
 static int prepare(fl_run *r, char *err, size_t bytes) {
     const fl_test_config *c = r->cfg;
-    r->target = fl_target_find(c->target);
+    r->target = fl_test_config_target(c);
     if (!r->target) return snprintf(err, bytes, "no target \"%s\" (see `faultline targets`)", c->target), FL_EXIT_USAGE;
     if (c->bug && !fl_target_has_bug(r->target, c->bug))
         return snprintf(err, bytes, "%s has no seeded bug \"%s\" (see `faultline targets`)",

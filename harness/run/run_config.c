@@ -138,6 +138,7 @@ static int set(fl_test_config *c, const char *where, int id, const char *name, c
             return load;
         }
         c->target_file = text;
+        c->file_target = t;
         c->target = t->name;
         break;
     }
@@ -249,8 +250,13 @@ void fl_test_config_init(fl_test_config *c) {
     c->check_time_limit_s = 120;
 }
 
+const fl_target *fl_test_config_target(const fl_test_config *c) {
+    if (c->file_target && !strcmp(c->file_target->name, c->target)) return c->file_target;
+    return fl_target_find(c->target);
+}
+
 void fl_test_config_apply_target_defaults(fl_test_config *c) {
-    const fl_target *t = fl_target_find(c->target);
+    const fl_target *t = fl_test_config_target(c);
     const fl_target_defaults *d = t ? t->defaults : NULL;
     size_t filled = 0;
     memset(c->target_defaults, 0, sizeof c->target_defaults);
@@ -316,7 +322,7 @@ json_t *fl_test_config_json(const fl_test_config *c) {
     json_t *from_target = json_array();
     for (size_t i = 0; c->target_defaults[i]; i++)
         json_array_append_new(from_target, json_string(c->target_defaults[i]));
-    const fl_target *t = fl_target_find(c->target);
+    const fl_target *t = fl_test_config_target(c);
     json_t *defaults = json_pack("{s:o,s:s?}", "settings", from_target, "why",
                                  t && t->defaults && c->target_defaults[0] ? t->defaults->why : NULL);
     json_t *resolved = json_pack("{s:s,s:s?,s:o,s:s,s:s?,s:f,s:f,s:i,s:s?,s:i,s:f,s:f,s:s,s:i,s:s,s:I,s:i,s:f,s:f,s:f,s:o}",

@@ -14,6 +14,7 @@
 typedef struct fl_test_config {
     const char *target;          /* default quorumkv */
     const char *target_file;     /* --target-file: the target it defines, or NULL */
+    const struct fl_target *file_target; /* that target (several files may share a name) */
     const char *bug;             /* NULL: correct mode */
     const char *opt_names[FL_TEST_OPTS_MAX], *opt_values[FL_TEST_OPTS_MAX];
     size_t opt_count;
@@ -56,6 +57,9 @@ int fl_test_config_apply_json(fl_test_config *c, json_t *settings, const char *w
  * one filled is named in target_defaults. Nothing when the target is unknown (the run
  * refuses it) or has no defaults. Call once the settings are all applied. */
 void fl_test_config_apply_target_defaults(fl_test_config *c);
+/* The target the settings name: the one --target-file loaded, else the built-in (or
+ * latest loaded file's) target of that name; NULL when there is none. */
+const struct fl_target *fl_test_config_target(const fl_test_config *c);
 /* A seed from the clock unless one was given. */
 void fl_test_config_default_seed(fl_test_config *c);
 /* The resolved settings as JSON (test.json's "config"). */

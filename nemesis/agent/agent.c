@@ -97,7 +97,7 @@ static json_t *netem(fl_agent *a, const fl_agent_request *r, char *err, size_t b
     fl_net_netem_params p = {
         .delay_us = (uint32_t)llround(s->delay_ms * 1000), .jitter_us = (uint32_t)llround(s->jitter_ms * 1000),
         .loss_pct = s->loss_pct, .duplicate_pct = s->duplicate_pct,
-        .reorder_pct = s->reorder_pct, .corrupt_pct = s->corrupt_pct};
+        .reorder_pct = s->reorder_pct, .corrupt_pct = s->corrupt_pct, .flow_bit = s->flow_bit};
     const char *to[FL_AGENT_DROP_MAX];
     json_t *peers = json_array(), *ifaces = json_array();
     for (size_t i = 0; i < r->drop_count; i++) {
@@ -112,10 +112,12 @@ static json_t *netem(fl_agent *a, const fl_agent_request *r, char *err, size_t b
         }
         json_array_append_new(ifaces, json_string(a->ifaces[i]));
     }
-    return json_pack("{s:o,s:o,s:f,s:f,s:f,s:f,s:f,s:f}", "peers", peers, "ifaces", ifaces,
-                     "delay_ms", s->delay_ms, "jitter_ms", s->jitter_ms, "loss_pct", s->loss_pct,
-                     "duplicate_pct", s->duplicate_pct, "reorder_pct", s->reorder_pct,
-                     "corrupt_pct", s->corrupt_pct);
+    json_t *done = json_pack("{s:o,s:o,s:f,s:f,s:f,s:f,s:f,s:f}", "peers", peers, "ifaces", ifaces,
+                             "delay_ms", s->delay_ms, "jitter_ms", s->jitter_ms,
+                             "loss_pct", s->loss_pct, "duplicate_pct", s->duplicate_pct,
+                             "reorder_pct", s->reorder_pct, "corrupt_pct", s->corrupt_pct);
+    if (done && s->flow_bit >= 0) json_object_set_new(done, "flow_bit", json_integer(s->flow_bit));
+    return done;
 }
 
 /* The clock offset in force now (ns): the shim's file, or what system mode has moved

@@ -4,6 +4,7 @@
 #include "net.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <net/if.h>
@@ -27,8 +28,17 @@
 /* The black hole class's rate: never reached (its leaf holds nothing), kept small so
  * htb's quantum (rate / r2q) stays in range and the kernel does not warn. */
 #define HOLE_RATE_BYTES 125000u
-/* Offset of the destination address in an IPv4 header, for u32. */
+/* Where u32 finds what it matches in an IPv4 packet: the word holding the header's
+ * length (in its low nibble of the first byte: 5 words when there are no options), the
+ * word holding the protocol, the destination address, and (when there are no options)
+ * a TCP or UDP packet's source and destination ports. */
+#define IPV4_IHL_OFFSET 0
+#define IPV4_IHL_MASK 0x0f000000u
+#define IPV4_IHL_NO_OPTIONS 0x05000000u
+#define IPV4_PROTO_OFFSET 8
+#define IPV4_PROTO_MASK 0x00ff0000u
 #define IPV4_DST_OFFSET 16
+#define IPV4_PORTS_OFFSET 20
 
 void fl_net_seterr(char *err, size_t bytes, const char *fmt, ...) {
     if (!err || bytes == 0) return;
@@ -100,20 +110,36 @@ size_t fl_net_sort_unique(struct in_addr *a, size_t count) {
     return k;
 }
 
-/* One of our filters: u32 to `to` with one key, the whole ip dst. */
-static int filter_addr(struct rtnl_cls *cls, uint32_t to, struct in_addr *addr) {
+/* The mask of a flow filter's ports key: bit b of the source and of the destination
+ * port (the source is the word's high half). */
+static uint32_t ports_mask(int bit) { return (1u << (16 + bit)) | (1u << bit); }
+
+/* One of our filters: u32 to `to` whose key 0 is the whole ip dst, alone (every packet
+ * to it: *flow_bit = -1) or followed by a flow filter's header-length, protocol and
+ * ports keys (*flow_bit = the port bit). */
+static int filter_addr(struct rtnl_cls *cls, uint32_t to, struct in_addr *addr, int *flow_bit) {
     const char *kind = rtnl_tc_get_kind(TC_CAST(cls));
     if (!kind || strcmp(kind, "u32") != 0) return 0;
     if (rtnl_cls_get_protocol(cls) != ETH_P_IP) return 0;
     uint32_t classid = 0;
     if (rtnl_u32_get_classid(cls, &classid) < 0 || classid != to) return 0;
-    uint32_t val, mask, val2, mask2;
-    int off, offmask, off2, offmask2;
-    if (rtnl_u32_get_key(cls, 0, &val, &mask, &off, &offmask) < 0) return 0;
-    if (rtnl_u32_get_key(cls, 1, &val2, &mask2, &off2, &offmask2) == 0) return 0;
-    if (off != IPV4_DST_OFFSET || offmask != 0 || mask != 0xffffffffu) return 0;
-    addr->s_addr = val; /* network order, as the kernel keeps it */
-    return 1;
+    uint32_t val[5], mask[5];
+    int off[5], offmask[5], keys = 0;
+    while (keys < 5 && rtnl_u32_get_key(cls, (uint8_t)keys, &val[keys], &mask[keys], &off[keys],
+                                        &offmask[keys]) == 0)
+        keys++;
+    if (keys == 0 || off[0] != IPV4_DST_OFFSET || offmask[0] != 0 || mask[0] != 0xffffffffu)
+        return 0;
+    addr->s_addr = val[0]; /* network order, as the kernel keeps it */
+    *flow_bit = -1;
+    if (keys == 1) return 1;
+    if (keys != 4 || off[1] != IPV4_IHL_OFFSET || ntohl(mask[1]) != IPV4_IHL_MASK ||
+        ntohl(val[1]) != IPV4_IHL_NO_OPTIONS || off[2] != IPV4_PROTO_OFFSET ||
+        ntohl(mask[2]) != IPV4_PROTO_MASK || off[3] != IPV4_PORTS_OFFSET)
+        return 0;
+    for (int b = FL_NET_FLOW_BIT_MIN; b <= FL_NET_FLOW_BIT_MAX; b++)
+        if (ntohl(mask[3]) == ports_mask(b)) *flow_bit = b;
+    return *flow_bit >= 0;
 }
 
 struct cls_walk {
@@ -126,9 +152,13 @@ static void walk_cls(struct nl_object *obj, void *arg) {
     struct rtnl_cls *cls = (struct rtnl_cls *)obj;
     uint16_t prio = rtnl_cls_get_prio(cls);
     struct in_addr a;
+    int flow_bit;
     if (prio >= FL_NET_NETEM_PRIO) {
-        if (filter_addr(cls, FL_NET_NETEM_CLASS, &a) && w->s->st.netem_count < FL_NET_DROP_MAX)
-            w->s->st.netem_to[w->s->st.netem_count++] = a;
+        if (filter_addr(cls, FL_NET_NETEM_CLASS, &a, &flow_bit)) {
+            if (w->s->st.netem_count < FL_NET_DROP_MAX)
+                w->s->st.netem_to[w->s->st.netem_count++] = a;
+            w->s->st.netem_params.flow_bit = flow_bit; /* one netem: one selection */
+        }
         w->s->netem_filters = true;
         return;
     }
@@ -139,7 +169,9 @@ static void walk_cls(struct nl_object *obj, void *arg) {
         if (w->s->prio_count == FL_NET_PRIOS_MAX) w->overflow = 1;
         else w->s->prios[w->s->prio_count++] = prio;
     }
-    if (filter_addr(cls, FL_NET_HOLE_CLASS, &a) && w->s->st.drop_count < FL_NET_DROP_MAX)
+    /* A partition drops whole destinations; a filter of another shape is not ours. */
+    if (filter_addr(cls, FL_NET_HOLE_CLASS, &a, &flow_bit) && flow_bit < 0 &&
+        w->s->st.drop_count < FL_NET_DROP_MAX)
         w->s->st.drop[w->s->st.drop_count++] = a;
 }
 
@@ -307,8 +339,9 @@ static struct rtnl_cls *cls_at(struct rtnl_link *link, uint16_t prio) {
     return cls;
 }
 
-int fl_net_add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
-                      uint32_t classid, char *err, size_t bytes) {
+static int add_one_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
+                          int flow_bit, int proto, uint32_t ports, uint32_t classid, char *err,
+                          size_t bytes) {
     char text[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &a, text, sizeof text);
     struct rtnl_cls *cls = cls_at(link, prio);
@@ -317,16 +350,44 @@ int fl_net_add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct i
         return -1;
     }
     int rc = rtnl_u32_add_key_uint32(cls, ntohl(a.s_addr), 0xffffffffu, IPV4_DST_OFFSET, 0);
+    if (rc == 0 && flow_bit >= 0) {
+        rc = rtnl_u32_add_key_uint32(cls, IPV4_IHL_NO_OPTIONS, IPV4_IHL_MASK, IPV4_IHL_OFFSET, 0);
+        if (rc == 0)
+            rc = rtnl_u32_add_key_uint32(cls, (uint32_t)proto << 16, IPV4_PROTO_MASK,
+                                         IPV4_PROTO_OFFSET, 0);
+        if (rc == 0)
+            rc = rtnl_u32_add_key_uint32(cls, ports, ports_mask(flow_bit), IPV4_PORTS_OFFSET, 0);
+    }
     if (rc == 0) rc = rtnl_u32_set_cls_terminal(cls);
     if (rc == 0) rc = rtnl_u32_set_classid(cls, classid);
     if (rc == 0) rc = rtnl_cls_add(n->sk, cls, NLM_F_CREATE | NLM_F_EXCL);
     rtnl_cls_put(cls);
     if (rc < 0) {
-        fl_net_seterr(err, bytes, "rtnl_cls_add(%s parent 1: prio %u u32 ip dst %s/32 -> 1:%x): %s",
-                      rtnl_link_get_name(link), (unsigned)prio, text,
+        char flows[64] = "";
+        if (flow_bit >= 0)
+            snprintf(flows, sizeof flows, " %s ports %08x/%08x", proto == IPPROTO_TCP ? "tcp" : "udp",
+                     (unsigned)ports, (unsigned)ports_mask(flow_bit));
+        fl_net_seterr(err, bytes, "rtnl_cls_add(%s parent 1: prio %u u32 ip dst %s/32%s -> 1:%x): %s",
+                      rtnl_link_get_name(link), (unsigned)prio, text, flows,
                       (unsigned)(classid & 0xffffu), nl_geterror(rc));
         return -1;
     }
+    return 0;
+}
+
+int fl_net_add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
+                      int flow_bit, uint32_t classid, char *err, size_t bytes) {
+    assert(flow_bit == -1 || (flow_bit >= FL_NET_FLOW_BIT_MIN && flow_bit <= FL_NET_FLOW_BIT_MAX));
+    if (flow_bit < 0) return add_one_filter(n, link, prio, a, -1, 0, 0, classid, err, bytes);
+    /* Ports that differ in the bit: source 1 and destination 0, or source 0 and
+     * destination 1. Both directions of a connection then fall in the same half. */
+    static const int protos[] = {IPPROTO_TCP, IPPROTO_UDP};
+    const uint32_t halves[] = {1u << (16 + flow_bit), 1u << flow_bit};
+    for (size_t p = 0; p < 2; p++)
+        for (size_t h = 0; h < 2; h++)
+            if (add_one_filter(n, link, prio, a, flow_bit, protos[p], halves[h], classid, err,
+                               bytes) < 0)
+                return -1;
     return 0;
 }
 
@@ -409,7 +470,7 @@ static int apply(fl_net *n, struct rtnl_link *link, const struct in_addr *want,
         prio++;
     }
     for (size_t i = 0; i < count; i++) {
-        if (fl_net_add_filter(n, link, prio, want[i], FL_NET_HOLE_CLASS, err, bytes) < 0) {
+        if (fl_net_add_filter(n, link, prio, want[i], -1, FL_NET_HOLE_CLASS, err, bytes) < 0) {
             char ignored[256];
             fl_net_delete_prio(n, link, prio, ignored, sizeof ignored); /* the old set stays */
             return -1;
@@ -499,9 +560,10 @@ int fl_net_state_json(const fl_net_state *st, char *buf, size_t bytes) {
     const fl_net_netem_params *p = &st->netem_params;
     if (st->netem)
         bad |= put_text(buf, bytes, &at, "{\"delay_us\":%u,\"jitter_us\":%u,\"loss_pct\":%.3f,"
-                        "\"duplicate_pct\":%.3f,\"reorder_pct\":%.3f,\"corrupt_pct\":%.3f}",
+                        "\"duplicate_pct\":%.3f,\"reorder_pct\":%.3f,\"corrupt_pct\":%.3f,"
+                        "\"flow_bit\":%d}",
                         p->delay_us, p->jitter_us, p->loss_pct, p->duplicate_pct,
-                        p->reorder_pct, p->corrupt_pct);
+                        p->reorder_pct, p->corrupt_pct, p->flow_bit);
     else
         bad |= put_text(buf, bytes, &at, "null");
     bad |= put_text(buf, bytes, &at, ",\"netem_to\":[");

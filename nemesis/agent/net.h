@@ -33,10 +33,22 @@ typedef struct fl_net fl_net;
  * this one, after them, so a dropped destination is dropped, not delayed. */
 #define FL_NET_NETEM_PRIO 0x4000u
 
-/* What a netem leaf does (0 = off). Percentages are of packets. */
+/* Port bits a flow selection may use: bit 0 is left out because Linux gives connect()
+ * even ephemeral ports, so it would select every connection to a given port or none;
+ * bits 13 and up because the ephemeral range (32768-60999) fixes or skews them. */
+#define FL_NET_FLOW_BIT_MIN 1
+#define FL_NET_FLOW_BIT_MAX 12
+
+/* What a netem leaf does (0 = off). Percentages are of packets. flow_bit selects the
+ * packets: -1, every packet to the destinations; 1-12, only TCP and UDP packets (IPv4
+ * headers without options) whose source and destination ports differ in that bit, so
+ * about half the connections, each one whole: its packets keep their order, and its
+ * messages overtake, or fall behind, the other connections' (a path that some flows
+ * hash onto, as with ECMP, and others not). Read back from the filters. */
 typedef struct fl_net_netem_params {
     uint32_t delay_us, jitter_us;
     double loss_pct, duplicate_pct, reorder_pct, corrupt_pct;
+    int flow_bit;
 } fl_net_netem_params;
 
 /* What is in force on one link, read back from the kernel. */
@@ -91,7 +103,7 @@ int fl_net_state_get(fl_net *n, const char *ifname, fl_net_state *st, char *err,
 /* The same as one JSON object, e.g.
  * {"ifname":"eth0","root_qdisc":"htb","installed":true,"blackhole":true,
  *  "drop":["10.213.0.12"],"dropped_packets":3,"netem":null,"netem_to":[]}
- * ("netem": {"delay_us":…,"jitter_us":…,"loss_pct":…,…} when one is in force)
+ * ("netem": {"delay_us":…,"jitter_us":…,"loss_pct":…,…,"flow_bit":-1} when one is in force)
  * 0, or -1 with the error message in buf instead. */
 int fl_net_status(fl_net *n, const char *ifname, char *buf, size_t bytes);
 /* Format a state as that JSON object; -1 when buf is too small. */

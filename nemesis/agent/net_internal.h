@@ -47,9 +47,11 @@ int fl_net_tc_init(struct rtnl_tc *tc, struct rtnl_link *link, uint32_t parent,
 int fl_net_add_root(fl_net *n, struct rtnl_link *link, char *err, size_t bytes);
 int fl_net_delete_root(fl_net *n, struct rtnl_link *link, const char *kind, char *err,
                        size_t bytes);
-/* A u32 filter under 1: at prio: ip dst a/32 -> classid. */
+/* u32 filters under 1: at prio sending packets to a -> classid: every packet to a
+ * (flow_bit -1: one filter), or only its TCP and UDP flows whose ports differ in
+ * flow_bit (FL_NET_FLOW_BIT_MIN..MAX: four filters, two protocols by two halves). */
 int fl_net_add_filter(fl_net *n, struct rtnl_link *link, uint16_t prio, struct in_addr a,
-                      uint32_t classid, char *err, size_t bytes);
+                      int flow_bit, uint32_t classid, char *err, size_t bytes);
 int fl_net_delete_prio(fl_net *n, struct rtnl_link *link, uint16_t prio, char *err,
                        size_t bytes);
 /* Removes the root qdisc when it is ours and neither partition nor netem uses it. */

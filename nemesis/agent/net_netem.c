@@ -1,6 +1,7 @@
 /* netem: does this kernel have it (add a netem qdisc somewhere harmless and take it
- * away), and applying it to some destinations (class 1:3 of the agent's htb root, whose
- * leaf is a netem qdisc, fed by u32 filters at FL_NET_NETEM_PRIO). */
+ * away), and applying it to some destinations, or to a half of the flows to them
+ * (class 1:3 of the agent's htb root, whose leaf is a netem qdisc, fed by u32 filters
+ * at FL_NET_NETEM_PRIO). */
 #include "net.h"
 
 #include <errno.h>
@@ -40,6 +41,7 @@ bool fl_net_read_netem(struct rtnl_qdisc *leaf, fl_net_netem_params *p) {
     if (!kind || strcmp(kind, "netem") != 0 || rtnl_tc_get_handle(TC_CAST(leaf)) != FL_NET_NETEM_LEAF)
         return false;
     int v;
+    p->flow_bit = -1; /* until the filters say otherwise */
     p->delay_us = (v = rtnl_netem_get_delay(leaf)) > 0 ? (uint32_t)v : 0;
     p->jitter_us = (v = rtnl_netem_get_jitter(leaf)) > 0 ? (uint32_t)v : 0;
     p->loss_pct = (v = rtnl_netem_get_loss(leaf)) != -NLE_NOATTR ? prob_to_pct(v) : 0;
@@ -115,6 +117,12 @@ static int clear_netem(fl_net *n, struct rtnl_link *link, char *err, size_t byte
 
 static int apply_netem(fl_net *n, struct rtnl_link *link, const fl_net_netem_params *p,
                        const struct in_addr *to, size_t count, char *err, size_t bytes) {
+    if (p->flow_bit != -1 &&
+        (p->flow_bit < FL_NET_FLOW_BIT_MIN || p->flow_bit > FL_NET_FLOW_BIT_MAX)) {
+        fl_net_seterr(err, bytes, "netem: flow_bit %d: -1 (every packet) or %d-%d", p->flow_bit,
+                      FL_NET_FLOW_BIT_MIN, FL_NET_FLOW_BIT_MAX);
+        return -1;
+    }
     if (p->reorder_pct > 0 && p->delay_us == 0) {
         fl_net_seterr(err, bytes, "netem: reordering needs a delay (packets not reordered "
                       "wait it)");
@@ -133,8 +141,8 @@ static int apply_netem(fl_net *n, struct rtnl_link *link, const fl_net_netem_par
     if (s.netem_filters && fl_net_delete_prio(n, link, FL_NET_NETEM_PRIO, err, bytes) < 0)
         return -1;
     for (size_t i = 0; i < count; i++)
-        if (fl_net_add_filter(n, link, FL_NET_NETEM_PRIO, to[i], FL_NET_NETEM_CLASS, err,
-                              bytes) < 0)
+        if (fl_net_add_filter(n, link, FL_NET_NETEM_PRIO, to[i], p->flow_bit,
+                              FL_NET_NETEM_CLASS, err, bytes) < 0)
             return -1;
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net.h" /* the flow bits a netem may select by */
+
 static const char *const cmd_names[] = {"hello", "heartbeat", "partition", "heal",
                                         "netem", "clock",     "signal",    "status"};
 _Static_assert(sizeof cmd_names / sizeof *cmd_names == FL_AGENT_CMD_COUNT, "a name per cmd");
@@ -46,6 +48,15 @@ static int number(const json_t *req, const char *name, double max, double *out, 
     return 0;
 }
 
+static int integer(const json_t *req, const char *name, int64_t lo, int64_t hi, int64_t *out,
+                   char *err, size_t bytes) {
+    const json_t *v = json_object_get(req, name);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return fail(err, bytes, "\"%s\" must be an integer in range", name);
+    *out = json_integer_value(v);
+    return 0;
+}
+
 static int parse_netem(const json_t *req, fl_agent_request *r, char *err, size_t bytes) {
     fl_netem_spec *n = &r->netem;
     if (number(req, "delay_ms", 60000, &n->delay_ms, err, bytes) ||
@@ -62,18 +73,16 @@ static int parse_netem(const json_t *req, fl_agent_request *r, char *err, size_t
     if (n->reorder_pct > 0 && n->delay_ms == 0)
         return fail(err, bytes, "netem: reorder_pct needs delay_ms (packets not reordered "
                     "wait the delay)%s", "");
+    n->flow_bit = -1;
+    if (json_object_get(req, "flow_bit")) {
+        int64_t bit;
+        if (integer(req, "flow_bit", FL_NET_FLOW_BIT_MIN, FL_NET_FLOW_BIT_MAX, &bit, err, bytes))
+            return -1;
+        n->flow_bit = (int)bit;
+    }
     /* Named peers only: netem on every destination would slow the controller too. */
     if (parse_addresses(json_object_get(req, "peers"), "peers", r, err, bytes)) return -1;
     if (r->drop_count == 0) return fail(err, bytes, "\"%s\" must name at least one peer", "peers");
-    return 0;
-}
-
-static int integer(const json_t *req, const char *name, int64_t lo, int64_t hi, int64_t *out,
-                   char *err, size_t bytes) {
-    const json_t *v = json_object_get(req, name);
-    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return fail(err, bytes, "\"%s\" must be an integer in range", name);
-    *out = json_integer_value(v);
     return 0;
 }
 

@@ -24,6 +24,7 @@ typedef enum { FL_HEAL_ALL, FL_HEAL_PARTITION, FL_HEAL_NETEM } fl_heal_scope;
 
 typedef struct fl_netem_spec {
     double delay_ms, jitter_ms, loss_pct, duplicate_pct, reorder_pct, corrupt_pct;
+    int flow_bit; /* -1: every packet to the peers; else only the flows net.h says */
 } fl_netem_spec;
 
 typedef struct fl_agent_request {

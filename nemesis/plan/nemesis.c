@@ -12,8 +12,10 @@
  *              is what a lease trusts). stop: reset every node.
  *   netem      start: some nodes (netem:VARIANT:TARGETS names them, as clock does; default
  *              a random subset) send to every other through netem (delay 50–250 ms
- *              with 10 % jitter, loss or duplicate 5–50 %, reorder 5–50 % sent at
- *              once past a 50–250 ms delay, corrupt 2–11 %); where the kernel has no
+ *              with 10 % jitter; slow-flows, the same delay without jitter on half
+ *              the connections, chosen anew each time by a port bit; loss or duplicate
+ *              5–50 %; reorder 5–50 % sent at once past a 50–250 ms delay; corrupt
+ *              2–11 %); where the kernel has no
  *              netem the agent says so and the fault fails (the run refuses such a
  *              spec before it starts).
  *              stop: lift netem only (a partition in force stays).
@@ -273,11 +275,26 @@ static const char *pick_variant(fl_nemesis *n, const fl_fault_choice *c) {
     return usable[fl_rng_below(&n->rng, count)];
 }
 
+/* The port bits the agent's flow selection takes (its protocol refuses others: bit 0
+ * would select every connection to a port or none, since Linux gives connect() even
+ * ports; bits above 12 are fixed or skewed in the ephemeral range). */
+#define FLOW_BIT_MIN 1
+#define FLOW_BIT_MAX 12
+
 /* netem parameters for a variant, drawn from the rng. */
 static json_t *netem_params(fl_nemesis *n, const char *variant) {
     int64_t pct = 5 + (int64_t)fl_rng_below(&n->rng, 46); /* 5–50 % */
-    if (!strcmp(variant, "delay") || !strcmp(variant, "reorder")) {
+    if (!strcmp(variant, "delay") || !strcmp(variant, "reorder") ||
+        !strcmp(variant, "slow-flows")) {
         int64_t ms = 50 + (int64_t)fl_rng_below(&n->rng, 201);
+        /* Whole connections delayed and others not: TCP keeps each connection's order,
+         * so per-packet reordering barely reaches the messages, but a node's requests
+         * on a slow connection are overtaken by its replies on a fast one. A new port
+         * bit each time, since connections outlive faults. */
+        if (!strcmp(variant, "slow-flows")) {
+            int64_t bit = FLOW_BIT_MIN + (int64_t)fl_rng_below(&n->rng, FLOW_BIT_MAX - FLOW_BIT_MIN + 1);
+            return json_pack("{s:I,s:I}", "delay_ms", (json_int_t)ms, "flow_bit", (json_int_t)bit);
+        }
         /* Reordered packets go at once and overtake the rest by the whole delay, as on a
          * path where some packets take a faster route: a reply can then arrive before a
          * request the same node sent earlier on another connection. */

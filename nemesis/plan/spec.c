@@ -14,8 +14,8 @@ static const char *const partition_variants[] = {"halves", "one", "majorities-ri
 static const char *const target_variants[] = {"one", "minority", "majority", "all",
                                               "primaries", NULL};
 static const char *const clock_variants[] = {"bump", "strobe", "reset", NULL};
-static const char *const netem_variants[] = {"delay", "loss", "duplicate", "reorder",
-                                             "corrupt", NULL};
+static const char *const netem_variants[] = {"delay", "slow-flows", "loss", "duplicate",
+                                             "reorder", "corrupt", NULL};
 
 const char *fl_fault_kind_name(fl_fault_kind k) { return kinds[k]; }
 

@@ -21,7 +21,7 @@
 #define ETCD_BIN "/usr/bin/etcd"
 
 static const char *const etcd_ops[] = {"read", "write", "cas", NULL};
-static const fl_target_bug etcd_bugs[] = {{NULL, NULL, NULL, NULL}};
+static const fl_target_bug etcd_bugs[] = {{NULL, NULL, NULL, NULL, 0}};
 
 static const fl_target_option etcd_options[] = {
     {"serializable-reads", "false", "true: reads are etcd's serializable reads (a member's "

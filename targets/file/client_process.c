@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +30,8 @@ struct fl_client_process {
     char *buf;    /* what it printed and was not read yet */
     size_t len, cap;
     bool broken;  /* it exited, hung or printed garbage: every op is info now */
+    bool started; /* it has read a request: its start-up is over */
+    int start_timeout_ms;
     char node[64], host[64];
     int port;
     char why[200]; /* why it is broken (as long as a reply's error) */
@@ -88,8 +91,10 @@ static int64_t now_ms(void) {
 
 fl_client_process *fl_client_process_open(char *const *argv, const char *node,
                                           const char *host, int port, const char *hosts,
-                                          const char *stderr_path, char *err, size_t bytes) {
+                                          const char *stderr_path, int start_timeout_ms,
+                                          char *err, size_t bytes) {
     assert(argv && argv[0] && node && host);
+    assert(start_timeout_ms > 0);
     signal(SIGPIPE, SIG_IGN); /* a write to a client that exited is an error, not a death */
     int to_child[2], from_child[2];
     if (pipe2(to_child, O_CLOEXEC) != 0) return snprintf(err, bytes, "pipe: %s", strerror(errno)), NULL;
@@ -163,6 +168,7 @@ fl_client_process *fl_client_process_open(char *const *argv, const char *node,
     c->in_fd = to_child[1];
     c->out_fd = from_child[0];
     c->port = port;
+    c->start_timeout_ms = start_timeout_ms;
     snprintf(c->node, sizeof c->node, "%s", node);
     snprintf(c->host, sizeof c->host, "%s", host);
     fcntl(c->in_fd, F_SETFL, O_NONBLOCK);
@@ -217,6 +223,26 @@ static int send_all(fl_client_process *c, const char *line, size_t len, int64_t 
     return 0;
 }
 
+/* Wait until a new client has read the request it was sent (the pipe to it is empty):
+ * its start-up (an interpreter, a shim such as pyenv's, imports, a connection made before
+ * its first read) is over, so the op timeout, which starts after this, is the op's own.
+ * Returns early when it prints or exits (next_line reads what that was). 0, or -1 when
+ * the deadline passed with the request unread. */
+static int wait_until_read(fl_client_process *c, int64_t deadline) {
+    int delay_ms = 1;
+    for (;;) {
+        int unread = 0;
+        if (ioctl(c->in_fd, FIONREAD, &unread) != 0 || unread == 0) return 0;
+        int left = (int)(deadline - now_ms());
+        if (left <= 0) return -1;
+        /* No event says "a pipe was drained": look again after a short wait, growing to
+         * 10 ms (a start-up takes tens of ms to seconds). */
+        struct pollfd p = {c->out_fd, POLLIN, 0};
+        if (poll(&p, 1, delay_ms < left ? delay_ms : left) > 0) return 0;
+        if (delay_ms < 10) delay_ms *= 2;
+    }
+}
+
 /* The next whole line it printed, within the deadline: 1 and *line (malloc'd); 0 on
  * timeout; -1 on EOF or garbage (c->why says which). */
 static int next_line(fl_client_process *c, int64_t deadline, char **line) {
@@ -257,7 +283,8 @@ void fl_client_process_invoke(fl_client_process *c, const fl_request *req, int t
     memset(out, 0, sizeof *out);
     out->node = -1;
     if (c->broken) { set_info(out, "the client is unusable: %.160s", c->why); return; }
-    int64_t deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
+    int op_ms = timeout_ms > 0 ? timeout_ms : 5000;
+    int64_t deadline = now_ms() + op_ms;
     json_t *op = json_pack("{s:s}", "f", req->f);
     if (req->key) json_object_set(op, "key", req->key);
     if (req->value) json_object_set(op, "value", req->value);
@@ -273,6 +300,9 @@ void fl_client_process_invoke(fl_client_process *c, const fl_request *req, int t
     }
     framed[len] = '\n';
     framed[len + 1] = '\0';
+    /* A new client's start-up is not the op's time: its first request may wait for it
+     * up to the start timeout, and the op timeout runs from when it has read it. */
+    if (!c->started) deadline = now_ms() + c->start_timeout_ms;
     /* Not sent whole: the client may still have read a part of it, so info, not fail. */
     int rc = send_all(c, framed, len + 1, deadline);
     free(framed);
@@ -281,6 +311,16 @@ void fl_client_process_invoke(fl_client_process *c, const fl_request *req, int t
         snprintf(c->why, sizeof c->why, "it did not take the request (exited or stopped "
                  "reading)");
         { set_info(out, "the client did not take the request: %s", "exited or hung"); return; }
+    }
+    if (!c->started) {
+        if (wait_until_read(c, deadline) != 0) {
+            c->broken = true;
+            snprintf(c->why, sizeof c->why, "it did not read its first request within %d ms "
+                     "of starting", c->start_timeout_ms);
+            { set_info(out, "%s", c->why); return; }
+        }
+        c->started = true;
+        deadline = now_ms() + op_ms;
     }
     char *reply = NULL;
     int got = next_line(c, deadline, &reply);

@@ -5,10 +5,11 @@
  *         "port": 6379}
  *   out: {"type": "ok"|"fail"|"info", "value": …, "error": "…"}
  * "fail" promises the op had no effect; "info" says it may have. The harness's own op
- * timeout turns silence into info; garbage on stdout, a reply of the wrong shape or a
- * client that exits is info too (the op may have been sent), and the process is then
- * ended: the run goes on with a new one (a new worker process), as with a broken
- * connection. The client's stderr is appended to the run's client.log. */
+ * timeout (from when the client has read the request: a new process's start-up is not
+ * counted, up to its start timeout) turns silence into info; garbage on stdout, a reply
+ * of the wrong shape or a client that exits is info too (the op may have been sent),
+ * and the process is then ended: the run goes on with a new one (a new worker process),
+ * as with a broken connection. The client's stderr is appended to the run's client.log. */
 #ifndef FL_CLIENT_PROCESS_H
 #define FL_CLIENT_PROCESS_H
 
@@ -20,11 +21,13 @@ typedef struct fl_client_process fl_client_process;
 
 /* Start argv (argv[0] found on PATH) for node (its name, host and the target's port go
  * into every request and into the environment: FL_NODE, FL_HOST, FL_PORT, FL_HOSTS).
- * stderr_path: the file its stderr is appended to (NULL: /dev/null). NULL with err when
- * it could not be started. */
+ * stderr_path: the file its stderr is appended to (NULL: /dev/null). start_timeout_ms:
+ * how long its first request may wait for it to read it (its start-up, not counted in
+ * that op's timeout). NULL with err when it could not be started. */
 fl_client_process *fl_client_process_open(char *const *argv, const char *node,
                                           const char *host, int port, const char *hosts,
-                                          const char *stderr_path, char *err, size_t bytes);
+                                          const char *stderr_path, int start_timeout_ms,
+                                          char *err, size_t bytes);
 /* One op: out is always filled (see above for what becomes info). */
 void fl_client_process_invoke(fl_client_process *c, const fl_request *req, int timeout_ms,
                               fl_reply *out);

@@ -16,24 +16,29 @@
 
 #define SETUP_TIMEOUT_MS 300000 /* an install command may fetch packages */
 #define PRIMARIES_TIMEOUT_MS 3000
+/* How long a new client program may take to read its first request: an interpreter's
+ * start-up (python3 through pyenv's shim takes ~0.35 s on an idle machine, seconds when
+ * ten start at once on a loaded one) is not the op's time. */
+#define CLIENT_START_TIMEOUT_MS 20000
 
 static const fl_target_option no_options[] = {{NULL, NULL, NULL}};
 
-static const fl_target_file *file(void) {
-    const fl_target_file *tf = fl_target_file_current();
+/* The file whose target this run is (a suite may have loaded several). */
+static const fl_target_file *file(const fl_target_ctx *t) {
+    const fl_target_file *tf = fl_target_file_of(t->target);
     assert(tf);
     return tf;
 }
 
-static fl_service service(void) {
-    const fl_target_file *tf = file();
+static fl_service service(const fl_target_ctx *t) {
+    const fl_target_file *tf = file(t);
     return (fl_service){.name = tf->name, .writes_pidfile = tf->writes_pidfile,
                         .no_clock_shim = !tf->clock_shim};
 }
 
 /* The {bug_flags} of this run's bug ("" in the correct mode). */
 static const char *bug_flags(const fl_target_ctx *t) {
-    const fl_target_file *tf = file();
+    const fl_target_file *tf = file(t);
     for (size_t i = 0; t->bug && tf->bugs[i].name; i++)
         if (!strcmp(tf->bugs[i].name, t->bug)) return tf->bug_flags[i];
     return "";
@@ -55,9 +60,9 @@ static char *hosts_list(const fl_target_ctx *t) {
  * (shell: paths quoted) or for a path the harness itself opens (paths as they are). */
 static char *expand(fl_target_ctx *t, size_t node, const char *template, bool shell,
                     char *err, size_t bytes) {
-    const fl_target_file *tf = file();
+    const fl_target_file *tf = file(t);
     const fl_node *n = &t->nodes->nodes[node];
-    fl_service s = service();
+    fl_service s = service(t);
     char index[16], port[16];
     snprintf(index, sizeof index, "%zu", node + 1);
     snprintf(port, sizeof port, "%d", tf->port);
@@ -93,8 +98,8 @@ static char *path_for(fl_target_ctx *t, size_t node, const char *template, char 
 }
 
 static int file_setup(fl_target_ctx *t, char *err, size_t bytes) {
-    const fl_target_file *tf = file();
-    fl_service s = service();
+    const fl_target_file *tf = file(t);
+    fl_service s = service(t);
     for (size_t i = 0; i < t->nodes->count; i++) {
         if (fl_service_prepare(t, &s, i, err, bytes) != 0) return -1;
         for (size_t u = 0; u < tf->upload_count; u++) {
@@ -127,8 +132,8 @@ static int file_setup(fl_target_ctx *t, char *err, size_t bytes) {
 static bool client_ping(fl_target_ctx *t, size_t node, const void *arg, int timeout_ms);
 
 static int file_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    const fl_target_file *tf = file();
-    fl_service s = service();
+    const fl_target_file *tf = file(t);
+    fl_service s = service(t);
     char *line = expand_for(t, node, tf->start, err, bytes);
     char *line_q = line ? fl_shell_quote(line) : NULL;
     char *ready = tf->ready_command ? expand_for(t, node, tf->ready_command, err, bytes) : NULL;
@@ -148,15 +153,15 @@ static int file_start(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
 }
 
 static int file_stop(fl_target_ctx *t, size_t node, char *err, size_t bytes) {
-    fl_service s = service();
+    fl_service s = service(t);
     return fl_service_stop(t, &s, node, err, bytes);
 }
 
 /* The service's log, then every log the file names (one missing is noted, not fatal). */
 static int file_fetch_logs(fl_target_ctx *t, size_t node, const char *dir, char *err,
                            size_t bytes) {
-    const fl_target_file *tf = file();
-    fl_service s = service();
+    const fl_target_file *tf = file(t);
+    fl_service s = service(t);
     int rc = fl_service_fetch_logs(t, &s, node, dir, err, bytes);
     for (size_t i = 0; i < tf->log_count; i++) {
         char why[FL_REMOTE_ERR_BYTES], local[4096];
@@ -182,7 +187,7 @@ struct fl_client {
 static fl_client *file_client_open(fl_target_ctx *t, size_t node, int timeout_ms, char *err,
                                    size_t bytes) {
     (void)timeout_ms;
-    const fl_target_file *tf = file();
+    const fl_target_file *tf = file(t);
     char log[4096] = "";
     if (t->run_dir) snprintf(log, sizeof log, "%s/client.log", t->run_dir);
     char *hosts = hosts_list(t);
@@ -190,7 +195,7 @@ static fl_client *file_client_open(fl_target_ctx *t, size_t node, int timeout_ms
     if (c && hosts)
         c->p = fl_client_process_open(tf->client_argv, t->nodes->nodes[node].name,
                                       t->nodes->nodes[node].host, tf->port, hosts,
-                                      log[0] ? log : NULL, err, bytes);
+                                      log[0] ? log : NULL, CLIENT_START_TIMEOUT_MS, err, bytes);
     else snprintf(err, bytes, "out of memory");
     free(hosts);
     if (c && !c->p) {
@@ -226,7 +231,7 @@ static bool client_ping(fl_target_ctx *t, size_t node, const void *arg, int time
 /* The file's primaries command on every node: exit 0 is primary, 1 is not; anything
  * else (or no answer) is an error, never a guess. */
 static int file_primaries(fl_target_ctx *t, uint64_t *nodes, char *err, size_t bytes) {
-    const fl_target_file *tf = file();
+    const fl_target_file *tf = file(t);
     *nodes = 0;
     for (size_t i = 0; i < t->nodes->count && i < 64; i++) {
         char *cmd = expand_for(t, i, tf->primaries, err, bytes);

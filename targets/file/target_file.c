@@ -21,10 +21,23 @@
 #include "libexec.h"
 #include "workload.h"
 
-static fl_target_file *current;
+/* Every file loaded, the latest first: a suite's tests each hold theirs until they run. */
+static fl_target_file *loaded;
 
 const fl_target_file *fl_target_file_current(void) {
-    return current;
+    return loaded;
+}
+
+const fl_target_file *fl_target_file_of(const fl_target *t) {
+    for (const fl_target_file *tf = loaded; tf; tf = tf->next)
+        if (&tf->target == t) return tf;
+    return NULL;
+}
+
+const fl_target_file *fl_target_file_named(const char *name) {
+    for (const fl_target_file *tf = loaded; tf; tf = tf->next)
+        if (!strcmp(tf->name, name)) return tf;
+    return NULL;
 }
 
 /* The placeholders each kind of template may hold. */
@@ -256,12 +269,29 @@ static int load_bugs(loader *l, fl_target_file *tf) {
     json_object_foreach(bugs, name, b) {
         const char *help = json_string_value(json_object_get(b, "help"));
         const char *flags = json_string_value(json_object_get(b, "flags"));
-        if (!json_is_object(b) || !help || !flags || json_object_size(b) != 2)
+        /* Optional, as a built-in bug's: a fault a local cluster cannot apply, as words
+         * and as a --nemesis spec the zoo runs it with on machines, and for how long. */
+        const json_t *needs = json_object_get(b, "needs"), *spec = json_object_get(b, "needs_nemesis"),
+                     *seconds = json_object_get(b, "needs_seconds");
+        size_t fields = 2 + (needs != NULL) + (spec != NULL) + (seconds != NULL);
+        if (!json_is_object(b) || !help || !flags || json_object_size(b) != fields)
             return bad(l, "bugs", "%s: {\"help\": what it breaks, \"flags\": what {bug_flags} "
-                       "becomes}", name);
+                       "becomes; optional \"needs\", \"needs_nemesis\", \"needs_seconds\"}", name);
         if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-+") != strlen(name))
             return bad(l, "bugs", "%s: a name of lower-case letters, digits, - and +", name);
-        tf->bugs[n] = (fl_target_bug){strdup(name), strdup(help), NULL, NULL};
+        if (needs && (!json_is_string(needs) || !json_string_length(needs)))
+            return bad(l, "bugs", "%s: needs: words saying the fault it needs", name);
+        if (spec && (!json_is_string(spec) || !json_string_length(spec) || !needs))
+            return bad(l, "bugs", "%s: needs_nemesis: that fault as a --nemesis spec, with "
+                       "\"needs\" saying it in words", name);
+        if (seconds && (!json_is_number(seconds) || json_number_value(seconds) <= 0 ||
+                        json_number_value(seconds) > 86400 || !spec))
+            return bad(l, "bugs", "%s: needs_seconds: how long a run with needs_nemesis lasts "
+                       "at least, in seconds (up to 86400)", name);
+        tf->bugs[n] = (fl_target_bug){strdup(name), strdup(help),
+                                      needs ? strdup(json_string_value(needs)) : NULL,
+                                      spec ? strdup(json_string_value(spec)) : NULL,
+                                      seconds ? json_number_value(seconds) : 0};
         tf->bug_flags[n++] = strdup(flags);
     }
     return 0;
@@ -384,6 +414,8 @@ static void tf_free(fl_target_file *tf) {
     for (size_t i = 0; tf->bugs[i].name; i++) {
         free((char *)tf->bugs[i].name);
         free((char *)tf->bugs[i].help);
+        free((char *)tf->bugs[i].needs);
+        free((char *)tf->bugs[i].needs_nemesis);
         free(tf->bug_flags[i]);
     }
     free((char *)tf->defaults.workload);
@@ -391,6 +423,14 @@ static void tf_free(fl_target_file *tf) {
     free((char *)tf->defaults.why);
     free(tf->pidfile_template);
     free(tf);
+}
+
+void fl_target_file_unload_all(void) {
+    while (loaded) {
+        fl_target_file *next = loaded->next;
+        tf_free(loaded);
+        loaded = next;
+    }
 }
 
 int fl_target_file_load(const char *path, const fl_target **out, char *err, size_t bytes) {
@@ -450,8 +490,8 @@ int fl_target_file_parse(const char *path, const char *text, const fl_target **o
         return snprintf(err, bytes, "out of memory"), FL_EXIT_HARNESS;
     }
     fl_file_adapter_fill(tf);
-    tf_free(current); /* a second load (tests) replaces the first */
-    current = tf;
+    tf->next = loaded;
+    loaded = tf;
     *out = &tf->target;
     return 0;
 }
@@ -481,9 +521,16 @@ void fl_target_file_describe(const fl_target_file *tf, FILE *out) {
     fprintf(out, "\n  client (on the controller, one process per worker):");
     for (size_t i = 0; tf->client_argv[i]; i++) fprintf(out, " %s", tf->client_argv[i]);
     fputc('\n', out);
-    for (size_t i = 0; tf->bugs[i].name; i++)
-        fprintf(out, "  bug %s: %s ({bug_flags} = %s)\n", tf->bugs[i].name, tf->bugs[i].help,
-                tf->bug_flags[i]);
+    for (size_t i = 0; tf->bugs[i].name; i++) {
+        const fl_target_bug *b = &tf->bugs[i];
+        fprintf(out, "  bug %s: %s ({bug_flags} = %s)\n", b->name, b->help, tf->bug_flags[i]);
+        if (b->needs) fprintf(out, "    needs: %s\n", b->needs);
+        if (b->needs_nemesis)
+            fprintf(out, "    on machines the zoo runs it with --nemesis %s", b->needs_nemesis);
+        if (b->needs_nemesis && b->needs_seconds > 0)
+            fprintf(out, " for %.0f s at least", b->needs_seconds);
+        if (b->needs_nemesis) fputc('\n', out);
+    }
     if (tf->has_defaults)
         fprintf(out, "  defaults: workload %s, nemesis %s\n",
                 tf->defaults.workload ? tf->defaults.workload : "-",

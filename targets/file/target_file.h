@@ -48,19 +48,27 @@ typedef struct fl_target_file {
     bool has_defaults;
     char *pidfile_template; /* "{workdir}/<name>/<name>.pid" for the agent's signals */
     fl_target target;       /* what the run uses */
+    struct fl_target_file *next; /* the one loaded before it */
 } fl_target_file;
 
-/* Read and check path; on success it is the process's target file, found by
- * fl_target_find(name) from then on. 0; 65 when it does not parse or a field is wrong
- * (err: "FILE:LINE: field F: what is wrong, and what to write"); 3 when it cannot be
- * read. */
+/* Read and check path; on success *out is its target, which lives as long as the process
+ * (a suite loads one file per test that names one, and runs them all later) and is found
+ * by fl_target_find(name) from then on (the latest loaded of that name). 0; 65 when it
+ * does not parse or a field is wrong (err: "FILE:LINE: field F: what is wrong, and what
+ * to write"); 3 when it cannot be read. */
 int fl_target_file_load(const char *path, const fl_target **out, char *err, size_t bytes);
 /* The same from text already read (path names it in errors; relative upload sources and
  * {file_dir} are its folder's). */
 int fl_target_file_parse(const char *path, const char *text, const fl_target **out, char *err,
                          size_t bytes);
-/* The loaded one, or NULL. */
+/* The latest loaded, or NULL. */
 const fl_target_file *fl_target_file_current(void);
+/* The loaded file whose target t is, or NULL (t is a built-in target). */
+const fl_target_file *fl_target_file_of(const fl_target *t);
+/* The latest loaded file whose target is named name, or NULL. */
+const fl_target_file *fl_target_file_named(const char *name);
+/* Free every loaded file (the fuzzer, between inputs; nothing may use their targets). */
+void fl_target_file_unload_all(void);
 /* What it would do, for `faultline targets --file F`. */
 void fl_target_file_describe(const fl_target_file *tf, FILE *out);
 

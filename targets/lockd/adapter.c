@@ -21,14 +21,14 @@ static const char *const lockd_ops[] = {"acquire", "renew", "release", "read", "
 
 static const fl_target_bug lockd_bugs[] = {
     {"write-before-fence", "the storage applies a write, then records its token (the "
-                           "reference code): a paused holder's stale write lands", NULL, NULL},
+                           "reference code): a paused holder's stale write lands", NULL, NULL, 0},
     {"no-fence", "the storage ignores tokens: lease expiry alone guards the resource, and "
-                 "a holder paused past its lease writes over the next holder's work", NULL, NULL},
+                 "a holder paused past its lease writes over the next holder's work", NULL, NULL, 0},
     {"early-grant", "a new lockd leader grants at once instead of waiting out the old "
                     "leases: two holders at once, which a fencing storage still stops "
-                    "(caught only with no-fence as well)", NULL, NULL},
-    {"early-grant+no-fence", "both: overlapping holders and nothing to fence them", NULL, NULL},
-    {NULL, NULL, NULL, NULL},
+                    "(caught only with no-fence as well)", NULL, NULL, 0},
+    {"early-grant+no-fence", "both: overlapping holders and nothing to fence them", NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
 };
 
 static const fl_target_option lockd_options[] = {

@@ -21,12 +21,12 @@ static const char *const payments_ops[] = {"order", "cancel", "read-order", "led
 
 static const fl_target_bug payments_bugs[] = {
     {"no-idempotency-key", "charges and refunds carry no idempotency key: a retry of a "
-                           "refund whose reply was lost refunds again", NULL, NULL},
+                           "refund whose reply was lost refunds again", NULL, NULL, 0},
     {"fixed-retry", "six attempts a fixed 1 s apart, no jitter, budget or deadline: the "
-                    "callers of a blip come back in lockstep waves", NULL, NULL},
+                    "callers of a blip come back in lockstep waves", NULL, NULL, 0},
     {"lost-compensation", "a refund out of retries is given up and the order recorded "
-                          "cancelled anyway: the money is kept", NULL, NULL},
-    {NULL, NULL, NULL, NULL},
+                          "cancelled anyway: the money is kept", NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
 };
 
 static const fl_target_option payments_options[] = {

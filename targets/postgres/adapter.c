@@ -23,7 +23,7 @@
 #define PG_BIN "/usr/lib/postgresql/15/bin"
 
 static const char *const pg_ops[] = {"txn", NULL};
-static const fl_target_bug pg_bugs[] = {{NULL, NULL, NULL, NULL}};
+static const fl_target_bug pg_bugs[] = {{NULL, NULL, NULL, NULL, 0}};
 
 static const fl_target_option pg_options[] = {
     {"isolation", "serializable", "the transactions' isolation level: serializable, "

@@ -18,19 +18,19 @@ static const char *const rkv_ops[] = {"read", "write", "cas", "append", "txn", N
 
 static const fl_target_bug rkv_bugs[] = {
     {"stale-read", "the leader answers reads from its own state without confirming it "
-                   "still leads (no ReadIndex round): a deposed leader serves stale reads", NULL, NULL},
+                   "still leads (no ReadIndex round): a deposed leader serves stale reads", NULL, NULL, 0},
     {"lease-read", "the leader skips the ReadIndex round while a lease measured on the wall "
-                   "clock holds: clock skew breaks it", NULL, NULL},
+                   "clock holds: clock skew breaks it", NULL, NULL, 0},
     {"volatile-vote", "term and vote are not made durable before the vote is sent: a node "
-                      "killed and restarted can vote twice in one term", NULL, NULL},
+                      "killed and restarted can vote twice in one term", NULL, NULL, 0},
     {"old-term-commit", "entries of earlier terms are committed by counting replicas "
-                        "(Raft's Figure 8)", NULL, NULL},
+                        "(Raft's Figure 8)", NULL, NULL, 0},
     {"dirty-read", "a read-only txn is answered at once by the leader from its log, "
                    "uncommitted entries included: a deposed leader's reads see writes that "
-                   "never commit", RKV_TXN_NEEDS, NULL},
+                   "never commit", RKV_TXN_NEEDS, NULL, 0},
     {"split-txn", "a txn's micro-ops are proposed one log entry each, the next once the "
-                  "previous applied: other txns interleave between them", RKV_TXN_NEEDS, NULL},
-    {NULL, NULL, NULL, NULL},
+                  "previous applied: other txns interleave between them", RKV_TXN_NEEDS, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
 };
 
 static const fl_target_option rkv_options[] = {

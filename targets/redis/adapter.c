@@ -28,7 +28,7 @@
 #define RESTART_WAIT_MS 4000
 
 static const char *const rd_ops[] = {"read", "write", "cas", NULL};
-static const fl_target_bug rd_bugs[] = {{NULL, NULL, NULL, NULL}};
+static const fl_target_bug rd_bugs[] = {{NULL, NULL, NULL, NULL, 0}};
 
 static const fl_target_option rd_options[] = {
     {"min-replicas-to-write", "0", "the master refuses writes (NOREPLICAS: fail) while fewer "

@@ -14,6 +14,10 @@
 #define STOP_GRACE_MS 5000
 #define POLL_PAUSE_MS 50
 #define CHECK_TIMEOUT_MS 500
+/* A check that cannot finish in its time would never pass (a client program that takes
+ * over 500 ms to start on a loaded host, pinging a daemon long up): each failed check
+ * doubles the next one's time, up to this. */
+#define CHECK_TIMEOUT_MAX_MS 8000
 #define ALIVE_EVERY_MS 1000
 /* "The process $p is alive", in sh: kill -0 alone calls a zombie alive, and a killed
  * daemon stays one until whoever inherited it reaps it (a container's PID 1 may take its
@@ -271,7 +275,9 @@ int fl_service_wait(fl_target_ctx *t, const fl_service *s, size_t node,
     double next_look = started + ALIVE_EVERY_MS;
     int seen_gone = 0;
     char what[128], tail[2048];
-    while (!fl_service_check_once(t, node, check, CHECK_TIMEOUT_MS)) {
+    int check_ms = CHECK_TIMEOUT_MS;
+    while (!fl_service_check_once(t, node, check, check_ms)) {
+        check_ms = check_ms * 2 > CHECK_TIMEOUT_MAX_MS ? CHECK_TIMEOUT_MAX_MS : check_ms * 2;
         double now = now_ms();
         if (now >= next_look) {
             seen_gone = daemon_alive(t, s, node) == 0 ? seen_gone + 1 : 0;

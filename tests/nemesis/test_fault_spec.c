@@ -33,6 +33,9 @@ static void parses(void **state) {
     assert_int_equal(fl_fault_spec_parse("netem:reorder:one", &s, err, sizeof err), 0);
     assert_string_equal(fl_fault_variants(FL_FAULT_NETEM)[s.faults[0].variant], "reorder");
     assert_string_equal(fl_fault_targets()[s.faults[0].targets], "one");
+    assert_int_equal(fl_fault_spec_parse("netem:slow-flows:all", &s, err, sizeof err), 0);
+    assert_string_equal(fl_fault_variants(FL_FAULT_NETEM)[s.faults[0].variant], "slow-flows");
+    assert_string_equal(fl_fault_targets()[s.faults[0].targets], "all");
 }
 
 /* A+B is one step of two faults; commas separate steps. */

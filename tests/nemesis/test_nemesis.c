@@ -192,10 +192,10 @@ static void netem_requests(void **state) {
     (void)state;
     static const char *const variants[] = {"netem:delay:all", "netem:loss:all",
                                            "netem:duplicate:all", "netem:reorder:all",
-                                           "netem:corrupt:all"};
+                                           "netem:corrupt:all", "netem:slow-flows:all"};
     static const char *const fields[] = {"delay_ms", "loss_pct", "duplicate_pct", "reorder_pct",
-                                         "corrupt_pct"};
-    for (size_t v = 0; v < 5; v++) {
+                                         "corrupt_pct", "flow_bit"};
+    for (size_t v = 0; v < 6; v++) {
         fl_nemesis n;
         fake f;
         char err[512];
@@ -205,9 +205,13 @@ static void netem_requests(void **state) {
         const json_t *params = json_object_get(event, "params");
         double x = json_number_value(json_object_get(params, fields[v]));
         assert_true(x >= 1 && x <= 250);
-        if (v == 0 || v == 3) { /* delay, and the delay reordered packets overtake */
+        if (v == 0 || v == 3 || v == 5) { /* delay; reordered packets and fast flows overtake it */
             double ms = json_number_value(json_object_get(params, "delay_ms"));
             assert_true(ms >= 50 && ms <= 250);
+        }
+        if (v == 5) { /* a port bit the agent takes, and no jitter to reorder within a flow */
+            assert_true(x >= 1 && x <= 12);
+            assert_null(json_object_get(params, "jitter_ms"));
         }
         for (size_t j = 0; j < 5; j++) {
             const json_t *req = json_array_get(f.requests[j], 0);

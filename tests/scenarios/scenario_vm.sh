@@ -7,7 +7,8 @@
 #      netem and clock faults applied on the guests (applied_ns), every guest healed
 #      (no qdisc of ours left) and its clock back within 1 s of the host's at the end;
 #   3. quorumkv's no-write-back with netem delay and reordering on every node
-#      (`netem:reorder:all`, the bug's needs_nemesis): caught
+#      (`netem:reorder:all`, the bug's needs_nemesis) in runs as long as the zoo's row
+#      for it on VMs (the bug's needs_seconds, 180 s, or SECONDS if longer): caught
 #      in ≥ 3 of 5 (the rate printed), the correct mode valid in 2 of 2 under the same;
 #   4. quorumkv's wall-clock-lww with real clock bumps (system mode, no shim): caught in
 #      ≥ 3 of 5, and the correct mode valid in 3 of 3 under the same bumps;
@@ -39,11 +40,12 @@ check "uname -r on every node is Debian's kernel" \
 
 want() { [[ " ${FL_SCENARIOS:-raftkv no-write-back wall-clock-lww} " == *" $1 "* ]]; }
 
-# run TARGET NAME SEED FLAG…: one test; prints a row; sets rc, R (the run folder).
+# run TARGET NAME SEED FLAG…: one test of SECS (or of ROW_SECS when set); prints a row;
+# sets rc, R (the run folder).
 row() {
     local target=$1 name=$2 seed=$3; shift 3
     "$FL" test --target "$target" --nodes-file "$NODES" --store "$STORE" --name "$name" \
-        --seed "$seed" --time-limit "$SECS" "$@" >/dev/null 2>"$DIR/err"
+        --seed "$seed" --time-limit "${ROW_SECS:-$SECS}" "$@" >/dev/null 2>"$DIR/err"
     rc=$?
     R=$(readlink -f "$STORE/$name/latest")
     [ "$rc" -le 2 ] || tail -n 3 "$DIR/err"
@@ -86,18 +88,26 @@ if want raftkv; then
         bad "raftkv: netem in $netem_runs runs, clock in $clock_runs, $unapplied faults claimed without applied_ns"
 fi
 if want no-write-back; then
+    # The zoo's row for the bug on these nodes: the fault it needs, for as long as it needs.
+    plan=$("$FL" zoo --target quorumkv --bug no-write-back --nodes-file "$NODES" --time-limit "$SECS" \
+        --list 2>"$DIR/zoo.err" | grep '^zoo-quorumkv-no-write-back	' | cut -f2)
+    [ -n "$plan" ] || cat "$DIR/zoo.err"
+    nem=$(echo "$plan" | jq -r .nemesis 2>/dev/null) ROW_SECS=$(echo "$plan" | jq '.["time-limit"]' 2>/dev/null)
+    check "the zoo's no-write-back row on VMs: $nem for ${ROW_SECS:-?} s" \
+        test "$nem" = netem:reorder:all -a "${ROW_SECS%.*}" -ge 180 ||
+        { echo "# no row to run: stopping here"; exit 1; }
     header
     caught=0 valid=0
     for seed in 1 2 3 4 5; do
-        row quorumkv no-write-back "$seed" --bug no-write-back --nemesis netem:reorder:all \
-            --nemesis-interval 5
+        row quorumkv no-write-back "$seed" --bug no-write-back --nemesis "$nem" --nemesis-interval 5
         [ "$rc" = 1 ] && caught=$((caught + 1))
     done
     for seed in 1 2; do
-        row quorumkv correct-reorder "$seed" --nemesis netem:reorder:all --nemesis-interval 5
+        row quorumkv correct-reorder "$seed" --nemesis "$nem" --nemesis-interval 5
         [ "$rc" = 0 ] && valid=$((valid + 1))
     done
-    echo "# no-write-back with netem reordering: caught in $caught of 5"
+    unset ROW_SECS
+    echo "# no-write-back with netem reordering, runs of the row's length: caught in $caught of 5"
     [ "$caught" -ge 3 ] && ok "no-write-back: caught in $caught of 5" || bad "no-write-back: caught in only $caught of 5"
     [ "$valid" = 2 ] && ok "correct mode under netem reordering: valid in 2 of 2" || bad "correct mode under reordering: valid in $valid of 2"
 fi

@@ -85,6 +85,36 @@ row() { grep "^$1	" "$TMP/list"; }
     && ok "defaults: 5 runs a bug, 10 a correct mode, 60 s, seed 1" || bad "defaults: $(row zoo-quorumkv-stale-quorum)"
 row zoo-quorumkv-no-write-back | grep -q "	needs: packets reordered" && ok "a bug that needs netem says so" \
     || bad "no-write-back: $(row zoo-quorumkv-no-write-back)"
+# On machines of their own (every clock "system": VMs), a bug's row runs with the fault it
+# needs, for as long as it needs; other rows keep the zoo's settings.
+touch "$TMP/key" "$TMP/known_hosts"
+jq -n --arg key "$TMP/key" --arg kh "$TMP/known_hosts" '{known_hosts: $kh, nodes: [range(3) | {name: "n\(. + 1)", host: "10.213.0.\(. + 11)",
+    user: "faultline", key: $key, workdir: "/w", clock: "system", sudo: true}]}' >"$TMP/vms.json"
+"$FL" zoo --target quorumkv --nodes-file "$TMP/vms.json" --list >"$TMP/vm" 2>"$TMP/vm.err"
+vm_row() { grep "^$1	" "$TMP/vm" | cut -f2; }
+[ "$(vm_row zoo-quorumkv-no-write-back | jq -c '[.nemesis, .["time-limit"]]')" = '["netem:reorder:all",180]' ] \
+    && [ "$(vm_row zoo-quorumkv-stale-quorum | jq -c '[.nemesis, .["time-limit"]]')" = '[null,60]' ] \
+    && ok "on VMs: no-write-back runs with netem:reorder:all for 180 s; stale-quorum as given" \
+    || bad "on VMs: $(cat "$TMP/vm" "$TMP/vm.err")"
+"$FL" zoo --target quorumkv --bug no-write-back --time-limit 300 --nodes-file "$TMP/vms.json" --list \
+    >"$TMP/vm" 2>&1
+[ "$(vm_row zoo-quorumkv-no-write-back | jq -c '.["time-limit"]')" = 300 ] \
+    && ok "on VMs: a longer --time-limit than the bug needs stands" || bad "on VMs, 300 s: $(cat "$TMP/vm")"
+"$FL" targets | grep -q "the zoo runs it with --nemesis netem:reorder:all for 180 s at least" \
+    && ok "faultline targets says so" || bad "targets: $("$FL" targets | grep -A2 no-write-back)"
+# A target file's rows: its correct mode and its bugs, with the needs a bug declares.
+examples=$(dirname "$0")/../../../examples
+"$FL" zoo --target-file "$examples/quorumkv/quorumkv.json" --nodes-file "$TMP/vms.json" --list \
+    >"$TMP/file" 2>"$TMP/file.err"; rc=$?
+[ "$rc" = 0 ] && [ "$(cut -f1 "$TMP/file" | tr '\n' ' ')" = "zoo-quorumkv-file-correct zoo-quorumkv-file-stale-quorum zoo-quorumkv-file-no-write-back zoo-quorumkv-file-wall-clock-lww " ] \
+    && [ "$(grep '^zoo-quorumkv-file-no-write-back	' "$TMP/file" | cut -f2 | jq -c '[.nemesis, .["time-limit"]]')" = '["netem:reorder:all",180]' ] \
+    && grep -q "	needs: packets reordered" "$TMP/file" \
+    && ok "--target-file: the file's target's rows only, a bug's needs and length on VMs" \
+    || bad "--target-file: exit $rc $(cat "$TMP/file" "$TMP/file.err")"
+echo '{"name": "x"' >"$TMP/broken.json"
+"$FL" zoo --target-file "$TMP/broken.json" --list >/dev/null 2>"$TMP/broken.err"; rc=$?
+[ "$rc" = 65 ] && grep -q "faultline zoo: --target-file .*broken.json:" "$TMP/broken.err" \
+    && ok "--target-file that does not parse: 65, naming the file" || bad "broken file: exit $rc $(cat "$TMP/broken.err")"
 row zoo-raftkv-lease-read | grep -q "	simulator: raft-sim, 2000 seeds" && ! row zoo-quorumkv-correct | grep -q simulator \
     && ok "a target with a simulator says so; one without does not" || bad "simulator: $(row zoo-raftkv-lease-read)"
 

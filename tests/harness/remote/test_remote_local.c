@@ -3,8 +3,10 @@
  * 127.0.0.1 and 127.0.0.2), the agents uploaded and started on their kept streams and
  * spoken to (hello, a clock bump written to the node's offset file, SIGSTOP/SIGCONT and
  * SIGKILL of a daemon by its pidfile, status), and an in-tree server (fl-quorumkv)
- * uploaded, started, answered, restarted and stopped by targets/support; then an agent
- * that exits at once, which fails the agents' start and stops the other. Every check
+ * uploaded, started, answered, restarted and stopped by targets/support; agents with a
+ * short watchdog left without a call for longer than it, kept alive by the heartbeats
+ * fl_agents sends itself; then an agent that exits at once, which fails the agents'
+ * start and stops the other. Every check
  * is made from outside the layer it tests: /proc for process states, the pidfile, a
  * ping over TCP. Exit 0 when all hold; each failure is printed.
  * usage: test_remote_local (FAULTLINE_LIBEXEC names the folder of faultline-agent,
@@ -158,6 +160,22 @@ static void check_start_failure(fl_control *ctl, const char *dir) {
     pass("an agent that exits at once fails the start, naming its node; the other is stopped");
 }
 
+/* Agents with a 5-s watchdog, sent no call for 7 s: the heartbeats fl_agents sends on
+ * its own (a call was last made 3 s ago) keep both alive, so both still answer. Nothing
+ * else feeds them here, as nothing does while a slow node is still being set up. */
+static void check_fed_alone(fl_control *ctl) {
+    char err[2048];
+    fl_agents agents;
+    if (fl_agents_start(&agents, ctl, 5, err, sizeof err) != 0) return tally_fail("agents: %s", err);
+    sleep(7);
+    int before = tally_failures();
+    for (size_t i = 0; i < ctl->nodes->count; i++)
+        json_decref(agent(&agents, i, json_pack("{s:i,s:s}", "id", 1, "cmd", "hello")));
+    fl_agents_stop(&agents);
+    if (tally_failures() == before)
+        pass("agents left 7 s without a call outlive their 5-s watchdog: fl_agents feeds them");
+}
+
 /* A nodes file of two local nodes in dir; its path in path. */
 static int write_nodes(const char *dir, char *path, size_t bytes) {
     snprintf(path, bytes, "%s/nodes.json", dir);
@@ -211,6 +229,7 @@ int main(void) {
             kill((pid_t)pids[i], SIGKILL);
         }
     if (!tally_failures()) pass("stopped on both nodes, nothing left running");
+    check_fed_alone(&ctl);
     check_start_failure(&ctl, dir);
     fl_control_close(&ctl);
     fl_nodes_free(&nodes);

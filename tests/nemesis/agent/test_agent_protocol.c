@@ -51,6 +51,10 @@ static void commands(void **state) {
     assert_int_equal(parse("{\"id\":15,\"cmd\":\"netem\",\"delay_ms\":20,\"reorder_pct\":25,"
                            "\"peers\":[\"10.213.0.12\",\"10.213.0.13\"]}", &r, err), 0);
     assert_true(r.netem.reorder_pct == 25 && r.drop_count == 2);
+    assert_int_equal(r.netem.flow_bit, -1); /* every packet, unless a flow bit is named */
+    assert_int_equal(parse("{\"id\":16,\"cmd\":\"netem\",\"delay_ms\":80,\"flow_bit\":7,"
+                           "\"peers\":[\"10.213.0.12\"]}", &r, err), 0);
+    assert_true(r.netem.delay_ms == 80 && r.netem.flow_bit == 7);
     assert_int_equal(parse("{\"id\":13,\"cmd\":\"status\"}", &r, err), 0);
     assert_int_equal(parse("{\"id\":14,\"cmd\":\"heartbeat\"}", &r, err), 0);
 }
@@ -84,6 +88,12 @@ static void malformed(void **state) {
         {"{\"id\":15,\"cmd\":\"netem\",\"reorder_pct\":5,\"peers\":[\"10.213.0.12\"]}", 15,
          "needs delay_ms"},
         {"{\"id\":16,\"cmd\":\"heal\",\"only\":\"clock\"}", 16, "\"only\" must be"},
+        {"{\"id\":17,\"cmd\":\"netem\",\"delay_ms\":9,\"flow_bit\":0,\"peers\":[\"10.213.0.12\"]}",
+         17, "\"flow_bit\" must be an integer"},
+        {"{\"id\":18,\"cmd\":\"netem\",\"delay_ms\":9,\"flow_bit\":13,\"peers\":[\"10.213.0.12\"]}",
+         18, "\"flow_bit\""},
+        {"{\"id\":19,\"cmd\":\"netem\",\"delay_ms\":9,\"flow_bit\":\"7\",\"peers\":[\"10.213.0.12\"]}",
+         19, "\"flow_bit\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fl_agent_request r;

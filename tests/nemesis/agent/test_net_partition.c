@@ -21,6 +21,9 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "net_internal.h" /* fl_net_add_filter: flow filters on the black hole */
+
+#include <netlink/route/link.h>
 
 #define PROBE_COUNT 20
 #define PROBE_WAIT_MS 800
@@ -71,12 +74,12 @@ static void enter(int fd) {
     if (setns(fd, CLONE_NEWNET) < 0) die("setns: %s", strerror(errno));
 }
 
-/* Sends PROBE_COUNT datagrams from src to dst's address and returns how many dst's
- * receiver counted (each probe has its own port and token). */
-static int probe(int src, int dst) {
+/* Sends PROBE_COUNT datagrams from src (from source port sport; 0: any) to dst's
+ * address, port `port`, and returns how many dst's receiver counted (each probe has
+ * its own token). */
+static int probe_ports(int src, int dst, uint16_t sport, uint16_t port) {
     static unsigned seq;
     seq++;
-    uint16_t port = (uint16_t)(41000 + seq % 20000);
     char token[32];
     snprintf(token, sizeof token, "flprobe-%d-%u", (int)getpid(), seq);
     int ready[2], result[2];
@@ -114,8 +117,10 @@ static int probe(int src, int dst) {
     if (tx == 0) {
         enter(H[src].fd);
         int s = socket(AF_INET, SOCK_DGRAM, 0);
+        struct sockaddr_in from = {.sin_family = AF_INET, .sin_port = htons(sport)};
+        if (s < 0 || (sport && bind(s, (struct sockaddr *)&from, sizeof from) < 0)) _exit(2);
         struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-        if (s < 0 || inet_pton(AF_INET, H[dst].addr, &sa.sin_addr) != 1) _exit(2);
+        if (inet_pton(AF_INET, H[dst].addr, &sa.sin_addr) != 1) _exit(2);
         for (int i = 0; i < PROBE_COUNT; i++) {
             /* Errors (ENOBUFS from a drop, say) are what is measured: ignore them. */
             (void)!sendto(s, token, strlen(token), 0, (struct sockaddr *)&sa, sizeof sa);
@@ -133,6 +138,13 @@ static int probe(int src, int dst) {
     close(result[0]);
     close(result[1]);
     return count;
+}
+
+/* A probe on a port of its own, from any source port. */
+static int probe(int src, int dst) {
+    static unsigned seq;
+    seq++;
+    return probe_ports(src, dst, 0, (uint16_t)(41000 + seq % 20000));
 }
 
 static const char *name(int h) { return h == A ? "A" : h == B ? "B" : "C"; }
@@ -426,6 +438,46 @@ int main(int argc, char **argv) {
           "partition replaces a foreign root qdisc with our handle 1: %s", r ? err : "");
     expect(A, B, 0);
     check(CALL(fl_net_heal(na, ifname, err, sizeof err)), "heal");
+
+    /* Flow filters (what netem's slow-flows variant feeds netem with), on the black hole,
+     * since this kernel has no netem: only the flows whose ports differ in the bit are
+     * caught, both ways of them, and the state's read-back tells them from a partition. */
+    check(CALL(fl_net_partition(na, ifname, only_c, 1, err, sizeof err)), "partition A: drop C");
+    struct in_addr b_addr;
+    inet_pton(AF_INET, H[B].addr, &b_addr);
+    struct rtnl_link *link = fl_net_get_link(na, ifname, err, sizeof err);
+    r = link ? fl_net_add_filter(na, link, 0x200, b_addr, 3, FL_NET_HOLE_CLASS, err, sizeof err)
+             : -1;
+    check(r == 0, "flow filters to B, port bit 3, into the black hole %s", r ? err : "");
+    r = link ? fl_net_add_filter(na, link, FL_NET_NETEM_PRIO, b_addr, 5, FL_NET_NETEM_CLASS, err,
+                                 sizeof err)
+             : -1;
+    check(r == 0, "flow filters to B, port bit 5, at netem's priority %s", r ? err : "");
+    if (link) rtnl_link_put(link);
+    r = fl_net_state_get(na, ifname, &st, err, sizeof err);
+    check(r == 0 && state_drops(na, only_c, 1) && st.netem_count == 1 &&
+              st.netem_to[0].s_addr == b_addr.s_addr && st.netem_params.flow_bit == 5,
+          "state: the partition still drops only C; netem's filters go to B, flow bit %d",
+          st.netem_params.flow_bit);
+    static const struct { uint16_t sport, dport; int lost; } flows[] = {
+        {40000, 50000, 0}, /* bit 3 of both 0 */
+        {40008, 50008, 0}, /* of both 1 */
+        {40008, 50000, 1}, /* they differ */
+        {40000, 50008, 1},
+        {40016, 50008, 1}, /* other bits do not matter */
+        {40024, 50016, 1},
+    };
+    for (size_t i = 0; i < sizeof flows / sizeof *flows; i++) {
+        int got = probe_ports(A, B, flows[i].sport, flows[i].dport);
+        check(got == (flows[i].lost ? 0 : PROBE_COUNT), "A:%u->B:%u %s: %d/%d arrived",
+              flows[i].sport, flows[i].dport, flows[i].lost ? "lost" : "delivered", got,
+              PROBE_COUNT);
+    }
+    expect(B, A, 1); /* the filters are A's egress only */
+    check(CALL(fl_net_heal(na, ifname, err, sizeof err)) &&
+              CALL(fl_net_state_get(na, ifname, &st, err, sizeof err)) && !st.installed,
+          "heal removes the flow filters with the rest");
+    check(probe_ports(A, B, 40008, 50000) == PROBE_COUNT, "A:40008->B:50000 delivered again");
 
     /* Errors name the call and the reason; nothing is left behind. */
     r = fl_net_partition(na, "fl-nosuch0", only_b, 1, err, sizeof err);

@@ -15,6 +15,8 @@
 
 #include "client_process.h"
 
+#define START_TIMEOUT_MS 1500
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -26,7 +28,7 @@ static fl_client_process *start(const char *script) {
     char *argv[] = {"sh", "-c", (char *)script, NULL};
     char err[256];
     fl_client_process *c = fl_client_process_open(argv, "n2", "10.0.0.2", 7001, "10.0.0.1,10.0.0.2",
-                                                  NULL, err, sizeof err);
+                                                  NULL, START_TIMEOUT_MS, err, sizeof err);
     assert_non_null(c);
     return c;
 }
@@ -113,11 +115,47 @@ static void test_a_client_that_hangs(void **state) {
     assert_true(now_s() - t0 < 2.0);
 }
 
+/* A client slow to start (an interpreter, a shim) is not an op that timed out: its first
+ * op's timeout runs from when it has read the request. */
+static void test_a_client_slow_to_start(void **state) {
+    (void)state;
+    fl_client_process *c = start("sleep 0.8; while read -r line; do sleep 0.2; "
+                                 "echo '{\"type\":\"ok\"}'; done");
+    fl_reply r;
+    double t0 = now_s();
+    invoke(c, "write", 400, &r);
+    assert_int_equal(r.type, FL_REPLY_OK);
+    assert_true(now_s() - t0 >= 0.8);
+    /* after its start-up, the op timeout is the whole wait */
+    invoke(c, "write", 400, &r);
+    assert_int_equal(r.type, FL_REPLY_OK);
+    fl_client_process_close(c);
+}
+
+/* One that never reads its stdin: info once the start timeout has passed, not before
+ * and not much after, and never asked again. */
+static void test_a_client_that_never_reads(void **state) {
+    (void)state;
+    fl_client_process *c = start("sleep 600");
+    fl_reply r;
+    double t0 = now_s();
+    invoke(c, "write", 200, &r);
+    double took = now_s() - t0;
+    assert_int_equal(r.type, FL_REPLY_INFO);
+    assert_non_null(strstr(r.error, "did not read its first request within 1500 ms"));
+    assert_true(took >= 1.49 && took < 3.0);
+    invoke(c, "write", 200, &r);
+    assert_int_equal(r.type, FL_REPLY_INFO);
+    assert_non_null(strstr(r.error, "unusable"));
+    fl_client_process_close(c);
+}
+
 static void test_a_client_that_cannot_start(void **state) {
     (void)state;
     char *argv[] = {"/nonexistent/client", NULL};
     char err[256] = "";
-    assert_null(fl_client_process_open(argv, "n1", "10.0.0.1", 1, NULL, NULL, err, sizeof err));
+    assert_null(fl_client_process_open(argv, "n1", "10.0.0.1", 1, NULL, NULL, START_TIMEOUT_MS, err,
+                                       sizeof err));
     assert_non_null(strstr(err, "cannot start the client /nonexistent/client"));
 }
 
@@ -129,6 +167,8 @@ int main(void) {
         cmocka_unit_test(test_wrong_shapes_are_info),
         cmocka_unit_test(test_a_client_that_exits),
         cmocka_unit_test(test_a_client_that_hangs),
+        cmocka_unit_test(test_a_client_slow_to_start),
+        cmocka_unit_test(test_a_client_that_never_reads),
         cmocka_unit_test(test_a_client_that_cannot_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,14 @@ refused "a built-in target's name" '.name = "quorumkv"' 'field "name": quorumkv 
 refused "an upload of a file that is not there" '.install = {"upload": [{"from": "nope.bin", "to": "{workdir}/bin/x"}]}' 'upload\[0\]\.from: .*/nope\.bin: No such file'
 refused "a placeholder the controller side has not" '.client.command = ["{host}"]' 'command\[0\]: unknown placeholder \{host\}'
 refused "a bug without flags" '.bugs = {"lost-ack": {"help": "x"}}' 'field "bugs": lost-ack: \{"help"'
+refused "a bug's needs_nemesis without needs" '.bugs = {"slow": {"help": "x", "flags": "--slow", "needs_nemesis": "netem:delay:all"}}' 'field "bugs": slow: needs_nemesis: that fault as a --nemesis spec, with "needs"'
+refused "a bug's needs_seconds that is no number" '.bugs = {"slow": {"help": "x", "flags": "--slow", "needs": "delay", "needs_nemesis": "netem:delay:all", "needs_seconds": "3m"}}' 'field "bugs": slow: needs_seconds: how long'
+refused "a bug with an unknown field" '.bugs = {"slow": {"help": "x", "flags": "--slow", "need": "delay"}}' 'field "bugs": slow: \{"help".*optional "needs"'
+good | jq '.bugs = {"slow": {"help": "acks early", "flags": "--slow", "needs": "packets delayed",
+    "needs_nemesis": "netem:delay:all", "needs_seconds": 120}}' >"$DIR/needs.json"
+out=$("$FL" targets --file "$DIR/needs.json" 2>&1)
+check "a bug's needs: accepted and described" bash -c 'grep -q "needs: packets delayed" <<<"$0" &&
+    grep -q "with --nemesis netem:delay:all for 120 s at least" <<<"$0"' "$out"
 refused "an unknown default" '.defaults = {"nemeses": "kill"}' 'field "defaults": unknown key "nemeses"'
 printf '{"name": "x",\n  "port": 1,,\n}\n' >"$DIR/syntax.json"
 out=$("$FL" targets --file "$DIR/syntax.json" 2>&1); rc=$?

@@ -45,6 +45,21 @@ caught_up() {
     fail "$1 did not catch up to index $2 (applied $(field "$1" applied))"
 }
 
+# settled_after_restart NODE: sets LEADER once the cluster has settled around NODE, just
+# restarted. raftkv has no pre-vote: the restarted node may time out before the leader's
+# first heartbeat reaches it (the leader's own connection to it comes back only on its
+# reconnect timer) and call an election that moves the leadership on. It must follow
+# whoever leads once the cluster settles (asked again, within 5 s), or lead itself.
+settled_after_restart() {
+    local n=$1
+    for _ in $(seq 50); do
+        leader
+        [ "$LEADER" != "$n" ] && grep -q "role: follower in term .*, leader $LEADER" "$DATA/$n/log" && return 0
+        sleep 0.1
+    done
+    [ "$LEADER" = "$n" ] || fail "$n does not follow $LEADER"
+}
+
 # writes_ok NODE PREFIX COUNT: PREFIXi := [i] for i in 1..COUNT, pipelined, all ok.
 writes_ok() {
     local n=$1 prefix=$2 count=$3 lines=() i out
@@ -149,16 +164,7 @@ echo "== the old leader restarts and catches up"
 start $OLD
 caught_up $OLD "$(field $L commit)"
 grep -q "recovery: hard state term [1-9]" "$DATA/$OLD/log" || fail "$OLD did not recover its hard state"
-# raftkv has no pre-vote: the restarted node may time out before the leader's first
-# heartbeat reaches it and call an election that moves the leadership on. It must follow
-# whoever leads once the cluster settles (asked again, within 5 s).
-for _ in $(seq 50); do
-    leader
-    [ "$LEADER" != "$OLD" ] && grep -q "role: follower in term .*, leader $LEADER" "$DATA/$OLD/log" && break
-    sleep 0.1
-done
-grep -q "role: follower in term .*, leader $LEADER" "$DATA/$OLD/log" || [ "$LEADER" = "$OLD" ] \
-    || fail "$OLD does not follow $LEADER"
+settled_after_restart $OLD
 L=$LEADER
 
 echo "== durability: SIGKILL all three right after an ok write, restart, read"
@@ -217,11 +223,15 @@ grep -q "snapshot taken at index" "$DATA/$L/log" || fail "$L took no snapshot"
 start $F --snapshot-entries 50
 caught_up $F "$(field $L commit)"
 grep -q "snapshot installed from the leader" "$DATA/$F/log" || fail "$F installed no snapshot"
+settled_after_restart $F
+L=$LEADER
 for batch in 0 1 2 3; do reads_ok $L "s$batch-" 50; done
 stop $F
 start $F --snapshot-entries 50
 grep -q "recovery: .*snapshot at index [1-9]" "$DATA/$F/log" || fail "$F did not restart from its snapshot"
 caught_up $F "$(field $L commit)"
+settled_after_restart $F
+L=$LEADER
 kill9 $L
 leader 3000
 for batch in 0 1 2 3; do reads_ok $LEADER "s$batch-" 50; done
