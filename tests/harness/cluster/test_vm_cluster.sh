@@ -122,9 +122,15 @@ wait_event() {
 }
 base=$(connect_ms)
 echo "# TCP connect to the next guest, no fault (min, median ms):" $base
+# end_nemesis: SIGTERM ends a `faultline nemesis` as its --duration would (it stops its
+# faults and heals); exits with its status. Each fault below is held for far longer than
+# its measurement (--duration 120, holds 0.5–1.5 intervals of 300 s) and ended this way
+# once the measurement is done: a fixed duration can run out first on guests starved by
+# the tests beside them (a heal in the middle of the slow-flows connects once failed CI).
+end_nemesis() { kill -TERM "$nemesis_pid" 2>/dev/null; wait "$nemesis_pid"; }
 #   - netem delay: a connect waits two delays (the SYN, then the SYN-ACK), then heal lifts
-#     it. The fault is held past the 8 s the run lasts (holds are 0.5–1.5 intervals).
-"$FL" nemesis --nodes-file "$NODES" --nemesis netem:delay:all --duration 8 --interval 20 --seed 3 \
+#     it.
+"$FL" nemesis --nodes-file "$NODES" --nemesis netem:delay:all --duration 120 --interval 300 --seed 3 \
     >"$DIR/netem.jsonl" 2>"$DIR/netem.err" &
 nemesis_pid=$!
 start=$(wait_event "$DIR/netem.jsonl" netem-start) ||
@@ -135,7 +141,7 @@ echo "# TCP connect under netem delay ${delay:-?} ms (min, median ms):" $during
 check "netem delay: every connect waited both delays" \
     awk -v d="${delay:-0}" -v n="$(echo "$during" | wc -l)" '
         { if (!($2 >= 1.8 * d)) bad++ } END { exit !(d > 0 && n == 3 && !bad) }' <<<"$during"
-wait "$nemesis_pid"
+end_nemesis
 check "faultline nemesis healed and exited 0" test $? = 0
 after=$(connect_ms)
 echo "# TCP connect after heal (min, median ms):" $after
@@ -160,7 +166,7 @@ connect_flows() { # "nI PORT MS" lines
     "$FL" exec --nodes-file "$NODES" -- "bash -c $(printf %q "$(echo "$flows_script" | tr '\n' ' ')")" 2>&1 |
         tr -d ':' | awk '{ print $1, $2, ($4 - $3) * 1000 }'
 }
-"$FL" nemesis --nodes-file "$NODES" --nemesis netem:slow-flows:all --duration 12 --interval 30 \
+"$FL" nemesis --nodes-file "$NODES" --nemesis netem:slow-flows:all --duration 120 --interval 300 \
     --seed 4 >"$DIR/flows.jsonl" 2>"$DIR/flows.err" &
 nemesis_pid=$!
 start=$(wait_event "$DIR/flows.jsonl" netem-start) ||
@@ -174,18 +180,19 @@ echo "# TCP connects under netem slow-flows, delay ${delay:-?} ms, port bit ${bi
 sed 's/^/#   /' "$DIR/flows.txt"
 # (A delay is a floor, load only adds: every slow connect waited both delays. A clean one
 # may meet a slow guest — 123 ms once at an 80-ms delay beside the sanitizer tests, 257 ms
-# once for a guest's first connect on an idle host — so the clean ones' median stays under
-# half a delay and at most one in ten of them reaches both delays. A filter on the wrong
-# bit would slow half of them, one on every flow all of them.)
+# once for a guest's first connect on an idle host, 3 of 25 over 160 ms once in CI — so
+# the clean ones' median stays under half a delay and at most a quarter of them reach both
+# delays. A filter on every flow would slow all of them; one on the wrong bit half of
+# them, which passes both bounds together well under once in a hundred at 24 clean.)
 clean_median=$(awk '!$4 { print $3 }' "$DIR/flows.txt" | sort -n |
     awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : -1 }')
 check "slow-flows: the connects whose ports differ in the bit waited both delays, the others none" \
     awk -v d="${delay:-0}" -v med="$clean_median" '{ n++; if ($4) { slow++; if (!($3 >= 1.8 * d)) bad++ }
                                                      else { clean++; if (!($3 < 1.8 * d)) late++ } }
         END { exit !(d > 0 && n >= 24 && slow > 0 && clean > 0 && med >= 0 && med < d / 2 &&
-                     !bad && late <= (clean > 10 ? clean / 10 : 1)) }' \
+                     !bad && late <= (clean > 4 ? clean / 4 : 1)) }' \
     "$DIR/flows.txt"
-wait "$nemesis_pid"
+end_nemesis
 check "faultline nemesis (slow-flows) healed and exited 0" test $? = 0
 #   - a controller killed while netem and a clock bump on every guest are in force leaves
 #     neither: each agent's stdin closes with its SSH session, and it heals and resets.
