@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -22,6 +23,15 @@
 #define LINE_MAX_BYTES ((size_t)16 << 20)  /* one line of a stream's stdout */
 #define STDERR_KEEP ((size_t)1 << 20)      /* a stream's stderr: the last MiB */
 #define CHUNK 16384
+
+/* A copy's file open for writing must never be inherited by a child forked meanwhile by
+ * another thread: until that child execs, the file cannot be executed ("Text file
+ * busy"), and an agent uploaded to one node and started at once while another node's
+ * command was forking failed so (agents start on every node at once). So a copy holds
+ * this shared while its file is open for writing, and spawn holds it exclusively
+ * across fork, which then never sees such a descriptor (the child's copies of the
+ * others close at exec: O_CLOEXEC). */
+static pthread_rwlock_t write_fds = PTHREAD_RWLOCK_INITIALIZER;
 
 typedef struct node {
     char *name;     /* "n1" */
@@ -127,7 +137,11 @@ static int spawn(const node *n, const char *line, pid_t *pid, int *in_fd, int *o
     bool ok = pipe2(pout, O_CLOEXEC) == 0 && pipe2(perr, O_CLOEXEC) == 0;
     if (ok && in_fd) ok = pipe2(pin, O_CLOEXEC) == 0;
     if (ok && !in_fd) ok = (pin[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;
-    if (ok) *pid = fork();
+    if (ok) {
+        pthread_rwlock_wrlock(&write_fds);
+        *pid = fork();
+        if (*pid != 0) pthread_rwlock_unlock(&write_fds); /* the child execs, or exits */
+    }
     if (!ok || *pid < 0) {
         snprintf(err, FL_REMOTE_ERR_BYTES, "%s (local): starting `%s`: %s", n->name, line,
                  strerror(errno));
@@ -214,26 +228,30 @@ static int copy_file(const node *n, const char *what, const char *from, const ch
     struct stat st;
     int in = open(from, O_RDONLY | O_CLOEXEC), out = -1;
     const char *call = "open";
+    pthread_rwlock_rdlock(&write_fds);
     if (in >= 0 && fstat(in, &st) != 0) call = "fstat";
     else if (in >= 0 && snprintf(tmp, sizeof tmp, "%s.fl-tmp", to) < (int)sizeof tmp)
         out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
     ssize_t got = 0;
     while (out >= 0 && (got = read(in, chunk, sizeof chunk)) > 0)
         if (write(out, chunk, (size_t)got) != got) got = -1, call = "write";
-    if (out >= 0 && got == 0 && fchmod(out, st.st_mode & 07777) == 0 && close(out) == 0) {
-        out = -1;
+    bool written = out >= 0 && got == 0;
+    if (written && fchmod(out, st.st_mode & 07777) != 0) written = false, call = "fchmod";
+    int saved = errno;
+    if (out >= 0 && close(out) != 0 && written) written = false, saved = errno, call = "close";
+    pthread_rwlock_unlock(&write_fds);
+    if (written) {
         if (rename(tmp, to) == 0) {
             close(in);
             return 0;
         }
+        saved = errno;
         call = "rename";
     } else if (got < 0 && call[0] == 'o') {
         call = "read";
     }
-    int saved = errno;
-    if (out >= 0) close(out);
     if (in >= 0) close(in);
-    if (out >= 0 || strcmp(call, "rename") == 0) unlink(tmp);
+    if (out >= 0) unlink(tmp); /* it was created */
     snprintf(err, FL_REMOTE_ERR_BYTES, "%s (local): %s %s to %s: %s: %s", n->name, what, from,
              to, call, strerror(saved));
     return -1;

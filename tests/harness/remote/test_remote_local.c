@@ -5,13 +5,17 @@
  * SIGKILL of a daemon by its pidfile, status), and an in-tree server (fl-quorumkv)
  * uploaded, started, answered, restarted and stopped by targets/support; agents with a
  * short watchdog left without a call for longer than it, kept alive by the heartbeats
- * fl_agents sends itself; then an agent that exits at once, which fails the agents'
+ * fl_agents sends itself; no command forked while an upload's file is open for writing
+ * (which makes running that file fail "Text file busy"); then an agent that exits at once, which fails the agents'
  * start and stops the other. Every check
  * is made from outside the layer it tests: /proc for process states, the pidfile, a
  * ping over TCP. Exit 0 when all hold; each failure is printed.
  * usage: test_remote_local (FAULTLINE_LIBEXEC names the folder of faultline-agent,
  * libflclock.so and fl-quorumkv) */
 #include <dirent.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -176,6 +180,69 @@ static void check_fed_alone(fl_control *ctl) {
         pass("agents left 7 s without a call outlive their 5-s watchdog: fl_agents feeds them");
 }
 
+/* check_fork_waits_for_upload's threads: an upload (from a FIFO the test feeds) and a
+ * command on the other node, each saying when it is done. */
+typedef struct side_call {
+    fl_remote *remote;
+    const char *from, *to;
+    atomic_bool done;
+    int rc;
+    char err[FL_REMOTE_ERR_BYTES];
+} side_call;
+
+static void *upload_side(void *arg) {
+    side_call *c = arg;
+    c->rc = fl_remote_upload(c->remote, c->from, c->to, c->err);
+    atomic_store(&c->done, true);
+    return NULL;
+}
+
+static void *exec_side(void *arg) {
+    side_call *c = arg;
+    fl_exec_result r = {0};
+    c->rc = fl_remote_exec(c->remote, "true", 10000, &r, c->err);
+    if (c->rc == 0) fl_exec_result_free(&r);
+    atomic_store(&c->done, true);
+    return NULL;
+}
+
+/* No command starts (forks) while an upload's file is open for writing: a child forked
+ * then would hold that file open until it exec'd, and running the file meanwhile fails
+ * "Text file busy" (an agent uploaded to one node and started at once failed so while
+ * another node's command was forking; agents are set up on every node at once). Here an
+ * upload to n1 is held open by feeding it from a FIFO, and a command on n2 must wait
+ * for it to finish. */
+static void check_fork_waits_for_upload(fl_control *ctl, const char *dir) {
+    char fifo[4300], to[4300];
+    snprintf(fifo, sizeof fifo, "%s/slow-source", dir);
+    snprintf(to, sizeof to, "%s/n1/slow-copy", dir);
+    if (mkfifo(fifo, 0600) != 0) return tally_fail("mkfifo %s", fifo);
+    side_call up = {.remote = ctl->remotes[0], .from = fifo, .to = to};
+    side_call cmd = {.remote = ctl->remotes[1]};
+    pthread_t ut, ct;
+    pthread_create(&ut, NULL, upload_side, &up);
+    FILE *feed = fopen(fifo, "w"); /* once the upload opened it */
+    if (!feed) {
+        tally_fail("opening %s to feed the upload", fifo);
+        exit(1); /* the upload waits on it for ever */
+    }
+    fputs("first half\n", feed);
+    fflush(feed);
+    usleep(300 * 1000); /* the copy has its file open */
+    pthread_create(&ct, NULL, exec_side, &cmd);
+    usleep(500 * 1000);
+    bool ran_meanwhile = atomic_load(&cmd.done);
+    fputs("second half\n", feed);
+    fclose(feed);
+    pthread_join(ut, NULL);
+    pthread_join(ct, NULL);
+    unlink(fifo);
+    if (up.rc != 0 || cmd.rc != 0)
+        return tally_fail("upload: %s; command: %s", up.rc ? up.err : "ok", cmd.rc ? cmd.err : "ok");
+    if (ran_meanwhile) return tally_fail("a command started on n2 while an upload to n1 was being written");
+    pass("a command waits while an upload's file is open for writing (no fork inherits it)");
+}
+
 /* A nodes file of two local nodes in dir; its path in path. */
 static int write_nodes(const char *dir, char *path, size_t bytes) {
     snprintf(path, bytes, "%s/nodes.json", dir);
@@ -229,6 +296,7 @@ int main(void) {
             kill((pid_t)pids[i], SIGKILL);
         }
     if (!tally_failures()) pass("stopped on both nodes, nothing left running");
+    check_fork_waits_for_upload(&ctl, dir);
     check_fed_alone(&ctl);
     check_start_failure(&ctl, dir);
     fl_control_close(&ctl);
